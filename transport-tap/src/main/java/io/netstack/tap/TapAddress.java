@@ -1,0 +1,71 @@
+package io.netstack.tap;
+
+import io.netstack.tap.linux.DeviceMode;
+import io.netstack.tap.linux.InterfaceName;
+
+import java.io.Serial;
+import java.net.SocketAddress;
+
+/**
+ * The address a {@link TapChannel} binds to: a network interface name and whether the device is a TAP (Ethernet
+ * frames) or a TUN (IP packets) device. The empty name lets the kernel choose one ({@code tap0}, {@code tap1}, ...);
+ * the channel's {@link TapChannel#localAddress()} then holds the name it got.
+ */
+public final class TapAddress extends SocketAddress {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    private final String name;
+    private final DeviceMode mode;
+
+    /**
+     * A TAP device named {@code name}.
+     *
+     * @throws IllegalArgumentException if the kernel would refuse the name (the message says which rule it breaks)
+     */
+    public TapAddress(String name) {
+        this(name, DeviceMode.TAP);
+    }
+
+    /**
+     * A device of the given mode named {@code name}.
+     *
+     * @throws IllegalArgumentException if the kernel would refuse the name (the message says which rule it breaks)
+     */
+    public TapAddress(String name, DeviceMode mode) {
+        this.name = InterfaceName.validate(name);
+        if (mode == null) {
+            throw new IllegalArgumentException("mode is null");
+        }
+        this.mode = mode;
+    }
+
+    /** A TUN device (IP packets, no Ethernet header) named {@code name}. */
+    public static TapAddress tun(String name) {
+        return new TapAddress(name, DeviceMode.TUN);
+    }
+
+    /** The interface name; "" when the kernel is to choose it. */
+    public String name() {
+        return name;
+    }
+
+    public DeviceMode mode() {
+        return mode;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TapAddress other && name.equals(other.name) && mode == other.mode;
+    }
+
+    @Override
+    public int hashCode() {
+        return name.hashCode() * 31 + mode.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return (name.isEmpty() ? mode.kernelNameTemplate() : name) + (mode == DeviceMode.TAP ? "" : " (tun)");
+    }
+}

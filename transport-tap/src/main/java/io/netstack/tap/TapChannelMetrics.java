@@ -1,0 +1,86 @@
+package io.netstack.tap;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * What went through a {@link TapChannel}, and what did not: counters a user can read from any thread while the
+ * channel's event loop alone updates them (so an update is a plain add, published with opaque stores rather than
+ * a locked or contended atomic on the per-frame path).
+ */
+public final class TapChannelMetrics {
+    private static final VarHandle FRAMES_READ = handle("framesRead");
+    private static final VarHandle BYTES_READ = handle("bytesRead");
+    private static final VarHandle FRAMES_WRITTEN = handle("framesWritten");
+    private static final VarHandle BYTES_WRITTEN = handle("bytesWritten");
+    private static final VarHandle OVERSIZE_DROPS = handle("oversizeDrops");
+    private static final VarHandle WRITE_ERRORS = handle("writeErrors");
+
+    @SuppressWarnings("unused") // accessed through the VarHandles
+    private long framesRead, bytesRead, framesWritten, bytesWritten, oversizeDrops, writeErrors;
+
+    private static VarHandle handle(String field) {
+        try {
+            return MethodHandles.lookup().findVarHandle(TapChannelMetrics.class, field, long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static void add(VarHandle counter, TapChannelMetrics metrics, long delta) {
+        counter.setOpaque(metrics, (long) counter.getOpaque(metrics) + delta);
+    }
+
+    void frameRead(int length) {
+        add(FRAMES_READ, this, 1);
+        add(BYTES_READ, this, length);
+    }
+
+    void frameWritten(int length) {
+        add(FRAMES_WRITTEN, this, 1);
+        add(BYTES_WRITTEN, this, length);
+    }
+
+    void oversizeDropped() {
+        add(OVERSIZE_DROPS, this, 1);
+    }
+
+    void writeFailed() {
+        add(WRITE_ERRORS, this, 1);
+    }
+
+    /** Frames handed to the pipeline. */
+    public long framesRead() {
+        return (long) FRAMES_READ.getOpaque(this);
+    }
+
+    public long bytesRead() {
+        return (long) BYTES_READ.getOpaque(this);
+    }
+
+    /** Frames the kernel accepted. */
+    public long framesWritten() {
+        return (long) FRAMES_WRITTEN.getOpaque(this);
+    }
+
+    public long bytesWritten() {
+        return (long) BYTES_WRITTEN.getOpaque(this);
+    }
+
+    /** Frames refused before any syscall because they were longer than the device allows. */
+    public long oversizeDrops() {
+        return (long) OVERSIZE_DROPS.getOpaque(this);
+    }
+
+    /** Frames the kernel refused (their promises failed with the errno); the channel stayed open. */
+    public long writeErrors() {
+        return (long) WRITE_ERRORS.getOpaque(this);
+    }
+
+    @Override
+    public String toString() {
+        return "framesRead=" + framesRead() + " bytesRead=" + bytesRead() + " framesWritten=" + framesWritten()
+                + " bytesWritten=" + bytesWritten() + " oversizeDrops=" + oversizeDrops()
+                + " writeErrors=" + writeErrors();
+    }
+}

@@ -1,0 +1,130 @@
+package io.netstack.tap.linux;
+
+import java.io.Closeable;
+import java.lang.foreign.Arena;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One file descriptor of {@code /dev/net/tun} attached to a TUN or TAP device with {@code TUNSETIFF}.
+ *
+ * <p>The fd is non-blocking and close-on-exec. A device that is not persistent disappears when its last fd closes;
+ * a failure part-way through {@link #open} closes the fd, so no half-made device is left behind.
+ *
+ * <p>The device lives in the network namespace of the thread that calls {@link #open}: the kernel binds the fd to
+ * the caller's namespace when {@code /dev/net/tun} is opened.
+ */
+public final class TunTapDevice implements Closeable {
+    /** The clone device every TUN/TAP fd is opened from. */
+    public static final String CLONE_DEVICE = "/dev/net/tun";
+
+    private final int fd;
+    private final String name;
+    private final DeviceMode mode;
+    private final int ifrFlags;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private TunTapDevice(int fd, String name, DeviceMode mode, int ifrFlags) {
+        this.fd = fd;
+        this.name = name;
+        this.mode = mode;
+        this.ifrFlags = ifrFlags;
+    }
+
+    /**
+     * Opens {@code /dev/net/tun} and attaches the fd to the device {@code name}, creating it if it does not exist.
+     *
+     * @param name  the interface name, or "" to let the kernel choose ({@code tap%d}/{@code tun%d})
+     * @param mode  TAP (Ethernet frames) or TUN (IP packets)
+     * @param flags optional flags; {@link TunTapFlag#EXCLUSIVE} refuses to attach to an existing device
+     * @throws IllegalArgumentException if {@code name} breaks the kernel's naming rules (before any syscall)
+     * @throws TunTapException          if the kernel refuses, with errno and advice
+     */
+    public static TunTapDevice open(String name, DeviceMode mode, Set<TunTapFlag> flags) throws TunTapException {
+        InterfaceName.validate(name);
+        int requested = mode.iffFlag() | TunTapFlag.IFF_NO_PI;
+        for (TunTapFlag flag : flags) {
+            requested |= flag.iffFlag();
+        }
+        int fd = Libc.open(CLONE_DEVICE, Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+        if (fd < 0) {
+            throw new TunTapException(name, "open " + CLONE_DEVICE, -fd);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            IfReq request = IfReq.allocate(arena, name).flags(requested);
+            check(Libc.ioctl(fd, IoctlRequest.TUNSETIFF, request.segment()), name, "TUNSETIFF");
+            // The kernel writes the chosen name back into the request, but TUNGETIFF is the documented way to learn
+            // the name and the flags the device really has (an attached persistent device keeps its own).
+            IfReq actual = IfReq.allocate(arena, "");
+            check(Libc.ioctl(fd, IoctlRequest.TUNGETIFF, actual.segment()), name, "TUNGETIFF");
+            return new TunTapDevice(fd, actual.name(), DeviceMode.fromFlags(actual.flags()), actual.flags());
+        } catch (TunTapException | RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+    }
+
+    private static void check(int result, String name, String operation) throws TunTapException {
+        if (result < 0) {
+            throw new TunTapException(name, operation, -result);
+        }
+    }
+
+    /** The raw file descriptor; it stays owned by this object, which alone closes it. */
+    public int fd() {
+        return fd;
+    }
+
+    /** The interface name the kernel gave the device (the chosen one when "" was asked for). */
+    public String name() {
+        return name;
+    }
+
+    public DeviceMode mode() {
+        return mode;
+    }
+
+    /** Whether the device outlives this fd ({@code IFF_PERSIST}). */
+    public boolean isPersistent() {
+        return (ifrFlags & TunTapFlag.IFF_PERSIST) != 0;
+    }
+
+    /** Whether the device was opened with {@code flag}, as TUNGETIFF reports it. */
+    public boolean has(TunTapFlag flag) {
+        return (ifrFlags & flag.iffFlag()) != 0;
+    }
+
+    /** The device's MTU, asked of the kernel now (it may have been changed from outside). */
+    public int mtu() throws TunTapException {
+        return NetDeviceControl.mtu(name);
+    }
+
+    /**
+     * Asks the kernel whether the fd is still attached to its device ({@code TUNGETIFF}); it is not once the device
+     * was deleted from outside, and reads then fail with EBADFD.
+     *
+     * @throws TunTapException if the device is gone or the fd closed
+     */
+    public void checkAttached() throws TunTapException {
+        try (Arena arena = Arena.ofConfined()) {
+            check(Libc.ioctl(fd, IoctlRequest.TUNGETIFF, IfReq.allocate(arena, "").segment()), name, "TUNGETIFF");
+        }
+    }
+
+    public boolean isOpen() {
+        return !closed.get();
+    }
+
+    /** Closes the fd once; a non-persistent device disappears with its last fd. */
+    @Override
+    public void close() throws TunTapException {
+        if (closed.compareAndSet(false, true)) {
+            check(Libc.close(fd), name, "close");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TunTapDevice(" + name + ", " + mode + ", fd " + fd + (isOpen() ? "" : ", closed") + ')';
+    }
+}

@@ -1,0 +1,390 @@
+package io.netstack.tap;
+
+import io.netstack.tap.linux.Errno;
+import io.netstack.tap.linux.TunTapException;
+import io.netstack.tap.testing.FrameQueue;
+import io.netstack.tap.testing.Ip;
+import io.netstack.tap.testing.KernelTest;
+import io.netstack.tap.testing.TestFrames;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.channels.AlreadyBoundException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.netstack.tap.testing.TestFrames.ipv4;
+import static io.netstack.tap.testing.TestFrames.mac;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The channel against the real kernel, in a network namespace of this class's own. */
+@KernelTest
+class TapChannelTest {
+    private static final String KERNEL_IP = "192.0.2.1";
+    private static final String HOST_IP = "192.0.2.2";
+    private static final String HOST_MAC = "02:00:5e:10:00:02";
+
+    private static EventLoopGroup group;
+    private final List<Channel> channels = new ArrayList<>();
+    private final FrameQueue frames = new FrameQueue();
+
+    @BeforeAll
+    static void startLoop() {
+        group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+    }
+
+    @AfterAll
+    static void stopLoop() throws InterruptedException {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    @AfterEach
+    void closeChannels() throws InterruptedException {
+        for (Channel channel : channels) {
+            channel.close().sync();
+        }
+        frames.clear();
+    }
+
+    private TapChannel bind(TapAddress address, ChannelHandler handler) throws InterruptedException {
+        ChannelFuture bound = new Bootstrap().group(group).channel(TapChannel.class).handler(handler)
+                .bind(address).await();
+        channels.add(bound.channel());
+        if (!bound.isSuccess()) {
+            throw new AssertionError("bind " + address + " failed", bound.cause());
+        }
+        return (TapChannel) bound.channel();
+    }
+
+    private TapChannel bindUp(String name) throws InterruptedException {
+        TapChannel channel = bind(new TapAddress(name), frames);
+        Ip.run("addr", "add", KERNEL_IP + "/24", "dev", name);
+        Ip.run("link", "set", name, "up");
+        return channel;
+    }
+
+    @Test
+    void bindCreatesTheDeviceAndCloseRemovesIt() throws Exception {
+        TapChannel channel = bind(new TapAddress("nstap0"), frames);
+        assertTrue(channel.isActive());
+        assertEquals(new TapAddress("nstap0"), channel.localAddress());
+        assertNull(channel.remoteAddress());
+        assertTrue(Ip.linkExists("nstap0"));
+        assertTrue(Ip.run("-d", "link", "show", "nstap0").contains("tun type tap"));
+
+        channel.close().sync();
+        assertFalse(channel.isOpen());
+        assertFalse(channel.isActive());
+        assertFalse(Ip.linkExists("nstap0"), "a non-persistent device disappears with its fd");
+    }
+
+    @Test
+    void emptyNameLetsTheKernelChoose() throws Exception {
+        TapChannel channel = bind(new TapAddress(""), frames);
+        String name = channel.localAddress().name();
+        assertTrue(name.matches("tap\\d+"), name);
+        assertTrue(Ip.linkExists(name));
+    }
+
+    @Test
+    void aSecondChannelCannotTakeAnExistingDevice() throws Exception {
+        bind(new TapAddress("nsbusy0"), frames);
+        ChannelFuture second = new Bootstrap().group(group).channel(TapChannel.class).handler(frames)
+                .bind(new TapAddress("nsbusy0")).await();
+        TunTapException e = assertInstanceOf(TunTapException.class, second.cause());
+        assertEquals(Errno.EBUSY, e.errno());
+        assertEquals("nsbusy0", e.deviceName());
+        assertTrue(e.getMessage().contains("already exists"), e.getMessage());
+        assertFalse(second.channel().isOpen(), "a channel whose bind failed is closed");
+        assertTrue(channels.get(0).isActive(), "the first channel keeps its device");
+    }
+
+    @Test
+    void readsTheArpRequestTheKernelSends() throws Exception {
+        bindUp("nsarp0");
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(KERNEL_IP, 0))) {
+            byte[] payload = "who is there?".getBytes(StandardCharsets.US_ASCII);
+            // The kernel must resolve 192.0.2.2 first: it broadcasts an ARP request out of the TAP device.
+            socket.send(new DatagramPacket(payload, payload.length, InetAddress.getByName(HOST_IP), 9));
+        }
+        ByteBuf request = frames.await(f -> TestFrames.etherType(f) == TestFrames.ETHERTYPE_ARP,
+                5, TimeUnit.SECONDS);
+        try {
+            assertEquals(1, TestFrames.arpOperation(request), "ARP request");
+            assertArrayEquals(ipv4(HOST_IP), TestFrames.arpTargetIp(request));
+            assertArrayEquals(mac(Ip.macAddress("nsarp0")), TestFrames.arpSenderMac(request));
+            assertTrue(request.isDirect(), "frames are read into direct buffers");
+        } finally {
+            request.release();
+        }
+    }
+
+    @Test
+    void theKernelLearnsTheArpReplyWeWrite() throws Exception {
+        TapChannel channel = bindUp("nsnb0");
+        byte[] kernelMac = mac(Ip.macAddress("nsnb0"));
+        channel.writeAndFlush(TestFrames.arpReply(mac(HOST_MAC), ipv4(HOST_IP), kernelMac, ipv4(KERNEL_IP))).sync();
+
+        String neighbours = "";
+        for (int attempt = 0; attempt < 50 && !neighbours.contains(HOST_MAC); attempt++) {
+            // The kernel keeps an unsolicited reply only for an address it has an entry for; make it want one.
+            Ip.run("neigh", "replace", HOST_IP, "dev", "nsnb0", "lladdr", "02:00:5e:10:00:99", "nud", "stale");
+            channel.writeAndFlush(TestFrames.arpReply(mac(HOST_MAC), ipv4(HOST_IP), kernelMac, ipv4(KERNEL_IP)))
+                    .sync();
+            Thread.sleep(20);
+            neighbours = Ip.run("neigh", "show", "dev", "nsnb0");
+        }
+        assertTrue(neighbours.contains(HOST_IP + " lladdr " + HOST_MAC), neighbours);
+        assertEquals(0, channel.metrics().writeErrors());
+    }
+
+    @Test
+    void aUdpDatagramWeWriteReachesAKernelSocket() throws Exception {
+        TapChannel channel = bindUp("nsudp0");
+        byte[] kernelMac = mac(Ip.macAddress("nsudp0"));
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(KERNEL_IP, 0))) {
+            socket.setSoTimeout(5000);
+            byte[] payload = "hello kernel".getBytes(StandardCharsets.US_ASCII);
+            ByteBuf frame = TestFrames.udpFrame(Unpooled.directBuffer(), mac(HOST_MAC), kernelMac, ipv4(HOST_IP),
+                    ipv4(KERNEL_IP), 40000, socket.getLocalPort(), payload);
+            channel.writeAndFlush(frame).sync();
+
+            DatagramPacket received = new DatagramPacket(new byte[100], 100);
+            socket.receive(received);
+            assertEquals("hello kernel", new String(received.getData(), 0, received.getLength(),
+                    StandardCharsets.US_ASCII));
+            assertEquals(HOST_IP, received.getAddress().getHostAddress());
+            assertEquals(40000, received.getPort());
+        }
+        assertEquals(1, channel.metrics().framesWritten());
+    }
+
+    @Test
+    void heapAndCompositeFramesAreWrittenToo() throws Exception {
+        TapChannel channel = bindUp("nsheap0");
+        byte[] kernelMac = mac(Ip.macAddress("nsheap0"));
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(KERNEL_IP, 0))) {
+            socket.setSoTimeout(5000);
+            ByteBuf heap = TestFrames.udpFrame(Unpooled.buffer(), mac(HOST_MAC), kernelMac, ipv4(HOST_IP),
+                    ipv4(KERNEL_IP), 40001, socket.getLocalPort(), "heap".getBytes(StandardCharsets.US_ASCII));
+            ByteBuf whole = TestFrames.udpFrame(Unpooled.directBuffer(), mac(HOST_MAC), kernelMac, ipv4(HOST_IP),
+                    ipv4(KERNEL_IP), 40002, socket.getLocalPort(), "composite".getBytes(StandardCharsets.US_ASCII));
+            CompositeByteBuf composite = Unpooled.compositeBuffer()
+                    .addComponent(true, whole.retainedSlice(0, 14))
+                    .addComponent(true, whole.retainedSlice(14, whole.readableBytes() - 14));
+            whole.release();
+            channel.write(heap);
+            channel.writeAndFlush(composite).sync();
+
+            List<Integer> ports = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                DatagramPacket received = new DatagramPacket(new byte[100], 100);
+                socket.receive(received);
+                ports.add(received.getPort());
+            }
+            assertEquals(List.of(40001, 40002), ports, "both frames arrive, in order");
+        }
+    }
+
+    @Test
+    void anOversizeFrameFailsAloneAndTheChannelStaysOpen() throws Exception {
+        TapChannel channel = bindUp("nsbig0");
+        assertEquals(1500 + 18, channel.config().getMaxFrameLength());
+        ByteBuf tooLong = Unpooled.directBuffer(1519).writeZero(1519);
+        ChannelFuture write = channel.writeAndFlush(tooLong).await();
+        IllegalArgumentException e = assertInstanceOf(IllegalArgumentException.class, write.cause());
+        assertTrue(e.getMessage().contains("1519 bytes") && e.getMessage().contains("1518"), e.getMessage());
+        assertEquals(0, tooLong.refCnt(), "the refused frame was released");
+        assertTrue(channel.isActive());
+        assertEquals(1, channel.metrics().oversizeDrops());
+
+        // The largest frame the device allows still goes through.
+        byte[] kernelMac = mac(Ip.macAddress("nsbig0"));
+        ByteBuf largest = TestFrames.udpFrame(Unpooled.directBuffer(), mac(HOST_MAC), kernelMac, ipv4(HOST_IP),
+                ipv4(KERNEL_IP), 9, 9, new byte[1500 - 28]);
+        channel.writeAndFlush(largest).sync();
+    }
+
+    @Test
+    void writingSomethingElseThanAByteBufFailsWithItsType() throws Exception {
+        TapChannel channel = bindUp("nstype0");
+        ChannelFuture write = channel.writeAndFlush("not a frame").await();
+        UnsupportedOperationException e = assertInstanceOf(UnsupportedOperationException.class, write.cause());
+        assertTrue(e.getMessage().contains("String"), e.getMessage());
+        assertTrue(channel.isActive());
+    }
+
+    @Test
+    void writeAfterCloseFails() throws Exception {
+        TapChannel channel = bindUp("nsclosed0");
+        channel.close().sync();
+        ByteBuf frame = Unpooled.directBuffer(60).writeZero(60);
+        ChannelFuture write = channel.writeAndFlush(frame).await();
+        assertInstanceOf(ClosedChannelException.class, write.cause());
+        assertEquals(0, frame.refCnt());
+    }
+
+    @Test
+    void bindingTwiceFails() throws Exception {
+        TapChannel channel = bind(new TapAddress("nstwice0"), frames);
+        ChannelFuture again = channel.bind(new TapAddress("nstwice1")).await();
+        assertInstanceOf(AlreadyBoundException.class, again.cause());
+        assertFalse(Ip.linkExists("nstwice1"));
+    }
+
+    @Test
+    void aChannelClosedBeforeBindLeavesNothing() throws Exception {
+        TapChannel channel = new TapChannel();
+        group.next().register(channel).sync();
+        channel.close().sync();
+        ChannelFuture bind = channel.bind(new TapAddress("nsnever0")).await();
+        assertInstanceOf(ClosedChannelException.class, bind.cause());
+        assertFalse(Ip.linkExists("nsnever0"));
+    }
+
+    @Test
+    void connectIsNotSupported() throws Exception {
+        TapChannel channel = bind(new TapAddress("nsconn0"), frames);
+        ChannelFuture connect = channel.connect(new TapAddress("other")).await();
+        assertInstanceOf(UnsupportedOperationException.class, connect.cause());
+    }
+
+    @Test
+    void refusesAnEventLoopThatIsNotEpoll() throws Exception {
+        EventLoopGroup nio = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            ChannelFuture registered = nio.next().register(new TapChannel()).await();
+            assertFalse(registered.isSuccess());
+            assertTrue(registered.cause().getMessage().contains("incompatible event loop type"),
+                    registered.cause().getMessage());
+        } finally {
+            nio.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
+    void withoutAutoReadFramesWaitForRead() throws Exception {
+        TapChannel channel = bindUp("nsmanual0");
+        channel.config().setAutoRead(false);
+        Thread.sleep(100);
+        frames.clear();
+        Ip.run("neigh", "flush", "dev", "nsmanual0");
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(KERNEL_IP, 0))) {
+            socket.send(new DatagramPacket(new byte[1], 1, InetAddress.getByName(HOST_IP), 9));
+        }
+        Thread.sleep(300);
+        assertEquals(0, frames.size(), "nothing is read while autoRead is off");
+        channel.read();
+        frames.await(f -> TestFrames.etherType(f) == TestFrames.ETHERTYPE_ARP, 5, TimeUnit.SECONDS).release();
+    }
+
+    @Test
+    void writabilityFollowsTheWatermarks() throws Exception {
+        TapChannel channel = bindUp("nswater0");
+        channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1000, 2000));
+        byte[] kernelMac = mac(Ip.macAddress("nswater0"));
+        List<ChannelFuture> writes = new ArrayList<>();
+        channel.eventLoop().submit(() -> {
+            for (int i = 0; i < 3; i++) {
+                writes.add(channel.write(TestFrames.udpFrame(Unpooled.directBuffer(), mac(HOST_MAC), kernelMac,
+                        ipv4(HOST_IP), ipv4(KERNEL_IP), 9, 9, new byte[900])));
+            }
+            assertFalse(channel.isWritable(), "3 unflushed frames of ~950 bytes exceed the high watermark");
+            channel.flush();
+            assertTrue(channel.isWritable(), "a flush drains the outbound buffer below the low watermark");
+        }).sync();
+        for (ChannelFuture write : writes) {
+            assertTrue(write.isSuccess());
+        }
+    }
+
+    @Test
+    void readsAreCountedInTheMetrics() throws Exception {
+        TapChannel channel = bindUp("nsmetric0");
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(KERNEL_IP, 0))) {
+            socket.send(new DatagramPacket(new byte[1], 1, InetAddress.getByName(HOST_IP), 9));
+        }
+        frames.await(f -> TestFrames.etherType(f) == TestFrames.ETHERTYPE_ARP, 5, TimeUnit.SECONDS).release();
+        assertTrue(channel.metrics().framesRead() >= 1);
+        assertTrue(channel.metrics().bytesRead() >= 42);
+    }
+
+    @Test
+    void createAndCloseLeaksNoFileDescriptors() throws Exception {
+        // Warm up whatever the first bind loads, then count.
+        bind(new TapAddress("nsfd0"), new ChannelInboundHandlerAdapter()).close().sync();
+        long before = openFileDescriptors();
+        for (int i = 0; i < 50; i++) {
+            bind(new TapAddress("nsfd0"), new ChannelInboundHandlerAdapter()).close().sync();
+        }
+        assertEquals(before, openFileDescriptors());
+        assertFalse(Ip.linkExists("nsfd0"));
+    }
+
+    private static long openFileDescriptors() throws Exception {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    @Test
+    void tunModeCarriesBareIpPackets() throws Exception {
+        TapChannel channel = bind(TapAddress.tun("nstun0"), frames);
+        assertEquals(TapAddress.tun("nstun0"), channel.localAddress());
+        assertEquals(1500, channel.config().getMaxFrameLength(), "no link header in TUN mode");
+        assertTrue(Ip.run("-d", "link", "show", "nstun0").contains("tun type tun"));
+        Ip.run("addr", "add", KERNEL_IP + "/24", "dev", "nstun0");
+        Ip.run("link", "set", "nstun0", "up");
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(KERNEL_IP, 0))) {
+            socket.setSoTimeout(5000);
+            byte[] payload = "over tun".getBytes(StandardCharsets.US_ASCII);
+            channel.writeAndFlush(TestFrames.udpPacket(Unpooled.directBuffer(), ipv4(HOST_IP), ipv4(KERNEL_IP),
+                    40003, socket.getLocalPort(), payload)).sync();
+            DatagramPacket received = new DatagramPacket(new byte[100], 100);
+            socket.receive(received);
+            assertArrayEquals(payload, Arrays.copyOf(received.getData(), received.getLength()));
+
+            // And the other way: the kernel routes a datagram for 192.0.2.2 into the device, no ARP needed.
+            socket.send(new DatagramPacket(payload, payload.length, InetAddress.getByName(HOST_IP), 7));
+            ByteBuf packet = frames.await(p -> (p.getUnsignedByte(p.readerIndex()) >> 4) == 4
+                    && p.getUnsignedByte(p.readerIndex() + 9) == 17, 5, TimeUnit.SECONDS);
+            try {
+                assertEquals(20 + 8 + payload.length, packet.readableBytes());
+                assertEquals(7, packet.getUnsignedShort(packet.readerIndex() + 22), "UDP destination port");
+            } finally {
+                packet.release();
+            }
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("the kernel socket got nothing", e);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.netstack.tap.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs iproute2's {@code ip} as an independent observer of the kernel (and, until the control-plane API exists, to
+ * set the kernel side up). It runs in the calling thread's network namespace, which a {@link KernelTest} made private.
+ */
+public final class Ip {
+    private Ip() {
+    }
+
+    /** Runs {@code ip ARGS...} and returns its standard output; fails the test if it exits non-zero. */
+    public static String run(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add("ip");
+        command.addAll(List.of(args));
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError(String.join(" ", command) + " did not finish in 10 s");
+            }
+            if (process.exitValue() != 0) {
+                throw new AssertionError(String.join(" ", command) + " exited " + process.exitValue() + ": " + output);
+            }
+            return output;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** Whether a link of that name exists in this namespace. */
+    public static boolean linkExists(String name) {
+        return run("-o", "link", "show").lines()
+                .anyMatch(line -> line.matches("\\d+: " + java.util.regex.Pattern.quote(name) + "[:@].*"));
+    }
+
+    /** The MAC address of {@code name}, e.g. {@code "02:00:5e:10:00:01"}. */
+    public static String macAddress(String name) {
+        String output = run("-o", "link", "show", "dev", name);
+        int at = output.indexOf("link/ether ");
+        if (at < 0) {
+            throw new AssertionError("no link/ether in: " + output);
+        }
+        return output.substring(at + "link/ether ".length()).split(" ")[0];
+    }
+}
