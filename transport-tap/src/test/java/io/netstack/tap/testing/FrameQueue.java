@@ -39,6 +39,11 @@ public final class FrameQueue extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The next frame, or {@code null} if none arrives in time; the caller releases it. */
+    public ByteBuf poll(long timeout, TimeUnit unit) throws InterruptedException {
+        return frames.poll(timeout, unit);
+    }
+
     /** The number of frames waiting. */
     public int size() {
         return frames.size();

@@ -13,11 +13,12 @@ import java.nio.file.Path;
  * namespace, so every device, address, event loop thread and {@code ip} command the class creates lives there and
  * disappears with it.
  *
- * <p>Without the capabilities the class is skipped with the reason, unless the system property
- * {@value #REQUIRE_PROPERTY} is {@code true} (CI sets it): then a skip would hide that the kernel was never exercised,
- * so the class fails instead.
+ * <p>Without the capabilities the class is skipped with the reason, unless the environment variable
+ * {@value #REQUIRE_VARIABLE} (or the system property {@value #REQUIRE_PROPERTY}) is {@code true}, as {@code .ci/run}
+ * sets it: there a skip would hide that the kernel was never exercised, so the class fails instead.
  */
 public final class PrivateNetworkExtension implements BeforeAllCallback {
+    public static final String REQUIRE_VARIABLE = "NETSTACK_REQUIRE_KERNEL";
     public static final String REQUIRE_PROPERTY = "netstack.requireKernel";
 
     @Override
@@ -26,8 +27,8 @@ public final class PrivateNetworkExtension implements BeforeAllCallback {
         if (missing != null) {
             String reason = context.getDisplayName() + " needs " + missing
                     + " (run the tests as root, e.g. `sudo ./mvnw verify`)";
-            if (Boolean.getBoolean(REQUIRE_PROPERTY)) {
-                throw new AssertionError(reason + "; " + REQUIRE_PROPERTY + "=true forbids skipping it");
+            if (Boolean.getBoolean(REQUIRE_PROPERTY) || Boolean.parseBoolean(System.getenv(REQUIRE_VARIABLE))) {
+                throw new AssertionError(reason + "; " + REQUIRE_VARIABLE + "=true forbids skipping it");
             }
             throw new TestAbortedException(reason);
         }
