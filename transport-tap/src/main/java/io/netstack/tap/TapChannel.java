@@ -181,9 +181,13 @@ public final class TapChannel extends AbstractChannel {
         if (config.isExclusive()) {
             flags.add(TunTapFlag.EXCLUSIVE);
         }
+        if (config.isMultiQueue()) {
+            flags.add(TunTapFlag.MULTI_QUEUE);
+        }
         TunTapDevice opened = TunTapDevice.open(address.name(), address.mode(), flags);
         try {
-            config.setMaxFrameLength(maxFrameLength(opened));
+            config.requested().applyTo(opened);
+            config.setMaxFrameLength(maxFrameLength(opened.mode(), opened.mtu()));
             fd = new FileDescriptor(opened.fd());
             localAddress = new TapAddress(opened.name(), opened.mode());
             device = opened;
@@ -195,9 +199,35 @@ public final class TapChannel extends AbstractChannel {
         }
     }
 
-    private static int maxFrameLength(TunTapDevice device) throws TunTapException {
-        int mtu = device.mtu();
-        return device.mode() == DeviceMode.TAP ? mtu + TapChannelConfig.TAP_LINK_OVERHEAD : mtu;
+    private static int maxFrameLength(DeviceMode mode, int mtu) {
+        return mode == DeviceMode.TAP ? mtu + TapChannelConfig.TAP_LINK_OVERHEAD : mtu;
+    }
+
+    /** The device, once bound; {@code null} before. */
+    TunTapDevice device() {
+        return device;
+    }
+
+    /** Read buffers follow the MTU; called whenever the channel learns the kernel's current value. */
+    void mtuChanged(int mtu) {
+        TunTapDevice current = device;
+        if (current != null) {
+            config.setMaxFrameLength(maxFrameLength(current.mode(), mtu));
+        }
+    }
+
+    /**
+     * Attaches this channel's queue of a multiqueue device, or detaches it: a detached queue gets no frames, and the
+     * kernel spreads the device's traffic over the queues still attached ({@code TUNSETQUEUE}).
+     *
+     * @throws IllegalStateException if the channel is not bound
+     */
+    public void setQueueAttached(boolean attached) throws TunTapException {
+        TunTapDevice current = device;
+        if (current == null) {
+            throw new IllegalStateException("bind the channel before attaching or detaching its queue");
+        }
+        current.setQueueAttached(attached);
     }
 
     @Override
@@ -424,6 +454,14 @@ public final class TapChannel extends AbstractChannel {
                         frame.release();
                         break;
                     }
+                    if (length > frame.writableBytes()) {
+                        // The kernel copied what fit and reported the whole length: the MTU grew behind our back.
+                        frame.release();
+                        metrics.truncatedDropped();
+                        mtuChanged(device.mtu());
+                        continue;
+                    }
+                    frame.writerIndex(frame.writerIndex() + length);
                     allocHandle.incMessagesRead(1);
                     metrics.frameRead(length);
                     readPending = false;
@@ -444,24 +482,23 @@ public final class TapChannel extends AbstractChannel {
             }
         }
 
-        /** One {@code read(2)}: one whole frame, or 0 when none is waiting (EAGAIN). */
+        /**
+         * One {@code read(2)} into the frame's writable bytes: the frame's length as the kernel reports it (which is
+         * more than was copied if the frame did not fit), or 0 when none is waiting (EAGAIN).
+         */
         private int readFrame(ByteBuf frame, int maxFrameLength, RecvByteBufAllocator.Handle allocHandle)
                 throws IOException {
             if (frame.writableBytes() < maxFrameLength) {
-                // A user's allocator gave less than a frame: the kernel would cut the frame short without a word.
+                // A user's allocator gave less than a frame: the kernel would cut frames short.
                 frame.capacity(frame.writerIndex() + maxFrameLength);
             }
             if (!frame.hasMemoryAddress()) {
                 throw new UnsupportedOperationException("TapChannel reads into direct buffers with a memory address;"
                         + " the configured allocator gave " + StringUtil.simpleClassName(frame));
             }
-            int writerIndex = frame.writerIndex();
             allocHandle.attemptedBytesRead(frame.writableBytes());
-            int length = fd.readAddress(frame.memoryAddress(), writerIndex, frame.capacity());
+            int length = fd.readAddress(frame.memoryAddress(), frame.writerIndex(), frame.capacity());
             allocHandle.lastBytesRead(length);
-            if (length > 0) {
-                frame.writerIndex(writerIndex + length);
-            }
             return length;
         }
 

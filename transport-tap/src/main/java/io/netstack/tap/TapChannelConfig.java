@@ -1,12 +1,19 @@
 package io.netstack.tap;
 
+import io.netstack.tap.linux.CidrAddress;
+import io.netstack.tap.linux.LinkState;
+import io.netstack.tap.linux.NetDeviceControl;
+import io.netstack.tap.linux.TunTapDevice;
+import io.netstack.tap.linux.TunTapException;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.DefaultChannelConfig;
 import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 
+import java.util.List;
 import java.util.Map;
 
 /** The configuration of a {@link TapChannel}: Netty's usual options plus {@link TapChannelOption}s. */
@@ -16,35 +23,87 @@ public final class TapChannelConfig extends DefaultChannelConfig {
     /** The largest frame of a TAP device with the kernel's default MTU of 1500, used until the channel is bound. */
     public static final int DEFAULT_MAX_FRAME_LENGTH = 1500 + TAP_LINK_OVERHEAD;
 
+    private final TapChannel channel;
+    private final DeviceSettings requested = new DeviceSettings();
     private volatile boolean exclusive = true;
+    private volatile boolean multiQueue;
     private volatile int maxFrameLength = DEFAULT_MAX_FRAME_LENGTH;
 
     TapChannelConfig(TapChannel channel) {
         super(channel, new FrameRecvByteBufAllocator());
+        this.channel = channel;
     }
 
     @Override
     public Map<ChannelOption<?>, Object> getOptions() {
-        return getOptions(super.getOptions(), TapChannelOption.EXCLUSIVE);
+        return getOptions(super.getOptions(), TapChannelOption.EXCLUSIVE, TapChannelOption.MULTI_QUEUE,
+                TapChannelOption.PERSISTENT, TapChannelOption.OWNER, TapChannelOption.GROUP, TapChannelOption.MTU,
+                TapChannelOption.MAC_ADDRESS, TapChannelOption.TX_QUEUE_LENGTH, TapChannelOption.CARRIER,
+                TapChannelOption.ADDRESSES, TapChannelOption.LINK_UP);
     }
 
     @SuppressWarnings("unchecked")
     @Override
     public <T> T getOption(ChannelOption<T> option) {
+        Object value;
         if (option == TapChannelOption.EXCLUSIVE) {
-            return (T) Boolean.valueOf(isExclusive());
+            value = isExclusive();
+        } else if (option == TapChannelOption.MULTI_QUEUE) {
+            value = isMultiQueue();
+        } else if (option == TapChannelOption.PERSISTENT) {
+            value = isPersistent();
+        } else if (option == TapChannelOption.OWNER) {
+            value = getOwner();
+        } else if (option == TapChannelOption.GROUP) {
+            value = getGroup();
+        } else if (option == TapChannelOption.MTU) {
+            value = getMtu();
+        } else if (option == TapChannelOption.MAC_ADDRESS) {
+            value = getMacAddress();
+        } else if (option == TapChannelOption.TX_QUEUE_LENGTH) {
+            value = getTxQueueLength();
+        } else if (option == TapChannelOption.CARRIER) {
+            value = isCarrier();
+        } else if (option == TapChannelOption.ADDRESSES) {
+            value = getAddresses();
+        } else if (option == TapChannelOption.LINK_UP) {
+            value = isLinkUp();
+        } else {
+            return super.getOption(option);
         }
-        return super.getOption(option);
+        return (T) value;
     }
 
+    @SuppressWarnings("unchecked")
     @Override
     public <T> boolean setOption(ChannelOption<T> option, T value) {
         validate(option, value);
         if (option == TapChannelOption.EXCLUSIVE) {
             setExclusive((Boolean) value);
-            return true;
+        } else if (option == TapChannelOption.MULTI_QUEUE) {
+            setMultiQueue((Boolean) value);
+        } else if (option == TapChannelOption.PERSISTENT) {
+            setPersistent((Boolean) value);
+        } else if (option == TapChannelOption.OWNER) {
+            setOwner((Integer) value);
+        } else if (option == TapChannelOption.GROUP) {
+            setGroup((Integer) value);
+        } else if (option == TapChannelOption.MTU) {
+            setMtu((Integer) value);
+        } else if (option == TapChannelOption.MAC_ADDRESS) {
+            setMacAddress((String) value);
+        } else if (option == TapChannelOption.TX_QUEUE_LENGTH) {
+            setTxQueueLength((Integer) value);
+        } else if (option == TapChannelOption.CARRIER) {
+            setCarrier((Boolean) value);
+        } else if (option == TapChannelOption.ADDRESSES) {
+            setAddresses((List<CidrAddress>) value);
+        } else if (option == TapChannelOption.LINK_UP) {
+            setLinkUp((Boolean) value);
+        } else {
+            return super.setOption(option, value);
         }
-        return super.setOption(option, value);
+        return true;
     }
 
     /** See {@link TapChannelOption#EXCLUSIVE}. */
@@ -52,10 +111,187 @@ public final class TapChannelConfig extends DefaultChannelConfig {
         return exclusive;
     }
 
-    /** See {@link TapChannelOption#EXCLUSIVE}; takes effect at bind. */
+    /** See {@link TapChannelOption#EXCLUSIVE}; only before bind. */
     public TapChannelConfig setExclusive(boolean exclusive) {
+        checkUnbound(TapChannelOption.EXCLUSIVE);
         this.exclusive = exclusive;
         return this;
+    }
+
+    /** See {@link TapChannelOption#MULTI_QUEUE}. */
+    public boolean isMultiQueue() {
+        return multiQueue;
+    }
+
+    /** See {@link TapChannelOption#MULTI_QUEUE}; only before bind. */
+    public TapChannelConfig setMultiQueue(boolean multiQueue) {
+        checkUnbound(TapChannelOption.MULTI_QUEUE);
+        this.multiQueue = multiQueue;
+        return this;
+    }
+
+    private void checkUnbound(ChannelOption<?> option) {
+        if (channel.device() != null) {
+            throw new IllegalStateException(option + " is chosen when the device is opened: set it before bind");
+        }
+    }
+
+    /** See {@link TapChannelOption#PERSISTENT}; once bound, as the kernel reports it. */
+    public boolean isPersistent() {
+        LinkState link = kernelLink();
+        return link != null ? link.tun().persistent() : Boolean.TRUE.equals(requested.persistent);
+    }
+
+    public TapChannelConfig setPersistent(boolean persistent) {
+        return apply(() -> requested.persistent = persistent, device -> device.setPersistent(persistent));
+    }
+
+    /** See {@link TapChannelOption#OWNER}; -1 (or {@code null} before bind) for none. */
+    public Integer getOwner() {
+        LinkState link = kernelLink();
+        return link != null ? Integer.valueOf((int) link.tun().owner()) : requested.owner;
+    }
+
+    public TapChannelConfig setOwner(int uid) {
+        return apply(() -> requested.owner = uid, device -> device.setOwner(uid));
+    }
+
+    /** See {@link TapChannelOption#GROUP}; -1 (or {@code null} before bind) for none. */
+    public Integer getGroup() {
+        LinkState link = kernelLink();
+        return link != null ? Integer.valueOf((int) link.tun().group()) : requested.group;
+    }
+
+    public TapChannelConfig setGroup(int gid) {
+        return apply(() -> requested.group = gid, device -> device.setGroup(gid));
+    }
+
+    /** See {@link TapChannelOption#MTU}; once bound, the kernel's current value, which read buffers then follow. */
+    public Integer getMtu() {
+        LinkState link = kernelLink();
+        if (link == null) {
+            return requested.mtu;
+        }
+        channel.mtuChanged(link.mtu());
+        return link.mtu();
+    }
+
+    public TapChannelConfig setMtu(int mtu) {
+        return apply(() -> requested.mtu = mtu, device -> {
+            NetDeviceControl.setMtu(device.name(), mtu);
+            channel.mtuChanged(mtu);
+        });
+    }
+
+    /** See {@link TapChannelOption#MAC_ADDRESS}. */
+    public String getMacAddress() {
+        LinkState link = kernelLink();
+        return link != null ? link.macAddress() : requested.macAddress;
+    }
+
+    /**
+     * @throws IllegalArgumentException if {@code mac} is not like {@code 02:00:5e:10:00:01} or is multicast
+     */
+    public TapChannelConfig setMacAddress(String mac) {
+        byte[] bytes = NetDeviceControl.parseMac(mac);
+        return apply(() -> requested.macAddress = mac, device -> NetDeviceControl.setMacAddress(device.name(), bytes));
+    }
+
+    /** See {@link TapChannelOption#TX_QUEUE_LENGTH}. */
+    public Integer getTxQueueLength() {
+        LinkState link = kernelLink();
+        return link != null ? Integer.valueOf(link.txQueueLength()) : requested.txQueueLength;
+    }
+
+    /**
+     * @throws IllegalArgumentException if {@code length} is negative
+     */
+    public TapChannelConfig setTxQueueLength(int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("TX_QUEUE_LENGTH must not be negative: " + length);
+        }
+        return apply(() -> requested.txQueueLength = length,
+                device -> NetDeviceControl.setTxQueueLength(device.name(), length));
+    }
+
+    /** See {@link TapChannelOption#CARRIER}. */
+    public Boolean isCarrier() {
+        LinkState link = kernelLink();
+        return link != null ? Boolean.valueOf(link.carrier()) : requested.carrier;
+    }
+
+    public TapChannelConfig setCarrier(boolean carrier) {
+        return apply(() -> requested.carrier = carrier, device -> device.setCarrier(carrier));
+    }
+
+    /** See {@link TapChannelOption#ADDRESSES}; once bound, every address the kernel has on the device. */
+    public List<CidrAddress> getAddresses() {
+        TunTapDevice device = channel.device();
+        if (device == null) {
+            return requested.addresses;
+        }
+        try {
+            return NetDeviceControl.addresses(device.name());
+        } catch (TunTapException e) {
+            throw new ChannelException(e);
+        }
+    }
+
+    /** Before bind: the addresses to add. Once bound: adds each of them now. */
+    public TapChannelConfig setAddresses(List<CidrAddress> addresses) {
+        List<CidrAddress> copy = List.copyOf(addresses);
+        return apply(() -> requested.addresses = copy, device -> {
+            for (CidrAddress address : copy) {
+                NetDeviceControl.addAddress(device.name(), address);
+            }
+        });
+    }
+
+    /** See {@link TapChannelOption#LINK_UP}. */
+    public Boolean isLinkUp() {
+        LinkState link = kernelLink();
+        return link != null ? Boolean.valueOf(link.up()) : requested.linkUp;
+    }
+
+    public TapChannelConfig setLinkUp(boolean up) {
+        return apply(() -> requested.linkUp = up, device -> NetDeviceControl.setUp(device.name(), up));
+    }
+
+    /** What the channel applies to the device when it binds. */
+    DeviceSettings requested() {
+        return requested;
+    }
+
+    private LinkState kernelLink() {
+        TunTapDevice device = channel.device();
+        if (device == null) {
+            return null;
+        }
+        try {
+            return NetDeviceControl.link(device.name());
+        } catch (TunTapException e) {
+            throw new ChannelException(e);
+        }
+    }
+
+    /** Before bind, remembers the setting; once bound, applies it to the device at once. */
+    private TapChannelConfig apply(Runnable remember, DeviceChange change) {
+        TunTapDevice device = channel.device();
+        if (device == null) {
+            remember.run();
+            return this;
+        }
+        try {
+            change.applyTo(device);
+        } catch (TunTapException e) {
+            throw new ChannelException(e);
+        }
+        return this;
+    }
+
+    @FunctionalInterface
+    private interface DeviceChange {
+        void applyTo(TunTapDevice device) throws TunTapException;
     }
 
     /**

@@ -15,9 +15,10 @@ public final class TapChannelMetrics {
     private static final VarHandle BYTES_WRITTEN = handle("bytesWritten");
     private static final VarHandle OVERSIZE_DROPS = handle("oversizeDrops");
     private static final VarHandle WRITE_ERRORS = handle("writeErrors");
+    private static final VarHandle TRUNCATED_DROPS = handle("truncatedDrops");
 
     @SuppressWarnings("unused") // accessed through the VarHandles
-    private long framesRead, bytesRead, framesWritten, bytesWritten, oversizeDrops, writeErrors;
+    private long framesRead, bytesRead, framesWritten, bytesWritten, oversizeDrops, writeErrors, truncatedDrops;
 
     private static VarHandle handle(String field) {
         try {
@@ -49,6 +50,10 @@ public final class TapChannelMetrics {
         add(WRITE_ERRORS, this, 1);
     }
 
+    void truncatedDropped() {
+        add(TRUNCATED_DROPS, this, 1);
+    }
+
     /** Frames handed to the pipeline. */
     public long framesRead() {
         return (long) FRAMES_READ.getOpaque(this);
@@ -77,10 +82,18 @@ public final class TapChannelMetrics {
         return (long) WRITE_ERRORS.getOpaque(this);
     }
 
+    /**
+     * Inbound frames dropped because they were longer than the read buffer: the MTU was raised from outside since
+     * the channel last looked. The channel resizes its buffers on the first such frame.
+     */
+    public long truncatedDrops() {
+        return (long) TRUNCATED_DROPS.getOpaque(this);
+    }
+
     @Override
     public String toString() {
         return "framesRead=" + framesRead() + " bytesRead=" + bytesRead() + " framesWritten=" + framesWritten()
                 + " bytesWritten=" + bytesWritten() + " oversizeDrops=" + oversizeDrops()
-                + " writeErrors=" + writeErrors();
+                + " writeErrors=" + writeErrors() + " truncatedDrops=" + truncatedDrops();
     }
 }

@@ -36,6 +36,8 @@ public final class IoctlRequest {
     public static final long TUNGETIFF = ioRead(TUN_TYPE, 210, SIZEOF_INT);
     /** {@code _IOW('T', 217, int)}: attach or detach this queue of a multiqueue device. */
     public static final long TUNSETQUEUE = ioWrite(TUN_TYPE, 217, SIZEOF_INT);
+    /** {@code _IOW('T', 226, int)}: turn the device's carrier on or off. */
+    public static final long TUNSETCARRIER = ioWrite(TUN_TYPE, 226, SIZEOF_INT);
 
     private IoctlRequest() {
     }

@@ -31,6 +31,11 @@ final class Libc {
     static final int SOCK_DGRAM = 2;
     static final int SOCK_CLOEXEC = 0x80000;
 
+    static final int AF_NETLINK = 16;
+    static final int SOCK_RAW = 3;
+    static final int NETLINK_ROUTE = 0;
+    static final int SOL_NETLINK = 270;
+
     static final int CLONE_NEWNET = 0x40000000;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -53,6 +58,14 @@ final class Libc {
     private static final MethodHandle SOCKET = downcall("socket",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle UNSHARE = downcall("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SEND = downcall("send",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle RECV = downcall("recv",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle IF_NAMETOINDEX = downcall("if_nametoindex",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
     private Libc() {
     }
@@ -120,6 +133,50 @@ final class Libc {
         } catch (Throwable t) {
             throw linkageFailure("unshare", t);
         }
+    }
+
+    static long send(int fd, MemorySegment buffer, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            return result((long) SEND.invokeExact(state, fd, buffer, length, 0), state);
+        } catch (Throwable t) {
+            throw linkageFailure("send", t);
+        }
+    }
+
+    static long recv(int fd, MemorySegment buffer, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            return result((long) RECV.invokeExact(state, fd, buffer, length, 0), state);
+        } catch (Throwable t) {
+            throw linkageFailure("recv", t);
+        }
+    }
+
+    /** {@code setsockopt(fd, level, name, &value, sizeof(int))}. */
+    static int setIntSocketOption(int fd, int level, int name, int value) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment option = arena.allocateFrom(JAVA_INT, value);
+            return result((int) SETSOCKOPT.invokeExact(state, fd, level, name, option, Integer.BYTES), state);
+        } catch (Throwable t) {
+            throw linkageFailure("setsockopt", t);
+        }
+    }
+
+    /** The interface index of {@code name} in the calling thread's namespace, or {@code -errno}. */
+    static int ifNameToIndex(String name) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int index = (int) IF_NAMETOINDEX.invokeExact(state, arena.allocateFrom(name));
+            return index == 0 ? -(int) ERRNO.get(state, 0L) : index;
+        } catch (Throwable t) {
+            throw linkageFailure("if_nametoindex", t);
+        }
+    }
+
+    private static long result(long returned, MemorySegment state) {
+        return returned == -1 ? -(int) ERRNO.get(state, 0L) : returned;
     }
 
     private static int result(int returned, MemorySegment state) {

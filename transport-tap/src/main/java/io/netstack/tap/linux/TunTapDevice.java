@@ -5,6 +5,8 @@ import java.lang.foreign.Arena;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 /**
  * One file descriptor of {@code /dev/net/tun} attached to a TUN or TAP device with {@code TUNSETIFF}.
  *
@@ -17,6 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class TunTapDevice implements Closeable {
     /** The clone device every TUN/TAP fd is opened from. */
     public static final String CLONE_DEVICE = "/dev/net/tun";
+
+    private static final int IFF_ATTACH_QUEUE = 0x0200;
+    private static final int IFF_DETACH_QUEUE = 0x0400;
 
     private final int fd;
     private final String name;
@@ -97,6 +102,50 @@ public final class TunTapDevice implements Closeable {
     /** The device's MTU, asked of the kernel now (it may have been changed from outside). */
     public int mtu() throws TunTapException {
         return NetDeviceControl.mtu(name);
+    }
+
+    /**
+     * Keeps the device when its last fd closes ({@code TUNSETPERSIST 1}), or lets it go with them (0). A persistent
+     * device is deleted with {@code setPersistent(false)} and a close, or {@code ip link del}.
+     */
+    public void setPersistent(boolean persistent) throws TunTapException {
+        check(Libc.ioctl(fd, IoctlRequest.TUNSETPERSIST, persistent ? 1 : 0), name, "TUNSETPERSIST");
+    }
+
+    /**
+     * Lets the user {@code uid} attach to this persistent device without CAP_NET_ADMIN ({@code TUNSETOWNER});
+     * -1 removes the owner.
+     */
+    public void setOwner(long uid) throws TunTapException {
+        check(Libc.ioctl(fd, IoctlRequest.TUNSETOWNER, uid), name, "TUNSETOWNER");
+    }
+
+    /**
+     * Lets members of group {@code gid} attach to this persistent device without CAP_NET_ADMIN
+     * ({@code TUNSETGROUP}); -1 removes the group.
+     */
+    public void setGroup(long gid) throws TunTapException {
+        check(Libc.ioctl(fd, IoctlRequest.TUNSETGROUP, gid), name, "TUNSETGROUP");
+    }
+
+    /** Turns the device's carrier on or off ({@code TUNSETCARRIER}), as a cable plugged in or pulled out. */
+    public void setCarrier(boolean carrier) throws TunTapException {
+        try (Arena arena = Arena.ofConfined()) {
+            check(Libc.ioctl(fd, IoctlRequest.TUNSETCARRIER, arena.allocateFrom(JAVA_INT, carrier ? 1 : 0)),
+                    name, "TUNSETCARRIER");
+        }
+    }
+
+    /**
+     * Attaches this fd's queue to a multiqueue device, or detaches it so that the kernel sends it nothing
+     * ({@code TUNSETQUEUE} with {@code IFF_ATTACH_QUEUE}/{@code IFF_DETACH_QUEUE}).
+     */
+    public void setQueueAttached(boolean attached) throws TunTapException {
+        try (Arena arena = Arena.ofConfined()) {
+            IfReq request = IfReq.allocate(arena, "").flags(attached ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE);
+            check(Libc.ioctl(fd, IoctlRequest.TUNSETQUEUE, request.segment()), name,
+                    attached ? "TUNSETQUEUE(IFF_ATTACH_QUEUE)" : "TUNSETQUEUE(IFF_DETACH_QUEUE)");
+        }
     }
 
     /**

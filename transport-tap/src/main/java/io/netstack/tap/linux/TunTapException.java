@@ -18,7 +18,14 @@ public final class TunTapException extends IOException {
      * @param errno      the kernel's errno (positive)
      */
     public TunTapException(String deviceName, String operation, int errno) {
-        super(describe(deviceName, operation, errno));
+        this(deviceName, operation, errno, null);
+    }
+
+    /**
+     * @param kernelExplanation what the kernel said besides the errno (netlink extended ack), or {@code null}
+     */
+    public TunTapException(String deviceName, String operation, int errno, String kernelExplanation) {
+        super(describe(deviceName, operation, errno, kernelExplanation));
         this.deviceName = deviceName;
         this.operation = operation;
         this.errno = errno;
@@ -44,10 +51,12 @@ public final class TunTapException extends IOException {
         return Errno.name(errno);
     }
 
-    private static String describe(String deviceName, String operation, int errno) {
+    private static String describe(String deviceName, String operation, int errno, String kernelExplanation) {
         String device = deviceName.isEmpty() ? "a new device" : "device " + deviceName;
-        return operation + " failed for " + device + ": " + Errno.name(errno) + " (errno " + errno + "). "
-                + advice(deviceName, operation, errno);
+        return operation + " failed for " + device + ": " + Errno.name(errno) + " (errno " + errno + ")"
+                + (kernelExplanation == null || kernelExplanation.isEmpty() ? "" : ", the kernel says: \""
+                        + kernelExplanation + '"')
+                + ". " + advice(deviceName, operation, errno);
     }
 
     private static String advice(String deviceName, String operation, int errno) {
