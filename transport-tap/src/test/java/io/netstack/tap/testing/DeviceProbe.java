@@ -1,0 +1,67 @@
+package io.netstack.tap.testing;
+
+import io.netstack.tap.TapAddress;
+import io.netstack.tap.TapChannel;
+import io.netstack.tap.TapChannelOption;
+import io.netstack.tap.linux.CidrAddress;
+import io.netstack.tap.linux.TunTapException;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A program the tests start as another user, with other capabilities or in a user namespace, to see what such a
+ * process can do with the public API: {@code attach NAME} binds to an existing device, {@code create NAME} creates,
+ * configures and brings up a new one. Either then reads one frame and writes one. It prints {@code OK ...} and exits
+ * 0, or prints the failure and exits 3.
+ */
+public final class DeviceProbe {
+    private DeviceProbe() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean create = args[0].equals("create");
+        String name = args[1];
+        String capabilities = Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(line -> line.startsWith("CapEff:")).findFirst().orElse("CapEff: ?");
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        try {
+            FrameQueue frames = new FrameQueue();
+            Bootstrap bootstrap = new Bootstrap().group(group).channel(TapChannel.class).handler(frames)
+                    .option(TapChannelOption.EXCLUSIVE, create);
+            if (create) {
+                bootstrap.option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse("192.0.2.1/24")))
+                        .option(TapChannelOption.LINK_UP, true);
+            }
+            ChannelFuture bound = bootstrap.bind(new TapAddress(name)).await();
+            if (!bound.isSuccess()) {
+                Throwable cause = bound.cause();
+                System.out.println("FAILED " + (cause instanceof TunTapException e ? e.errnoName() + " " : "")
+                        + cause);
+                System.exit(3);
+            }
+            TapChannel channel = (TapChannel) bound.channel();
+            if (create) {
+                // An interface coming up makes the kernel send IPv6 neighbour discovery frames.
+                frames.await(frame -> true, 10, TimeUnit.SECONDS).release();
+            }
+            channel.writeAndFlush(Unpooled.directBuffer(60).writeBytes(new byte[] {-1, -1, -1, -1, -1, -1,
+                    2, 0, 0x5e, 0x10, 0, 2, (byte) 0x88, (byte) 0xb5}).writeZero(46)).sync();
+            System.out.println("OK " + channel.localAddress() + " uid=" + new com.sun.security.auth.module
+                    .UnixSystem().getUid() + " " + capabilities + " read=" + channel.metrics().framesRead()
+                    + " written=" + channel.metrics().framesWritten());
+            channel.close().sync();
+            frames.clear();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+}
