@@ -22,6 +22,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -94,6 +95,17 @@ class DeviceConfigTest {
         String addresses = Ip.run("-j", "addr", "show", "tap7");
         assertTrue(addresses.contains("\"local\":\"192.0.2.1\",\"prefixlen\":24"), addresses);
         assertTrue(addresses.contains("\"local\":\"2001:db8::1\",\"prefixlen\":64"), addresses);
+
+        Map<String, String> sysfs = Ip.sysfs("tap7", "mtu", "address", "tx_queue_len", "operstate", "flags",
+                "tun_flags", "owner", "group");
+        assertEquals("9000", sysfs.get("mtu"), sysfs.toString());
+        assertEquals("02:00:5e:10:00:01", sysfs.get("address"), sysfs.toString());
+        assertEquals("500", sysfs.get("tx_queue_len"), sysfs.toString());
+        assertEquals(1, Integer.decode(sysfs.get("flags")) & 1, "IFF_UP in " + sysfs);
+        // IFF_TAP | IFF_NO_PI; the kernel does not keep IFF_TUN_EXCL once the device exists.
+        assertEquals(0x1002, Integer.decode(sysfs.get("tun_flags")), sysfs.toString());
+        assertEquals("-1", sysfs.get("owner"), sysfs.toString());
+        assertEquals("-1", sysfs.get("group"), sysfs.toString());
 
         // The same values read back through the API.
         assertEquals(9000, channel.config().getMtu());
@@ -172,6 +184,7 @@ class DeviceConfigTest {
         try {
             String link = Ip.run("-d", "-j", "link", "show", "nsown0");
             assertTrue(link.matches("(?s).*\"user\":\"[^\"]+\".*") && link.contains("\"group\""), link);
+            assertEquals(Map.of("owner", "1000", "group", "1000"), Ip.sysfs("nsown0", "owner", "group"));
             assertEquals(1000, channel.config().getOwner());
             assertEquals(1000, channel.config().getGroup());
         } finally {

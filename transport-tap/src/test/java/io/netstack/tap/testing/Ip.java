@@ -20,6 +20,10 @@ public final class Ip {
         List<String> command = new ArrayList<>();
         command.add("ip");
         command.addAll(List.of(args));
+        return exec(command);
+    }
+
+    private static String exec(List<String> command) {
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -37,6 +41,26 @@ public final class Ip {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
         }
+    }
+
+    /**
+     * The {@code /sys/class/net/NAME/ATTRIBUTE} files of a device, read by a child process that mounts a sysfs of
+     * its own in a private mount namespace (the host's /sys shows the host's network namespace, not this one).
+     */
+    public static java.util.Map<String, String> sysfs(String name, String... attributes) {
+        List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "--",
+                "sh", "-c", "mount -t sysfs sysfs /sys && dir=/sys/class/net/$1 && shift"
+                        + " && for a in \"$@\"; do printf '%s=%s\\n' \"$a\" \"$(cat \"$dir/$a\")\"; done",
+                "sh", name));
+        command.addAll(List.of(attributes));
+        java.util.Map<String, String> values = new java.util.HashMap<>();
+        for (String line : exec(command).split("\n")) {
+            int equals = line.indexOf('=');
+            if (equals > 0) {
+                values.put(line.substring(0, equals), line.substring(equals + 1));
+            }
+        }
+        return values;
     }
 
     /** Whether a link of that name exists in this namespace. */
