@@ -6,25 +6,15 @@ import io.netstack.tap.linux.TunTapDevice;
 import io.netstack.tap.linux.TunTapException;
 import io.netstack.tap.linux.TunTapFlag;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AbstractChannel;
 import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
-import io.netty.channel.IoEvent;
-import io.netty.channel.IoEventLoop;
-import io.netty.channel.IoRegistration;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoEvent;
-import io.netty.channel.epoll.EpollIoHandle;
-import io.netty.channel.epoll.EpollIoOps;
-import io.netty.channel.unix.Errors;
-import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.uring.IoUring;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 import io.netty.util.internal.StringUtil;
 
 import java.io.IOException;
@@ -35,45 +25,45 @@ import java.util.EnumSet;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * A Netty {@link io.netty.channel.Channel} over a Linux TAP (or TUN) device, driven by Netty's native epoll event loop.
+ * A Netty {@link io.netty.channel.Channel} over a Linux TAP (or TUN) device, on Netty's native epoll or io_uring
+ * event loop, whichever group it is registered with; the pipeline sees no difference.
  *
  * <p>Binding to a {@link TapAddress} creates the device (or attaches to it, see {@link TapChannelOption#EXCLUSIVE}).
  * Each inbound frame reaches the pipeline as one direct {@link ByteBuf}; each outbound {@link ByteBuf} is written as
  * one frame. Closing the channel closes the device's fd, so a non-persistent device disappears.
  *
  * <pre>{@code
- * EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+ * EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory()); // or IoUringIoHandler
  * Channel tap = new Bootstrap().group(group).channel(TapChannel.class)
  *         .handler(new MyFrameHandler())
  *         .bind(new TapAddress("tap0")).sync().channel();
  * }</pre>
  *
  * <p>The device lives in the network namespace of the event loop thread that binds the channel.
+ *
+ * <p>While the link is down, the kernel hands over no frames and refuses writes with EIO: each such write fails its
+ * own promise (counted in {@link TapChannelMetrics#writeErrors()}) and the channel stays open, reading and writing
+ * again once the link is up. A device deleted from under the channel closes it, with a {@link TunTapException}
+ * fired through the pipeline.
  */
 public final class TapChannel extends AbstractChannel {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false);
-    /** EPOLLERR stays in the interest set at all times: an empty set would remove the fd from epoll altogether. */
-    private static final EpollIoOps BASE_OPS = EpollIoOps.EPOLLERR;
 
     private final TapChannelConfig config = new TapChannelConfig(this);
     private final TapChannelMetrics metrics = new TapChannelMetrics();
-    private final Runnable flushTask = this::flushLater;
 
     private volatile boolean open = true;
     private volatile TunTapDevice device;
     private volatile TapAddress localAddress;
-    private FileDescriptor fd;
-    private IoRegistration registration;
-    private EpollIoOps ops = BASE_OPS;
+    private TapIo io;
     private boolean readPending;
 
     /** Creates an unbound channel; {@link io.netty.bootstrap.Bootstrap#channel(Class)} calls this. */
     public TapChannel() {
         super(null);
-        Epoll.ensureAvailability();
     }
 
-    /** Whether this machine can run TapChannels: Linux with Netty's native epoll transport loaded. */
+    /** Whether TapChannels can run on Netty's epoll loop here: Linux with the native epoll transport loaded. */
     public static boolean isAvailable() {
         return Epoll.isAvailable();
     }
@@ -81,6 +71,19 @@ public final class TapChannel extends AbstractChannel {
     /** Why {@link #isAvailable()} is false, or {@code null} when it is true. */
     public static Throwable unavailabilityCause() {
         return Epoll.unavailabilityCause();
+    }
+
+    /**
+     * Whether TapChannels can run on Netty's io_uring loop here: the native transport loaded and the kernel allows
+     * io_uring (a container or {@code kernel.io_uring_disabled} may forbid it).
+     */
+    public static boolean isIoUringAvailable() {
+        return IoUring.isAvailable();
+    }
+
+    /** Why {@link #isIoUringAvailable()} is false, or {@code null} when it is true. */
+    public static Throwable ioUringUnavailabilityCause() {
+        return IoUring.unavailabilityCause();
     }
 
     @Override
@@ -134,39 +137,24 @@ public final class TapChannel extends AbstractChannel {
         return new TapUnsafe();
     }
 
+    /** An epoll or io_uring loop of Netty's; never NIO, which cannot watch a device's fd. */
     @Override
     protected boolean isCompatible(EventLoop loop) {
-        return loop instanceof IoEventLoop ioLoop && ioLoop.isCompatible(TapUnsafe.class);
+        return TapIo.forLoop(this, loop) != null;
     }
 
     @Override
     protected void doRegister(ChannelPromise promise) {
         try {
+            io = TapIo.forLoop(this, eventLoop());
             if (device != null) {
                 // Registered again after a deregister: the device is already there.
-                registerWithEventLoop();
+                io.register(device);
             }
             promise.setSuccess();
         } catch (Throwable t) {
             promise.setFailure(t);
         }
-    }
-
-    /**
-     * Adds the device's fd to this channel's epoll loop. It happens once the fd is attached to a device, never
-     * before: an fd of /dev/net/tun without a device polls as EPOLLERR, which a level-triggered loop would spin on.
-     */
-    private void registerWithEventLoop() throws Exception {
-        Future<IoRegistration> future = ((IoEventLoop) eventLoop()).register((TapUnsafe) unsafe());
-        // Registering from inside the loop completes at once.
-        if (!future.isDone()) {
-            throw new IllegalStateException("epoll registration of " + localAddress + " did not complete in its loop");
-        }
-        if (!future.isSuccess()) {
-            throw new IOException("cannot register " + localAddress + " with " + eventLoop(), future.cause());
-        }
-        registration = future.getNow();
-        registration.submit(ops);
     }
 
     @Override
@@ -188,10 +176,9 @@ public final class TapChannel extends AbstractChannel {
         try {
             config.requested().applyTo(opened);
             config.setMaxFrameLength(maxFrameLength(opened.mode(), opened.mtu()));
-            fd = new FileDescriptor(opened.fd());
             localAddress = new TapAddress(opened.name(), opened.mode());
             device = opened;
-            registerWithEventLoop();
+            io.register(opened);
         } catch (Throwable t) {
             device = null;
             opened.close();
@@ -242,56 +229,52 @@ public final class TapChannel extends AbstractChannel {
         if (closing == null) {
             return;
         }
-        EventLoop loop = isRegistered() ? eventLoop() : null;
-        if (loop == null || loop.inEventLoop()) {
-            cancelThenClose(closing);
+        TapIo current = isRegistered() ? io : null;
+        if (current == null) {
+            closeDevice(closing);
+            return;
+        }
+        EventLoop loop = eventLoop();
+        if (loop.inEventLoop()) {
+            current.deregister(closing);
             return;
         }
         try {
-            loop.execute(() -> cancelThenClose(closing));
+            loop.execute(() -> current.deregister(closing));
         } catch (RejectedExecutionException e) {
-            // The loop is gone, and with it the registration: nothing to cancel.
-            closing.close();
+            // The loop is gone, and with it the registration: nothing to wait for.
+            closeDevice(closing);
         }
     }
 
-    /** Takes the fd out of epoll before closing it, so epoll never holds a number the process may reuse. */
-    private void cancelThenClose(TunTapDevice closing) {
+    /** Closes the device's fd, once nothing in the loop refers to it any more. */
+    void closeDevice(TunTapDevice closing) {
+        if (closing == null) {
+            return;
+        }
         try {
-            doDeregister();
-        } finally {
-            try {
-                closing.close();
-            } catch (TunTapException e) {
-                pipeline().fireExceptionCaught(e);
-            }
+            closing.close();
+        } catch (TunTapException e) {
+            pipeline().fireExceptionCaught(e);
         }
     }
 
     @Override
     protected void doDeregister() {
-        IoRegistration current = registration;
-        if (current != null) {
-            registration = null;
-            ops = BASE_OPS;
-            readPending = false;
-            current.cancel();
+        readPending = false;
+        if (io != null && open) {
+            io.deregister(null);
         }
     }
 
     @Override
     protected void doBeginRead() {
         readPending = true;
-        setOps(ops.with(EpollIoOps.EPOLLIN));
+        io.beginRead();
     }
 
-    private void setOps(EpollIoOps wanted) {
-        if (!wanted.equals(ops)) {
-            ops = wanted;
-            if (registration != null) {
-                registration.submit(wanted);
-            }
-        }
+    boolean isReadPending() {
+        return readPending;
     }
 
     /**
@@ -342,60 +325,134 @@ public final class TapChannel extends AbstractChannel {
 
     @Override
     protected void doWrite(ChannelOutboundBuffer in) throws Exception {
-        int budget = maxMessagesPerWrite();
-        while (budget-- > 0) {
-            Object msg = in.current();
-            if (msg == null) {
-                setOps(ops.without(EpollIoOps.EPOLLOUT));
-                return;
-            }
-            ByteBuf frame = (ByteBuf) msg;
-            int length = frame.readableBytes();
-            int written;
-            try {
-                written = fd.writeAddress(frame.memoryAddress(), frame.readerIndex(), frame.writerIndex());
-            } catch (Errors.NativeIoException e) {
-                if (!isFrameError(e)) {
-                    throw e;
-                }
-                metrics.writeFailed();
-                in.remove(new IOException("the kernel refused a frame of " + length + " bytes on " + localAddress
-                        + ": " + e.getMessage(), e));
-                continue;
-            }
-            if (written == 0) {
-                // EAGAIN: the kernel will tell us when the device takes frames again; order is kept.
-                setOps(ops.with(EpollIoOps.EPOLLOUT));
-                return;
-            }
-            metrics.frameWritten(length);
-            in.remove();
-        }
-        // Written our share of this loop turn; let other channels run, then go on.
-        eventLoop().execute(flushTask);
+        io.write(in);
     }
 
     /** Errors that concern one frame only (bad length, link down): fail its promise and keep the channel. */
-    private static boolean isFrameError(Errors.NativeIoException e) {
-        int errno = -e.expectedErr();
+    static boolean isFrameError(int errno) {
         return errno == Errno.EINVAL || errno == Errno.EIO || errno == Errno.EMSGSIZE || errno == Errno.ENOBUFS;
     }
 
-    private void flushLater() {
-        if (isActive() && !ops.contains(EpollIoOps.EPOLLOUT)) {
-            ((TapUnsafe) unsafe()).flushNow();
+    IOException writeFailure(int length, int errno) {
+        TunTapDevice current = device;
+        return new TunTapException(current == null ? String.valueOf(localAddress) : current.name(),
+                "write of a " + length + "-byte frame", errno);
+    }
+
+    /**
+     * A buffer for one inbound frame from the channel's allocator, direct and at least as large as the largest
+     * frame the device hands over (a user's allocator that gives less would have the kernel cut frames short).
+     */
+    ByteBuf allocateFrame(RecvByteBufAllocator.Handle allocHandle) {
+        ByteBuf frame = allocHandle.allocate(config.getAllocator());
+        int maxFrameLength = config.getMaxFrameLength();
+        if (frame.writableBytes() < maxFrameLength) {
+            frame.capacity(frame.writerIndex() + maxFrameLength);
+        }
+        if (!frame.hasMemoryAddress()) {
+            frame.release();
+            throw new UnsupportedOperationException("TapChannel reads into direct buffers with a memory address;"
+                    + " the configured allocator gave " + StringUtil.simpleClassName(frame));
+        }
+        allocHandle.attemptedBytesRead(frame.writableBytes());
+        return frame;
+    }
+
+    /**
+     * Hands a frame the kernel wrote into {@code frame} to the pipeline; {@code length} is the frame's length as
+     * the kernel reports it. Returns {@code false}, releasing the buffer, if the frame did not fit.
+     */
+    boolean frameRead(ByteBuf frame, int length) {
+        if (length > frame.writableBytes()) {
+            // The kernel copied what fit and reported the whole length: the MTU grew behind our back.
+            frame.release();
+            metrics.truncatedDropped();
+            refreshMtu();
+            return false;
+        }
+        frame.writerIndex(frame.writerIndex() + length);
+        metrics.frameRead(length);
+        readPending = false;
+        pipeline().fireChannelRead(frame);
+        return true;
+    }
+
+    private void refreshMtu() {
+        TunTapDevice current = device;
+        try {
+            if (current != null) {
+                mtuChanged(current.mtu());
+            }
+        } catch (TunTapException e) {
+            pipeline().fireExceptionCaught(e);
         }
     }
 
-    private final class TapUnsafe extends AbstractUnsafe implements EpollIoHandle {
-        @Override
-        public FileDescriptor fd() {
-            return fd;
-        }
+    /** A read failed with {@code errno}: the device is unusable (deleted, most likely); tell the pipeline, close. */
+    void readFailed(int errno) {
+        TunTapDevice current = device;
+        pipeline().fireExceptionCaught(new TunTapException(
+                current == null ? String.valueOf(localAddress) : current.name(), "read", errno));
+        unsafe().close(unsafe().voidPromise());
+    }
 
+    /** The loop reported an error condition without a read to make: ask the device whether it is still there. */
+    void checkDeviceStillThere() {
+        TunTapDevice current = device;
+        if (current == null) {
+            return;
+        }
+        try {
+            current.checkAttached();
+        } catch (TunTapException e) {
+            pipeline().fireExceptionCaught(e);
+            unsafe().close(unsafe().voidPromise());
+        }
+    }
+
+    /** Flushes now, even while a flush is pending: called when the pending writes have completed. */
+    void flushNow() {
+        ((TapUnsafe) unsafe()).flushNow();
+    }
+
+    /** Auto-read was turned off (from any thread): stop reading on the loop. */
+    void autoReadCleared() {
+        if (isRegistered() && io != null) {
+            EventLoop loop = eventLoop();
+            if (loop.inEventLoop()) {
+                io.stopReading();
+            } else {
+                loop.execute(() -> io.stopReading());
+            }
+        }
+    }
+
+    private final class TapUnsafe extends AbstractUnsafe {
+        private boolean quiescing;
+
+        /**
+         * Closes once nothing is in flight: on io_uring, reads are cancelled and writes finish first, so that the
+         * close future completes when the fd is really closed and the device (if not persistent) gone.
+         */
         @Override
-        public void close() {
-            close(voidPromise());
+        public void close(ChannelPromise promise) {
+            if (quiescing) {
+                closeFuture().addListener(closed -> safeSetSuccess(promise));
+                return;
+            }
+            if (io != null && isRegistered() && eventLoop().inEventLoop() && io.quiesce(() -> {
+                // io_uring lets go of the requests' references to the file on its next turn; the device, if this fd
+                // was its last, goes with them. Close then, so the close future means "device gone".
+                closeDevice(device);
+                eventLoop().schedule(() -> {
+                    quiescing = false;
+                    super.close(promise);
+                }, 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+            })) {
+                quiescing = true;
+                return;
+            }
+            super.close(promise);
         }
 
         /** A device has no peer to connect to; bind to a {@link TapAddress} instead. */
@@ -405,124 +462,15 @@ public final class TapChannel extends AbstractChannel {
                     "a TapChannel has no remote end to connect to: bind it to a TapAddress"));
         }
 
-        @Override
-        public void handle(IoRegistration registration, IoEvent event) {
-            EpollIoOps ready = ((EpollIoEvent) event).ops();
-            if (ready.contains(EpollIoOps.EPOLLOUT)) {
-                flushNow();
-            }
-            if (ready.contains(EpollIoOps.EPOLLIN)) {
-                readFrames();
-            } else if (ready.contains(EpollIoOps.EPOLLERR)) {
-                deviceFailed();
-            }
-        }
-
         void flushNow() {
             super.flush0();
         }
 
         @Override
         protected void flush0() {
-            // While waiting for EPOLLOUT, the loop flushes when the device is writable again.
-            if (!ops.contains(EpollIoOps.EPOLLOUT)) {
+            if (io == null || !io.isFlushPending()) {
                 super.flush0();
             }
-        }
-
-        private void readFrames() {
-            if (!isActive()) {
-                return;
-            }
-            TapChannelConfig config = config();
-            ChannelPipeline pipeline = pipeline();
-            ByteBufAllocator allocator = config.getAllocator();
-            RecvByteBufAllocator.Handle allocHandle = recvBufAllocHandle();
-            allocHandle.reset(config);
-            Throwable failure = null;
-            try {
-                do {
-                    ByteBuf frame = allocHandle.allocate(allocator);
-                    int length;
-                    try {
-                        length = readFrame(frame, config.getMaxFrameLength(), allocHandle);
-                    } catch (Throwable t) {
-                        frame.release();
-                        throw t;
-                    }
-                    if (length <= 0) {
-                        frame.release();
-                        break;
-                    }
-                    if (length > frame.writableBytes()) {
-                        // The kernel copied what fit and reported the whole length: the MTU grew behind our back.
-                        frame.release();
-                        metrics.truncatedDropped();
-                        mtuChanged(device.mtu());
-                        continue;
-                    }
-                    frame.writerIndex(frame.writerIndex() + length);
-                    allocHandle.incMessagesRead(1);
-                    metrics.frameRead(length);
-                    readPending = false;
-                    pipeline.fireChannelRead(frame);
-                } while (allocHandle.continueReading());
-            } catch (Throwable t) {
-                failure = t;
-            }
-            allocHandle.readComplete();
-            pipeline.fireChannelReadComplete();
-            if (failure != null) {
-                pipeline.fireExceptionCaught(wrapReadFailure(failure));
-                close(voidPromise());
-                return;
-            }
-            if (!readPending && !config.isAutoRead()) {
-                setOps(ops.without(EpollIoOps.EPOLLIN));
-            }
-        }
-
-        /**
-         * One {@code read(2)} into the frame's writable bytes: the frame's length as the kernel reports it (which is
-         * more than was copied if the frame did not fit), or 0 when none is waiting (EAGAIN).
-         */
-        private int readFrame(ByteBuf frame, int maxFrameLength, RecvByteBufAllocator.Handle allocHandle)
-                throws IOException {
-            if (frame.writableBytes() < maxFrameLength) {
-                // A user's allocator gave less than a frame: the kernel would cut frames short.
-                frame.capacity(frame.writerIndex() + maxFrameLength);
-            }
-            if (!frame.hasMemoryAddress()) {
-                throw new UnsupportedOperationException("TapChannel reads into direct buffers with a memory address;"
-                        + " the configured allocator gave " + StringUtil.simpleClassName(frame));
-            }
-            allocHandle.attemptedBytesRead(frame.writableBytes());
-            int length = fd.readAddress(frame.memoryAddress(), frame.writerIndex(), frame.capacity());
-            allocHandle.lastBytesRead(length);
-            return length;
-        }
-
-        /** EPOLLERR without a read to make: ask the device whether it is still there. */
-        private void deviceFailed() {
-            TunTapDevice current = device;
-            if (current == null) {
-                return;
-            }
-            try {
-                current.checkAttached();
-            } catch (TunTapException e) {
-                pipeline().fireExceptionCaught(e);
-                close(voidPromise());
-            }
-        }
-
-        private Throwable wrapReadFailure(Throwable t) {
-            if (t instanceof Errors.NativeIoException e) {
-                TunTapDevice current = device;
-                return new TunTapException(current == null ? String.valueOf(localAddress) : current.name(), "read",
-                        -e.expectedErr());
-            }
-            return t;
         }
     }
 }

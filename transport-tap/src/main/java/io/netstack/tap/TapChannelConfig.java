@@ -22,12 +22,15 @@ public final class TapChannelConfig extends DefaultChannelConfig {
     public static final int TAP_LINK_OVERHEAD = 18;
     /** The largest frame of a TAP device with the kernel's default MTU of 1500, used until the channel is bound. */
     public static final int DEFAULT_MAX_FRAME_LENGTH = 1500 + TAP_LINK_OVERHEAD;
+    /** Reads kept in flight on an io_uring loop unless {@link TapChannelOption#IO_URING_READ_DEPTH} says otherwise. */
+    public static final int DEFAULT_IO_URING_READ_DEPTH = 32;
 
     private final TapChannel channel;
     private final DeviceSettings requested = new DeviceSettings();
     private volatile boolean exclusive = true;
     private volatile boolean multiQueue;
     private volatile int maxFrameLength = DEFAULT_MAX_FRAME_LENGTH;
+    private volatile int ioUringReadDepth = DEFAULT_IO_URING_READ_DEPTH;
 
     TapChannelConfig(TapChannel channel) {
         super(channel, new FrameRecvByteBufAllocator());
@@ -39,7 +42,7 @@ public final class TapChannelConfig extends DefaultChannelConfig {
         return getOptions(super.getOptions(), TapChannelOption.EXCLUSIVE, TapChannelOption.MULTI_QUEUE,
                 TapChannelOption.PERSISTENT, TapChannelOption.OWNER, TapChannelOption.GROUP, TapChannelOption.MTU,
                 TapChannelOption.MAC_ADDRESS, TapChannelOption.TX_QUEUE_LENGTH, TapChannelOption.CARRIER,
-                TapChannelOption.ADDRESSES, TapChannelOption.LINK_UP);
+                TapChannelOption.ADDRESSES, TapChannelOption.LINK_UP, TapChannelOption.IO_URING_READ_DEPTH);
     }
 
     @SuppressWarnings("unchecked")
@@ -68,6 +71,8 @@ public final class TapChannelConfig extends DefaultChannelConfig {
             value = getAddresses();
         } else if (option == TapChannelOption.LINK_UP) {
             value = isLinkUp();
+        } else if (option == TapChannelOption.IO_URING_READ_DEPTH) {
+            value = getIoUringReadDepth();
         } else {
             return super.getOption(option);
         }
@@ -100,6 +105,8 @@ public final class TapChannelConfig extends DefaultChannelConfig {
             setAddresses((List<CidrAddress>) value);
         } else if (option == TapChannelOption.LINK_UP) {
             setLinkUp((Boolean) value);
+        } else if (option == TapChannelOption.IO_URING_READ_DEPTH) {
+            setIoUringReadDepth((Integer) value);
         } else {
             return super.setOption(option, value);
         }
@@ -127,6 +134,23 @@ public final class TapChannelConfig extends DefaultChannelConfig {
     public TapChannelConfig setMultiQueue(boolean multiQueue) {
         checkUnbound(TapChannelOption.MULTI_QUEUE);
         this.multiQueue = multiQueue;
+        return this;
+    }
+
+    /** See {@link TapChannelOption#IO_URING_READ_DEPTH}. */
+    public int getIoUringReadDepth() {
+        return ioUringReadDepth;
+    }
+
+    /** See {@link TapChannelOption#IO_URING_READ_DEPTH}; only before the channel is registered. */
+    public TapChannelConfig setIoUringReadDepth(int depth) {
+        if (depth < 1 || depth > 1024) {
+            throw new IllegalArgumentException("IO_URING_READ_DEPTH must be 1..1024: " + depth);
+        }
+        if (channel.isRegistered()) {
+            throw new IllegalStateException("IO_URING_READ_DEPTH is chosen at registration: set it before");
+        }
+        this.ioUringReadDepth = depth;
         return this;
     }
 
@@ -255,6 +279,11 @@ public final class TapChannelConfig extends DefaultChannelConfig {
 
     public TapChannelConfig setLinkUp(boolean up) {
         return apply(() -> requested.linkUp = up, device -> NetDeviceControl.setUp(device.name(), up));
+    }
+
+    @Override
+    protected void autoReadCleared() {
+        channel.autoReadCleared();
     }
 
     /** What the channel applies to the device when it binds. */

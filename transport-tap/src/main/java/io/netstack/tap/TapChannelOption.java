@@ -35,6 +35,12 @@ public final class TapChannelOption<T> extends ChannelOption<T> {
     public static final ChannelOption<Boolean> CARRIER = valueOf(TapChannelOption.class, "CARRIER");
     /** Addresses of the kernel's side of the device, e.g. {@code CidrAddress.parse("192.0.2.1/24")}. */
     public static final ChannelOption<List<CidrAddress>> ADDRESSES = valueOf(TapChannelOption.class, "ADDRESSES");
+    /**
+     * On an io_uring loop, how many reads the channel keeps in flight, each into a buffer of its own (default 32):
+     * more absorbs bursts without a syscall, at the cost of that many idle buffers.
+     */
+    public static final ChannelOption<Integer> IO_URING_READ_DEPTH =
+            valueOf(TapChannelOption.class, "IO_URING_READ_DEPTH");
     /** Bring the link administratively up ({@code IFF_UP}) once configured. */
     public static final ChannelOption<Boolean> LINK_UP = valueOf(TapChannelOption.class, "LINK_UP");
 

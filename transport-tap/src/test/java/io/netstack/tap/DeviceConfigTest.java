@@ -5,17 +5,18 @@ import io.netstack.tap.linux.Errno;
 import io.netstack.tap.linux.TunTapException;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
+import io.netstack.tap.testing.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -33,18 +34,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Device options set through the channel and observed with {@code ip}, and the other way round. */
 @KernelTest
+@ParameterizedClass
+@EnumSource(Transport.class)
 class DeviceConfigTest {
-    private static EventLoopGroup group;
+    @Parameter
+    Transport transport;
+    private EventLoopGroup group;
     private final List<TapChannel> channels = new ArrayList<>();
 
-    @BeforeAll
-    static void startLoop() {
-        group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    }
-
-    @AfterAll
-    static void stopLoop() throws InterruptedException {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    @BeforeEach
+    void startLoop() {
+        group = transport.newGroup(1);
     }
 
     @AfterEach
@@ -52,6 +52,7 @@ class DeviceConfigTest {
         for (TapChannel channel : channels) {
             channel.close().sync();
         }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
 
     private Bootstrap bootstrap() {

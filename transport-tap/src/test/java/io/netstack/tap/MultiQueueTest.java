@@ -3,17 +3,19 @@ package io.netstack.tap;
 import io.netstack.tap.linux.CidrAddress;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
+import io.netstack.tap.testing.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -30,18 +32,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One device, four queues, four channels on four event loops; the kernel spreads flows over the queues. */
 @KernelTest
+@ParameterizedClass
+@EnumSource(Transport.class)
 class MultiQueueTest {
     private static final int QUEUES = 4;
     private static final int FLOWS = 200;
-    private static EventLoopGroup group;
+    @Parameter
+    Transport transport;
+    private EventLoopGroup group;
 
-    @BeforeAll
-    static void startLoops() {
-        group = new MultiThreadIoEventLoopGroup(QUEUES, EpollIoHandler.newFactory());
+    @BeforeEach
+    void startLoops() {
+        group = transport.newGroup(QUEUES);
     }
 
-    @AfterAll
-    static void stopLoops() throws InterruptedException {
+    @AfterEach
+    void stopLoops() throws InterruptedException {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
 

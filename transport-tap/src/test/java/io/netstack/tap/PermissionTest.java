@@ -8,13 +8,15 @@ import io.netstack.tap.linux.TunTapFlag;
 import io.netstack.tap.testing.Capabilities;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
+import io.netstack.tap.testing.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.EnumSet;
 import java.util.concurrent.CompletableFuture;
@@ -31,7 +33,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * set stands in for an unprivileged process, while the rest of the test JVM keeps its own.
  */
 @KernelTest
+@ParameterizedClass
+@EnumSource(Transport.class)
 class PermissionTest {
+    @Parameter
+    Transport transport;
+
     @Test
     void openingWithoutCapNetAdminFailsWithEpermAndAdvice() throws Exception {
         CompletableFuture<Throwable> outcome = new CompletableFuture<>();
@@ -57,7 +64,7 @@ class PermissionTest {
             Capabilities.dropEffective(Capabilities.CAP_NET_ADMIN);
             task.run();
         }, "unprivileged-loop");
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, dropping, EpollIoHandler.newFactory());
+        EventLoopGroup group = transport.newGroup(1, dropping);
         try {
             ChannelFuture bind = new Bootstrap().group(group).channel(TapChannel.class)
                     .handler(new ChannelInboundHandlerAdapter()).bind(new TapAddress("nsperm1")).await();

@@ -3,16 +3,19 @@ package io.netstack.tap;
 import io.netstack.tap.testing.ChildJvm;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
+import io.netstack.tap.testing.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,25 +32,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * class's network namespace; {@code /dev/net/tun} is made world-writable only inside the child's own mount namespace.
  */
 @KernelTest
+@ParameterizedClass
+@EnumSource(Transport.class)
 class UnprivilegedUseTest {
-    private static EventLoopGroup group;
+    @Parameter
+    Transport transport;
     private static ChildJvm child;
+    private EventLoopGroup group;
     private final List<String> persistentDevices = new ArrayList<>();
 
     @BeforeAll
-    static void setUp() {
-        group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    static void copyClassPath() {
         child = new ChildJvm();
     }
 
     @AfterAll
-    static void tearDown() throws Exception {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    static void deleteClassPath() throws Exception {
         child.close();
     }
 
+    @BeforeEach
+    void startLoop() {
+        group = transport.newGroup(1);
+    }
+
     @AfterEach
-    void deletePersistentDevices() {
+    void deletePersistentDevices() throws InterruptedException {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         for (String name : persistentDevices) {
             Ip.run("link", "del", name);
         }
@@ -73,8 +84,7 @@ class UnprivilegedUseTest {
     void theOwnerAttachesWithoutAnyCapability() throws Exception {
         createPersistentDevice("nsuser0", ChildJvm.UID);
         ChildJvm.Result result = child.runProbe(
-                prefix(ChildJvm.withWorldWritableTun(), ChildJvm.asUnprivilegedUser()), ChildJvm.java(),
-                "attach", "nsuser0");
+                prefix(ChildJvm.withWorldWritableTun(), ChildJvm.asUnprivilegedUser()), ChildJvm.java(), transport, "attach", "nsuser0");
         assertEquals(0, result.exitCode(), result.output());
         assertTrue(result.output().contains("OK nsuser0 uid=1000 CapEff:\t0000000000000000"), result.output());
         assertTrue(result.output().contains("written=1"), result.output());
@@ -84,8 +94,7 @@ class UnprivilegedUseTest {
     void anotherUserCannotAttach() throws Exception {
         createPersistentDevice("nsuser1", ChildJvm.UID + 1);
         ChildJvm.Result result = child.runProbe(
-                prefix(ChildJvm.withWorldWritableTun(), ChildJvm.asUnprivilegedUser()), ChildJvm.java(),
-                "attach", "nsuser1");
+                prefix(ChildJvm.withWorldWritableTun(), ChildJvm.asUnprivilegedUser()), ChildJvm.java(), transport, "attach", "nsuser1");
         assertEquals(3, result.exitCode(), result.output());
         assertTrue(result.output().contains("FAILED EPERM"), result.output());
         assertTrue(result.output().contains("CAP_NET_ADMIN"), result.output());
@@ -97,7 +106,7 @@ class UnprivilegedUseTest {
         // configures and uses a device there.
         List<String> userNamespace = List.of("unshare", "--user", "--map-root-user", "--net", "--");
         ChildJvm.Result result = child.runProbe(prefix(prefix(ChildJvm.withWorldWritableTun(),
-                ChildJvm.asUnprivilegedUser()), userNamespace), ChildJvm.java(), "create", "rootless0");
+                ChildJvm.asUnprivilegedUser()), userNamespace), ChildJvm.java(), transport, "create", "rootless0");
         assertEquals(0, result.exitCode(), result.output());
         assertTrue(result.output().contains("OK rootless0"), result.output());
         assertTrue(result.output().contains("read=1"), result.output());
@@ -108,7 +117,7 @@ class UnprivilegedUseTest {
         Assumptions.assumeTrue(onPath("patchelf") && onPath("setcap"),
                 "needs patchelf and setcap (Debian: apt-get install patchelf libcap2-bin)");
         Path javaHome = Path.of(ChildJvm.java()).getParent().getParent();
-        Path bin = Files.createDirectories(child.folder().resolve("jdk/bin"));
+        Path bin = Files.createDirectories(child.folder().resolve("jdk-" + transport + "/bin"));
         Path launcher = bin.resolve("java");
         Files.copy(javaHome.resolve("bin/java"), launcher);
         // A binary with file capabilities runs in secure-execution mode, where the loader ignores the launcher's
@@ -119,7 +128,7 @@ class UnprivilegedUseTest {
         List<String> asUser = List.of("setpriv", "--reuid=" + ChildJvm.UID, "--regid=" + ChildJvm.UID,
                 "--clear-groups", "--");
         ChildJvm.Result result = child.runProbe(prefix(ChildJvm.withWorldWritableTun(), asUser),
-                launcher.toString(), "create", "setcap0");
+                launcher.toString(), transport, "create", "setcap0");
         assertEquals(0, result.exitCode(), result.output());
         assertTrue(result.output().contains("OK setcap0 uid=1000 CapEff:\t0000000000001000"), result.output());
         assertTrue(!Ip.linkExists("setcap0"), "the probe's device went with its fd");

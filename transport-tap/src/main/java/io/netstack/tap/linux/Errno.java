@@ -22,6 +22,7 @@ public final class Errno {
     public static final int EMSGSIZE = 90;
     public static final int EOPNOTSUPP = 95;
     public static final int ENOBUFS = 105;
+    public static final int ECANCELED = 125;
 
     private Errno() {
     }
@@ -49,6 +50,7 @@ public final class Errno {
             case EMSGSIZE -> "EMSGSIZE";
             case EOPNOTSUPP -> "EOPNOTSUPP";
             case ENOBUFS -> "ENOBUFS";
+            case ECANCELED -> "ECANCELED";
             default -> "errno " + errno;
         };
     }

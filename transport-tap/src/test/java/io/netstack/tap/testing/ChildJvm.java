@@ -95,11 +95,11 @@ public final class ChildJvm implements AutoCloseable {
                 "sh");
     }
 
-    /** Runs {@code prefix... java -cp CLASSPATH DeviceProbe args...}; returns its exit code and output. */
-    public Result runProbe(List<String> prefix, String java, String... args) {
+    /** Runs {@code prefix... java -cp CLASSPATH DeviceProbe TRANSPORT args...}; returns its exit code and output. */
+    public Result runProbe(List<String> prefix, String java, Transport transport, String... args) {
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Dio.netty.machineId=02:00:00:00:00:01",
-                "-Djava.io.tmpdir=" + tmp, "-cp", classPath, DeviceProbe.class.getName()));
+                "-Djava.io.tmpdir=" + tmp, "-cp", classPath, DeviceProbe.class.getName(), transport.name()));
         command.addAll(List.of(args));
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

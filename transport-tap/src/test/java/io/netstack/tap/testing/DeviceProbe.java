@@ -9,8 +9,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A program the tests start as another user, with other capabilities or in a user namespace, to see what such a
- * process can do with the public API: {@code attach NAME} binds to an existing device, {@code create NAME} creates,
+ * process can do with the public API, on the loop named first: {@code EPOLL|IO_URING attach NAME} binds to an existing device, {@code create NAME} creates,
  * configures and brings up a new one. Either then reads one frame and writes one. It prints {@code OK ...} and exits
  * 0, or prints the failure and exits 3.
  */
@@ -28,11 +26,12 @@ public final class DeviceProbe {
     }
 
     public static void main(String[] args) throws Exception {
-        boolean create = args[0].equals("create");
-        String name = args[1];
+        Transport transport = Transport.valueOf(args[0]);
+        boolean create = args[1].equals("create");
+        String name = args[2];
         String capabilities = Files.readAllLines(Path.of("/proc/self/status")).stream()
                 .filter(line -> line.startsWith("CapEff:")).findFirst().orElse("CapEff: ?");
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        EventLoopGroup group = transport.newGroup(1);
         try {
             FrameQueue frames = new FrameQueue();
             Bootstrap bootstrap = new Bootstrap().group(group).channel(TapChannel.class).handler(frames)

@@ -1,0 +1,307 @@
+package io.netstack.tap;
+
+import io.netstack.tap.linux.Errno;
+import io.netstack.tap.linux.TunTapDevice;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.uring.IoUringIoEvent;
+import io.netty.channel.uring.IoUringIoHandle;
+import io.netty.channel.uring.IoUringIoOps;
+
+/**
+ * A TapChannel on Netty's io_uring loop: several reads stay in flight, each into a pooled buffer of its own, and
+ * each flush submits its frames as one batch of writes that the loop hands to the kernel with a single
+ * {@code io_uring_enter}. No syscall per frame on either side.
+ *
+ * <p>Operations are told apart by their user data: reads by slot ({@code 0..depth-1}), writes by slot offset by
+ * {@link #WRITE_BASE}. Every buffer stays referenced until its completion arrives, and the device's fd is closed
+ * only once the loop reports that no operation on it is outstanding.
+ */
+final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutboundBuffer.MessageProcessor {
+    private static final byte IORING_OP_POLL_ADD = 6;
+    private static final byte IORING_OP_ASYNC_CANCEL = 14;
+    private static final byte IORING_OP_READ = 22;
+    private static final byte IORING_OP_WRITE = 23;
+    private static final int POLLIN = 0x1;
+    /** Writes in flight at once; a flush with more frames continues when they complete. */
+    static final int WRITE_DEPTH = 64;
+    private static final int WRITE_BASE = 1024;
+    private static final int POLL_SLOT = 2048;
+    private static final long INVALID_ID = 0;
+
+    private final Runnable readCompleteTask = this::readComplete;
+    private final ByteBuf[] reads;
+    private final long[] readIds;
+    private final ByteBuf[] writes = new ByteBuf[WRITE_DEPTH];
+    private final int[] writeResults = new int[WRITE_DEPTH];
+    private int readsInFlight;
+    private int cancelsInFlight;
+    private boolean pollInFlight;
+    private boolean readCompletePending;
+    private int writeHead;
+    private int writesInFlight;
+    private int writesSubmittedThisFlush;
+    private boolean closeWhenUnregistered;
+    private Runnable whenQuiet;
+
+    IoUringTapIo(TapChannel channel) {
+        super(channel);
+        int depth = channel.config().getIoUringReadDepth();
+        reads = new ByteBuf[depth];
+        readIds = new long[depth];
+    }
+
+    @Override
+    void onRegistered() {
+        // Reads start when the channel asks for them (auto-read or read()).
+    }
+
+    @Override
+    void beginRead() {
+        fillReads();
+    }
+
+    /**
+     * Keeps reads in flight: all slots while auto-read is on, one per {@code read()} otherwise (so a pipeline that
+     * reads on demand gets one frame per request, as on any Netty channel).
+     */
+    private void fillReads() {
+        if (registration == null || !channel.isActive() || pollInFlight || whenQuiet != null) {
+            return;
+        }
+        boolean autoRead = channel.config().isAutoRead();
+        if (!autoRead && (!channel.isReadPending() || readsInFlight > 0)) {
+            return;
+        }
+        RecvByteBufAllocator.Handle allocHandle = channel.unsafe().recvBufAllocHandle();
+        for (int slot = 0; slot < reads.length; slot++) {
+            if (reads[slot] == null) {
+                submitRead(slot, allocHandle);
+                if (!autoRead) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void submitRead(int slot, RecvByteBufAllocator.Handle allocHandle) {
+        ByteBuf frame = channel.allocateFrame(allocHandle);
+        long id = registration.submit(new IoUringIoOps(IORING_OP_READ, (byte) 0, (short) 0, device.fd(), 0L,
+                frame.memoryAddress() + frame.writerIndex(), frame.writableBytes(), 0, slot,
+                (short) 0, (short) 0, 0, 0L));
+        if (id == INVALID_ID) {
+            frame.release();
+            return;
+        }
+        reads[slot] = frame;
+        readIds[slot] = id;
+        readsInFlight++;
+    }
+
+    @Override
+    public void handle(IoRegistration registration, IoEvent event) {
+        IoUringIoEvent completion = (IoUringIoEvent) event;
+        int slot = (int) completion.userData();
+        switch (completion.opcode()) {
+            case IORING_OP_READ -> readCompleted(slot, completion.res());
+            case IORING_OP_WRITE -> writeCompleted(slot - WRITE_BASE, completion.res());
+            case IORING_OP_POLL_ADD -> {
+                pollInFlight = false;
+                fillReads();
+            }
+            // The cancelled read completes on its own, with -ECANCELED.
+            case IORING_OP_ASYNC_CANCEL -> cancelsInFlight--;
+            default -> throw new IllegalStateException("unexpected completion " + completion);
+        }
+        checkQuiet();
+    }
+
+    private void readCompleted(int slot, int result) {
+        ByteBuf frame = reads[slot];
+        reads[slot] = null;
+        readsInFlight--;
+        if (result > 0 && channel.isActive()) {
+            if (channel.frameRead(frame, result) && !readCompletePending) {
+                // Completions arrive one by one; the pipeline hears "read complete" once per loop turn.
+                readCompletePending = true;
+                channel.eventLoop().execute(readCompleteTask);
+            }
+            if (!channel.config().isAutoRead() && !channel.isReadPending()) {
+                // The one frame asked for has come: the other reads in flight must not hand over more.
+                cancelReads();
+            }
+            fillReads();
+            return;
+        }
+        frame.release();
+        if (result == -Errno.ECANCELED) {
+            fillReads();
+        } else if (result == -Errno.EAGAIN) {
+            // Older kernels complete a read of a non-blocking tun fd at once: wait for readiness, then read again.
+            pollForInput();
+        } else if (result < 0 && result != -Errno.ECANCELED && channel.isActive()) {
+            channel.readFailed(-result);
+        }
+    }
+
+    private void pollForInput() {
+        if (!pollInFlight && registration != null) {
+            pollInFlight = registration.submit(new IoUringIoOps(IORING_OP_POLL_ADD, (byte) 0, (short) 0,
+                    device.fd(), 0L, 0L, 0, POLLIN, POLL_SLOT, (short) 0, (short) 0, 0, 0L)) != INVALID_ID;
+        }
+    }
+
+    private void readComplete() {
+        readCompletePending = false;
+        RecvByteBufAllocator.Handle allocHandle = channel.unsafe().recvBufAllocHandle();
+        allocHandle.readComplete();
+        channel.pipeline().fireChannelReadComplete();
+        fillReads();
+    }
+
+    @Override
+    boolean isFlushPending() {
+        return writesInFlight > 0;
+    }
+
+    @Override
+    void write(ChannelOutboundBuffer in) throws Exception {
+        if (writesInFlight > 0 || registration == null || whenQuiet != null) {
+            return;
+        }
+        writesSubmittedThisFlush = 0;
+        writeHead = 0;
+        in.forEachFlushedMessage(this);
+    }
+
+    /** Submits one flushed frame; {@link ChannelOutboundBuffer#forEachFlushedMessage} calls it in order. */
+    @Override
+    public boolean processMessage(Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        int slot = writesSubmittedThisFlush;
+        long id = registration.submit(new IoUringIoOps(IORING_OP_WRITE, (byte) 0, (short) 0, device.fd(), 0L,
+                frame.memoryAddress() + frame.readerIndex(), frame.readableBytes(), 0, WRITE_BASE + slot,
+                (short) 0, (short) 0, 0, 0L));
+        if (id == INVALID_ID) {
+            return false;
+        }
+        // The kernel reads the frame when the loop submits the batch: keep it alive until the completion.
+        writes[slot] = frame.retain();
+        writeResults[slot] = Integer.MIN_VALUE;
+        writesInFlight++;
+        return ++writesSubmittedThisFlush < WRITE_DEPTH;
+    }
+
+    /**
+     * Records a write's result, then settles the promises of the frames at the head of the outbound buffer whose
+     * writes have all completed, in order (completions may arrive in any order).
+     */
+    private void writeCompleted(int slot, int result) {
+        writeResults[slot] = result;
+        ChannelOutboundBuffer in = channel.unsafe().outboundBuffer();
+        while (writeHead < writesSubmittedThisFlush && writeResults[writeHead] != Integer.MIN_VALUE) {
+            ByteBuf frame = writes[writeHead];
+            int written = writeResults[writeHead];
+            writes[writeHead] = null;
+            writeHead++;
+            writesInFlight--;
+            int length = frame.readableBytes();
+            frame.release();
+            if (in == null) {
+                continue; // closed meanwhile: the promises have failed already
+            }
+            if (written >= 0) {
+                channel.metrics().frameWritten(length);
+                in.remove();
+            } else if (TapChannel.isFrameError(-written)) {
+                channel.metrics().writeFailed();
+                in.remove(channel.writeFailure(length, -written));
+            } else {
+                in.remove(channel.writeFailure(length, -written));
+                channel.unsafe().close(channel.unsafe().voidPromise());
+                return;
+            }
+        }
+        if (writesInFlight == 0 && in != null && !in.isEmpty()) {
+            channel.flushNow();
+        }
+    }
+
+    /** Cancels the reads in flight; if a {@code read()} is pending, one read is submitted again afterwards. */
+    @Override
+    void stopReading() {
+        cancelReads();
+    }
+
+    /** Asks the kernel to cancel every read in flight; each then completes with -ECANCELED. */
+    private void cancelReads() {
+        IoRegistration current = registration;
+        if (current == null) {
+            return;
+        }
+        for (int slot = 0; slot < reads.length; slot++) {
+            if (reads[slot] != null && current.submit(new IoUringIoOps(IORING_OP_ASYNC_CANCEL, (byte) 0,
+                    (short) 0, -1, 0L, readIds[slot], 0, 0, slot, (short) 0, (short) 0, 0, 0L)) != INVALID_ID) {
+                cancelsInFlight++;
+            }
+        }
+    }
+
+    @Override
+    boolean quiesce(Runnable then) {
+        if (registration == null || !registration.isValid() || isQuiet()) {
+            return false;
+        }
+        whenQuiet = then;
+        cancelReads();
+        return true;
+    }
+
+    private boolean isQuiet() {
+        return readsInFlight == 0 && writesInFlight == 0 && cancelsInFlight == 0 && !pollInFlight;
+    }
+
+    /** Runs what waited for the last operation in flight to finish. */
+    private void checkQuiet() {
+        if (whenQuiet != null && isQuiet()) {
+            Runnable then = whenQuiet;
+            whenQuiet = null;
+            then.run();
+        }
+    }
+
+    @Override
+    void deregister(TunTapDevice device) {
+        IoRegistration current = registration;
+        if (current == null) {
+            channel.closeDevice(device);
+            return;
+        }
+        // Cancel the reads in flight first: once the registration is cancelled it accepts no more submissions.
+        cancelReads();
+        registration = null;
+        closeWhenUnregistered = device != null;
+        current.cancel();
+    }
+
+    /** Every operation has completed: now the fd can go. */
+    @Override
+    public void unregistered() {
+        for (int slot = 0; slot < reads.length; slot++) {
+            if (reads[slot] != null) {
+                reads[slot].release();
+                reads[slot] = null;
+            }
+        }
+        readsInFlight = 0;
+        cancelsInFlight = 0;
+        pollInFlight = false;
+        if (closeWhenUnregistered) {
+            closeWhenUnregistered = false;
+            channel.closeDevice(device);
+        }
+    }
+}
