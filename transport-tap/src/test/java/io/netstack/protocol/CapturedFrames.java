@@ -1,6 +1,7 @@
 package io.netstack.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 
 import java.util.HexFormat;
@@ -101,6 +102,30 @@ public final class CapturedFrames {
         }
         System.arraycopy(frame, 12, tagged, 12 + tpidsAndTcis.length * 2, frame.length - 12);
         return tagged;
+    }
+
+    /**
+     * A copy of {@code bytes} in a pooled direct buffer, as a channel would deliver it, watched by the leak
+     * detector.
+     */
+    public static ByteBuf pooled(byte[] bytes) {
+        return PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length).writeBytes(bytes);
+    }
+
+    /** A copy of {@code frame} with one byte of its IPv4 header changed and the header checksum made valid again. */
+    public static byte[] withIpv4HeaderByte(byte[] frame, int index, int value) {
+        int ip = EthernetFrame.HEADER_LENGTH;
+        byte[] bytes = frame.clone();
+        bytes[ip + index] = (byte) value;
+        ByteBuf buf = wrap(bytes);
+        try {
+            int headerLength = Math.max(Ipv4Packet.MIN_HEADER_LENGTH, (bytes[ip] & 0x0f) * 4);
+            buf.setShort(ip + 10, 0);
+            buf.setShort(ip + 10, InternetChecksum.checksum(buf, ip, headerLength));
+        } finally {
+            buf.release();
+        }
+        return bytes;
     }
 
     /** A heap buffer wrapping {@code bytes}; release it like any other. */

@@ -109,7 +109,7 @@ class Ipv4PacketTest {
     @Test
     void readsDscpAndEcn() {
         // Expedited Forwarding (DSCP 46, RFC 3246) with ECT(1).
-        ByteBuf frame = wrap(withHeaderByte(ECHO_REQUEST, 1, 46 << 2 | 1));
+        ByteBuf frame = wrap(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST, 1, 46 << 2 | 1));
         try {
             assertTrue(ipv4.wrap(frame, IP, ECHO_REQUEST.length - IP));
             assertEquals(46, ipv4.dscp());
@@ -128,27 +128,27 @@ class Ipv4PacketTest {
 
     @Test
     void rejectsAnotherVersion() {
-        assertRejected(withHeaderByte(ECHO_REQUEST, 0, 0x65), DecodeError.IPV4_BAD_VERSION);
+        assertRejected(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST, 0, 0x65), DecodeError.IPV4_BAD_VERSION);
     }
 
     @Test
     void rejectsIhlBelowFive() {
-        assertRejected(withHeaderByte(ECHO_REQUEST, 0, 0x44), DecodeError.IPV4_BAD_HEADER_LENGTH);
+        assertRejected(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST, 0, 0x44), DecodeError.IPV4_BAD_HEADER_LENGTH);
     }
 
     @Test
     void rejectsATotalLengthShorterThanTheHeader() {
-        assertRejected(withHeaderByte(ECHO_REQUEST_RECORD_ROUTE, 3, 40), DecodeError.IPV4_BAD_TOTAL_LENGTH);
+        assertRejected(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST_RECORD_ROUTE, 3, 40), DecodeError.IPV4_BAD_TOTAL_LENGTH);
     }
 
     @Test
     void rejectsATotalLengthBeyondTheFrame() {
-        assertRejected(withHeaderByte(ECHO_REQUEST, 3, 85), DecodeError.IPV4_TRUNCATED);
+        assertRejected(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST, 3, 85), DecodeError.IPV4_TRUNCATED);
     }
 
     @Test
     void parseThrows() {
-        ByteBuf frame = wrap(withHeaderByte(ECHO_REQUEST, 0, 0x65));
+        ByteBuf frame = wrap(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST, 0, 0x65));
         try {
             MalformedPacketException e = assertThrows(MalformedPacketException.class,
                     () -> Ipv4Packet.parse(frame.slice(IP, ECHO_REQUEST.length - IP)));
@@ -166,20 +166,5 @@ class Ipv4PacketTest {
         } finally {
             frame.release();
         }
-    }
-
-    /** A copy of {@code frame} with one byte of its IPv4 header changed and the header checksum made valid again. */
-    static byte[] withHeaderByte(byte[] frame, int index, int value) {
-        byte[] bytes = frame.clone();
-        bytes[IP + index] = (byte) value;
-        ByteBuf buf = wrap(bytes);
-        try {
-            int headerLength = Math.max(Ipv4Packet.MIN_HEADER_LENGTH, (bytes[IP] & 0x0f) * 4);
-            buf.setShort(IP + 10, 0);
-            buf.setShort(IP + 10, InternetChecksum.checksum(buf, IP, headerLength));
-        } finally {
-            buf.release();
-        }
-        return bytes;
     }
 }
