@@ -18,7 +18,6 @@ public record Ipv4Address(int value) {
     /** Octets in an IPv4 address. */
     public static final int LENGTH = 4;
 
-    public static final Ipv4Address ANY = new Ipv4Address(0);
     /** The limited broadcast address of RFC 919. */
     public static final Ipv4Address BROADCAST = new Ipv4Address(0xffff_ffff);
 

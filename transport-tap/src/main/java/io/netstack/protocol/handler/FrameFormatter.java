@@ -11,6 +11,8 @@ import io.netstack.protocol.PacketView;
 import io.netstack.protocol.UdpDatagram;
 import io.netty.buffer.ByteBuf;
 
+import java.util.HexFormat;
+
 /**
  * Renders an Ethernet frame as one line in the style of {@code tcpdump -e -n}, e.g.
  * <pre>
@@ -68,7 +70,7 @@ public final class FrameFormatter {
             case EthernetFrame.ETHERTYPE_QINQ -> "802.1Q-QinQ";
             default -> "Unknown";
         };
-        line.append(name).append(" (0x").append(hex4(etherType)).append(')');
+        line.append(name).append(" (0x").append(HexFormat.of().toHexDigits((short) etherType)).append(')');
     }
 
     private static void appendArp(StringBuilder line, ArpPacket arp) {
@@ -137,10 +139,5 @@ public final class FrameFormatter {
         }
         line.append("[malformed: ").append(error.description()).append(']');
         return true;
-    }
-
-    private static String hex4(int value) {
-        String hex = Integer.toHexString(value);
-        return "0000".substring(hex.length()) + hex;
     }
 }
