@@ -55,8 +55,8 @@ public final class ArpResponder extends FrameResponder {
             return;
         }
         announced = true;
-        for (Ipv4Address address : host.ipv4Addresses()) {
-            ctx.write(Frames.gratuitousArp(ctx.alloc(), host.mac(), address.value()), ctx.voidPromise());
+        for (Ipv4Address address : host().ipv4Addresses()) {
+            ctx.write(Frames.gratuitousArp(ctx.alloc(), host().mac(), address.value()), ctx.voidPromise());
             announcementsSent++;
         }
         ctx.flush();
@@ -72,7 +72,7 @@ public final class ArpResponder extends FrameResponder {
         ArpPacket arp = inbound.arp();
         int spa = arp.spa();
         long sha = arp.sha();
-        boolean targetIsUs = host.isOurs(arp.tpa());
+        boolean targetIsUs = host().isOurs(arp.tpa());
         // RFC 826, "Packet Reception": refresh a known sender; add it only when the packet is meant for us.
         if (spa != UNSPECIFIED_ADDRESS && !neighbours.update(spa, sha) && targetIsUs) {
             neighbours.put(spa, sha);
@@ -81,7 +81,7 @@ public final class ArpResponder extends FrameResponder {
             repliesReceived++;
         } else if (arp.isRequest()) {
             if (targetIsUs) {
-                send(ctx, Frames.arpReply(ctx.alloc(), host.mac(), arp.tpa(), sha, spa));
+                send(ctx, Frames.arpReply(ctx.alloc(), host().mac(), arp.tpa(), sha, spa));
                 requestsAnswered++;
             } else {
                 requestsForOthers++;

@@ -12,11 +12,16 @@ import static java.util.Objects.requireNonNull;
  * message on untouched, and batches its answers into one flush per read loop.
  */
 public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
-    protected final HostAddresses host;
+    private final HostAddresses host;
     private boolean flushPending;
 
     protected FrameResponder(HostAddresses host) {
         this.host = requireNonNull(host, "host");
+    }
+
+    /** The addresses this handler answers for and from. */
+    protected final HostAddresses host() {
+        return host;
     }
 
     @Override

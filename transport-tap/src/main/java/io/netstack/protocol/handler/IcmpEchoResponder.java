@@ -18,12 +18,12 @@ public final class IcmpEchoResponder extends FrameResponder {
     protected boolean accepts(InboundFrame inbound) {
         return inbound.kind() == InboundFrame.Kind.ICMPV4
                 && inbound.icmpv4().isEchoRequest()
-                && host.isOurs(inbound.ipv4().destination());
+                && host().isOurs(inbound.ipv4().destination());
     }
 
     @Override
     protected void respond(ChannelHandlerContext ctx, InboundFrame inbound) {
-        send(ctx, Frames.icmpEchoReply(ctx.alloc(), host.mac(), inbound.ethernet(), inbound.ipv4(), inbound.icmpv4()));
+        send(ctx, Frames.icmpEchoReply(ctx.alloc(), host().mac(), inbound.ethernet(), inbound.ipv4(), inbound.icmpv4()));
         repliesSent++;
     }
 

@@ -30,7 +30,7 @@ public final class UdpEchoHandler extends FrameResponder {
     protected boolean accepts(InboundFrame inbound) {
         return inbound.kind() == InboundFrame.Kind.UDP
                 && inbound.udp().destinationPort() == port
-                && host.isOurs(inbound.ipv4().destination());
+                && host().isOurs(inbound.ipv4().destination());
     }
 
     @Override
@@ -38,7 +38,7 @@ public final class UdpEchoHandler extends FrameResponder {
         EthernetFrame ethernet = inbound.ethernet();
         Ipv4Packet ipv4 = inbound.ipv4();
         UdpDatagram udp = inbound.udp();
-        send(ctx, Frames.udp(ctx.alloc(), host.mac(), ethernet.source(), ipv4.destination(), ipv4.source(),
+        send(ctx, Frames.udp(ctx.alloc(), host().mac(), ethernet.source(), ipv4.destination(), ipv4.source(),
                 port, udp.sourcePort(), udp.buffer(), udp.payloadOffset(), udp.payloadLength()));
         datagramsEchoed++;
     }
