@@ -70,7 +70,8 @@ class EthernetFrameTest {
 
     @Test
     void readsAQinQStack() {
-        ByteBuf frame = wrap(tagged(ECHO_REQUEST, EthernetFrame.ETHERTYPE_QINQ, 100, EthernetFrame.ETHERTYPE_VLAN, 200));
+        ByteBuf frame = wrap(tagged(ECHO_REQUEST,
+                EthernetFrame.ETHERTYPE_QINQ, 100, EthernetFrame.ETHERTYPE_VLAN, 200));
         try {
             assertTrue(ethernet.wrap(frame));
             assertEquals(2, ethernet.vlanTagCount());

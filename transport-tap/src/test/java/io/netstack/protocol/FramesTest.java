@@ -132,7 +132,8 @@ class FramesTest {
             ByteBuf frame = Frames.udp(ALLOC, KERNEL_MAC, HOST_MAC, KERNEL_IP, HOST_IP, 1, 2, data, 0, 2);
             try {
                 assertEquals(0xffff, frame.getUnsignedShort(14 + 20 + 6));
-                assertTrue(UdpDatagram.parse(Ipv4Packet.parse(frame.slice(14, 30))).isChecksumValid(KERNEL_IP, HOST_IP));
+                UdpDatagram udp = UdpDatagram.parse(Ipv4Packet.parse(frame.slice(14, 30)));
+                assertTrue(udp.isChecksumValid(KERNEL_IP, HOST_IP));
             } finally {
                 frame.release();
             }
@@ -166,7 +167,8 @@ class FramesTest {
     @Test
     void buildsTheLargestUdpDatagram() {
         ByteBuf data = Unpooled.copiedBuffer("x".repeat(0xffff - 28), StandardCharsets.US_ASCII);
-        ByteBuf frame = Frames.udp(ALLOC, KERNEL_MAC, HOST_MAC, KERNEL_IP, HOST_IP, 1, 2, data, 0, data.readableBytes());
+        ByteBuf frame = Frames.udp(ALLOC, KERNEL_MAC, HOST_MAC, KERNEL_IP, HOST_IP, 1, 2,
+                data, 0, data.readableBytes());
         try {
             Ipv4Packet ipv4 = Ipv4Packet.parse(frame.slice(14, frame.readableBytes() - 14));
             assertEquals(0xffff, ipv4.totalLength());

@@ -138,7 +138,8 @@ class Ipv4PacketTest {
 
     @Test
     void rejectsATotalLengthShorterThanTheHeader() {
-        assertRejected(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST_RECORD_ROUTE, 3, 40), DecodeError.IPV4_BAD_TOTAL_LENGTH);
+        assertRejected(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST_RECORD_ROUTE, 3, 40),
+                DecodeError.IPV4_BAD_TOTAL_LENGTH);
     }
 
     @Test

@@ -14,10 +14,12 @@ import io.netty.buffer.ByteBuf;
 import java.util.HexFormat;
 
 /**
- * Renders an Ethernet frame as one line in the style of {@code tcpdump -e -n}, e.g.
+ * Renders an Ethernet frame as one line in the style of {@code tcpdump -e -n}, e.g. (each on one line)
  * <pre>
- * 02:00:5e:10:00:01 &gt; ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Request who-has 192.0.2.2 tell 192.0.2.1, length 28
- * 02:00:5e:10:00:01 &gt; 02:00:5e:10:00:02, ethertype IPv4 (0x0800), length 98: 192.0.2.1 &gt; 192.0.2.2: ICMP echo request, id 7, seq 1, length 64
+ * 02:00:5e:10:00:01 &gt; ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42:
+ *     Request who-has 192.0.2.2 tell 192.0.2.1, length 28
+ * 02:00:5e:10:00:01 &gt; 02:00:5e:10:00:02, ethertype IPv4 (0x0800), length 98:
+ *     192.0.2.1 &gt; 192.0.2.2: ICMP echo request, id 7, seq 1, length 64
  * </pre>
  * A malformed layer is shown as {@code [malformed: reason]} after the layers that decoded.
  *

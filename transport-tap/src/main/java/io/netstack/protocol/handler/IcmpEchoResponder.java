@@ -23,7 +23,8 @@ public final class IcmpEchoResponder extends FrameResponder {
 
     @Override
     protected void respond(ChannelHandlerContext ctx, InboundFrame inbound) {
-        send(ctx, Frames.icmpEchoReply(ctx.alloc(), host().mac(), inbound.ethernet(), inbound.ipv4(), inbound.icmpv4()));
+        send(ctx, Frames.icmpEchoReply(ctx.alloc(), host().mac(),
+                inbound.ethernet(), inbound.ipv4(), inbound.icmpv4()));
         repliesSent++;
     }
 
