@@ -1,0 +1,198 @@
+package io.netstack.protocol.handler;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Records every frame that passes it, inbound and outbound, to a file in the classic libpcap format that
+ * {@code tcpdump -r} and Wireshark read.
+ *
+ * <p>The file is written in little-endian order (readers detect the order from the magic number). Records are
+ * gathered in a reusable direct buffer and written to a {@link FileChannel} when it fills, at the end of each read
+ * loop, on each outbound flush and when the handler is removed, which Netty does when the channel closes; the file
+ * is then closed. Recording allocates nothing per frame.
+ *
+ * <p>Timestamps come from {@link System#nanoTime()} anchored to the wall clock when the file is opened, so they are
+ * monotonic and precise within a capture, at the cost of ignoring clock adjustments made during it.
+ *
+ * <p>An I/O error stops the recording, closes the file and is reported once through {@code exceptionCaught}; the
+ * frames themselves always pass on unchanged.
+ */
+public final class PcapWriter extends ChannelDuplexHandler {
+    /** The link-layer header type of the records: what the first byte of each frame is. */
+    public enum LinkType {
+        /** {@code LINKTYPE_ETHERNET}: Ethernet frames, as from a TAP device. */
+        ETHERNET(1),
+        /** {@code LINKTYPE_RAW}: bare IPv4 or IPv6 packets, as from a TUN device without packet information. */
+        RAW(101);
+
+        private final int code;
+
+        LinkType(int code) {
+            this.code = code;
+        }
+    }
+
+    /** The unit of the records' sub-second timestamps, which the file's magic number announces. */
+    public enum Precision {
+        MICROSECONDS(0xa1b2c3d4, TimeUnit.MICROSECONDS),
+        NANOSECONDS(0xa1b23c4d, TimeUnit.NANOSECONDS);
+
+        private final int magic;
+        private final TimeUnit unit;
+
+        Precision(int magic, TimeUnit unit) {
+            this.magic = magic;
+            this.unit = unit;
+        }
+    }
+
+    /** The largest frame recorded whole; longer ones are truncated. The value tcpdump uses by default. */
+    public static final int SNAPLEN = 262_144;
+
+    private static final int VERSION_MAJOR = 2;
+    private static final int VERSION_MINOR = 4;
+    private static final int RECORD_HEADER_LENGTH = 16;
+    private static final long NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
+
+    private final Precision precision;
+    private final long epochNanosAtOpen;
+    private final long nanoTimeAtOpen;
+    /** Large enough for one record of {@link #SNAPLEN} bytes, so that a record never needs to be split. */
+    private final ByteBuffer pending = ByteBuffer.allocateDirect(RECORD_HEADER_LENGTH + SNAPLEN)
+            .order(ByteOrder.LITTLE_ENDIAN);
+    /** {@code null} once closed or failed. */
+    private FileChannel file;
+    private long framesRecorded;
+
+    /** Creates (or truncates) {@code path} and writes the file header, with microsecond timestamps. */
+    public PcapWriter(Path path, LinkType linkType) throws IOException {
+        this(path, linkType, Precision.MICROSECONDS);
+    }
+
+    /** Creates (or truncates) {@code path} and writes the file header. */
+    public PcapWriter(Path path, LinkType linkType, Precision precision) throws IOException {
+        this.precision = precision;
+        Instant now = Instant.now();
+        nanoTimeAtOpen = System.nanoTime();
+        epochNanosAtOpen = TimeUnit.SECONDS.toNanos(now.getEpochSecond()) + now.getNano();
+        file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE);
+        pending.putInt(precision.magic)
+                .putShort((short) VERSION_MAJOR)
+                .putShort((short) VERSION_MINOR)
+                .putInt(0) // thiszone: timestamps are UTC
+                .putInt(0) // sigfigs: always 0
+                .putInt(SNAPLEN)
+                .putInt(linkType.code);
+        try {
+            drain();
+        } catch (IOException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        record(ctx, msg);
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        record(ctx, msg);
+        ctx.write(msg, promise);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        drain(ctx);
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        drain(ctx);
+        ctx.flush();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (file != null) {
+            drain(ctx);
+            closeFile(ctx);
+        }
+    }
+
+    /** Frames recorded so far. */
+    public long framesRecorded() {
+        return framesRecorded;
+    }
+
+    private void record(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = InboundFrame.frameOf(msg);
+        if (frame == null || file == null) {
+            return;
+        }
+        int length = frame.readableBytes();
+        int captured = Math.min(length, SNAPLEN);
+        if (pending.remaining() < RECORD_HEADER_LENGTH + captured && !drain(ctx)) {
+            return;
+        }
+        long timestamp = epochNanosAtOpen + (System.nanoTime() - nanoTimeAtOpen);
+        pending.putInt((int) (timestamp / NANOS_PER_SECOND))
+                .putInt((int) precision.unit.convert(timestamp % NANOS_PER_SECOND, TimeUnit.NANOSECONDS))
+                .putInt(captured)
+                .putInt(length);
+        int limit = pending.limit();
+        pending.limit(pending.position() + captured);
+        frame.getBytes(frame.readerIndex(), pending);
+        pending.limit(limit);
+        framesRecorded++;
+    }
+
+    /** Writes the pending records out; on failure stops recording. Returns whether recording goes on. */
+    private boolean drain(ChannelHandlerContext ctx) {
+        if (file == null) {
+            return false;
+        }
+        try {
+            drain();
+            return true;
+        } catch (IOException e) {
+            closeFile(ctx);
+            ctx.fireExceptionCaught(e);
+            return false;
+        }
+    }
+
+    private void drain() throws IOException {
+        pending.flip();
+        while (pending.hasRemaining()) {
+            file.write(pending);
+        }
+        pending.clear();
+    }
+
+    private void closeFile(ChannelHandlerContext ctx) {
+        FileChannel closing = file;
+        file = null;
+        try {
+            closing.close();
+        } catch (IOException e) {
+            ctx.fireExceptionCaught(e);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+/**
+ * Zero-copy views, builders and value types for the protocols a minimal IPv4 host speaks on an Ethernet link:
+ * Ethernet II with 802.1Q/802.1ad tags, ARP, IPv4, ICMPv4 and UDP.
+ *
+ * <p>A view ({@link io.netstack.protocol.EthernetFrame}, {@link io.netstack.protocol.ArpPacket},
+ * {@link io.netstack.protocol.Ipv4Packet}, {@link io.netstack.protocol.Icmpv4Packet},
+ * {@link io.netstack.protocol.UdpDatagram}) is a reusable flyweight in the manner of smoltcp's {@code wire} module:
+ * {@code wrap(buf, offset, length)} validates a packet in place and re-points the view at it, reporting malformed
+ * input as a {@link io.netstack.protocol.DecodeError} rather than an exception, so a stream of frames is decoded
+ * without allocating. Accessors are named after the RFC fields and return addresses in primitive form
+ * ({@code long} for {@link io.netstack.protocol.MacAddress}, {@code int} for {@link io.netstack.protocol.Ipv4Address}).
+ *
+ * <p>Each protocol class also has static {@code write} methods that append its header to a buffer, checksum
+ * included; {@link io.netstack.protocol.Frames} composes them into whole frames in buffers from the channel's
+ * allocator. {@link io.netstack.protocol.InternetChecksum} is the RFC 1071 checksum they share.
+ */
+package io.netstack.protocol;

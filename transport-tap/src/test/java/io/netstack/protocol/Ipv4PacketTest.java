@@ -1,0 +1,171 @@
+package io.netstack.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import org.junit.jupiter.api.Test;
+
+import static io.netstack.protocol.CapturedFrames.ECHO_REQUEST;
+import static io.netstack.protocol.CapturedFrames.ECHO_REQUEST_LAST_FRAGMENT;
+import static io.netstack.protocol.CapturedFrames.ECHO_REQUEST_RECORD_ROUTE;
+import static io.netstack.protocol.CapturedFrames.UDP_HELLO;
+import static io.netstack.protocol.CapturedFrames.echoRequestFirstFragment;
+import static io.netstack.protocol.CapturedFrames.padded;
+import static io.netstack.protocol.CapturedFrames.wrap;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class Ipv4PacketTest {
+    private static final int IP = EthernetFrame.HEADER_LENGTH;
+
+    private final Ipv4Packet ipv4 = new Ipv4Packet();
+
+    @Test
+    void readsEveryFieldOfAPing() {
+        ByteBuf frame = wrap(ECHO_REQUEST);
+        try {
+            assertTrue(ipv4.wrap(frame, IP, ECHO_REQUEST.length - IP));
+            assertEquals(4, ipv4.version());
+            assertEquals(5, ipv4.ihl());
+            assertEquals(20, ipv4.headerLength());
+            assertEquals(0, ipv4.dscp());
+            assertEquals(0, ipv4.ecn());
+            assertEquals(84, ipv4.totalLength());
+            assertEquals(84, ipv4.length());
+            assertEquals(0xaeed, ipv4.identification());
+            assertTrue(ipv4.dontFragment());
+            assertFalse(ipv4.moreFragments());
+            assertEquals(0, ipv4.fragmentOffset());
+            assertFalse(ipv4.isFragment());
+            assertEquals(64, ipv4.ttl());
+            assertEquals(Ipv4Packet.PROTOCOL_ICMP, ipv4.protocol());
+            assertEquals(0x07b8, ipv4.headerChecksum());
+            assertEquals(Ipv4Address.parse("192.0.2.1"), ipv4.sourceAddress());
+            assertEquals(Ipv4Address.parse("192.0.2.2").value(), ipv4.destination());
+            assertEquals(0, ipv4.optionsLength());
+            assertEquals(IP + 20, ipv4.payloadOffset());
+            assertEquals(64, ipv4.payloadLength());
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
+    void skipsOptionsByIhl() {
+        ByteBuf frame = wrap(ECHO_REQUEST_RECORD_ROUTE);
+        try {
+            assertTrue(ipv4.wrap(frame, IP, ECHO_REQUEST_RECORD_ROUTE.length - IP));
+            assertEquals(15, ipv4.ihl());
+            assertEquals(60, ipv4.headerLength());
+            assertEquals(IP + 20, ipv4.optionsOffset());
+            assertEquals(40, ipv4.optionsLength());
+            // NOP, then Record Route (type 7, length 39, pointer 8) holding 192.0.2.1.
+            assertEquals("01072708c0000201", ByteBufUtil.hexDump(ipv4.options(), 0, 8));
+            assertEquals(IP + 60, ipv4.payloadOffset());
+            assertEquals(64, ipv4.payloadLength());
+            assertEquals(Icmpv4Packet.TYPE_ECHO_REQUEST, frame.getUnsignedByte(ipv4.payloadOffset()));
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
+    void flagsFragments() {
+        ByteBuf first = wrap(echoRequestFirstFragment());
+        ByteBuf last = wrap(ECHO_REQUEST_LAST_FRAGMENT);
+        try {
+            assertTrue(ipv4.wrap(first, IP, first.readableBytes() - IP));
+            assertTrue(ipv4.moreFragments());
+            assertFalse(ipv4.dontFragment());
+            assertEquals(0, ipv4.fragmentOffset());
+            assertTrue(ipv4.isFragment());
+            assertEquals(1480, ipv4.payloadLength());
+
+            assertTrue(ipv4.wrap(last, IP, last.readableBytes() - IP));
+            assertFalse(ipv4.moreFragments());
+            assertEquals(0xb9, ipv4.fragmentOffset());
+            assertEquals(1480, ipv4.fragmentOffsetBytes());
+            assertTrue(ipv4.isFragment());
+            assertEquals(0xafa2, ipv4.identification());
+        } finally {
+            first.release();
+            last.release();
+        }
+    }
+
+    @Test
+    void usesTheTotalLengthNotThePadding() {
+        ByteBuf frame = wrap(padded(UDP_HELLO));
+        try {
+            assertTrue(ipv4.wrap(frame, IP, 60 - IP));
+            assertEquals(33, ipv4.length());
+            assertEquals(13, ipv4.payloadLength());
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
+    void readsDscpAndEcn() {
+        // Expedited Forwarding (DSCP 46, RFC 3246) with ECT(1).
+        ByteBuf frame = wrap(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST, 1, 46 << 2 | 1));
+        try {
+            assertTrue(ipv4.wrap(frame, IP, ECHO_REQUEST.length - IP));
+            assertEquals(46, ipv4.dscp());
+            assertEquals(1, ipv4.ecn());
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
+    void rejectsAWrongChecksum() {
+        byte[] bytes = ECHO_REQUEST.clone();
+        bytes[IP + 8]--; // TTL 63, checksum left as for 64
+        assertRejected(bytes, DecodeError.IPV4_BAD_CHECKSUM);
+    }
+
+    @Test
+    void rejectsAnotherVersion() {
+        assertRejected(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST, 0, 0x65), DecodeError.IPV4_BAD_VERSION);
+    }
+
+    @Test
+    void rejectsIhlBelowFive() {
+        assertRejected(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST, 0, 0x44), DecodeError.IPV4_BAD_HEADER_LENGTH);
+    }
+
+    @Test
+    void rejectsATotalLengthShorterThanTheHeader() {
+        assertRejected(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST_RECORD_ROUTE, 3, 40),
+                DecodeError.IPV4_BAD_TOTAL_LENGTH);
+    }
+
+    @Test
+    void rejectsATotalLengthBeyondTheFrame() {
+        assertRejected(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST, 3, 85), DecodeError.IPV4_TRUNCATED);
+    }
+
+    @Test
+    void parseThrows() {
+        ByteBuf frame = wrap(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST, 0, 0x65));
+        try {
+            MalformedPacketException e = assertThrows(MalformedPacketException.class,
+                    () -> Ipv4Packet.parse(frame.slice(IP, ECHO_REQUEST.length - IP)));
+            assertEquals(DecodeError.IPV4_BAD_VERSION, e.reason());
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void assertRejected(byte[] bytes, DecodeError expected) {
+        ByteBuf frame = wrap(bytes);
+        try {
+            assertFalse(ipv4.wrap(frame, IP, bytes.length - IP));
+            assertEquals(expected, ipv4.error());
+        } finally {
+            frame.release();
+        }
+    }
+}
