@@ -17,7 +17,8 @@ import io.netty.channel.uring.IoUringIoOps;
  * {@code io_uring_enter}. No syscall per frame on either side.
  *
  * <p>Operations are told apart by their user data: reads by slot ({@code 0..depth-1}), writes by slot offset by
- * {@link #WRITE_BASE}. Every buffer stays referenced until its completion arrives, and the device's fd is closed
+ * {@link #WRITE_BASE}, the readiness poll and cancellations by constants of their own (Netty's io_uring loop keeps
+ * user data that fits in 16 bits on its fast path). Every buffer stays referenced until its completion arrives, and the device's fd is closed
  * only once the loop reports that no operation on it is outstanding.
  */
 final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutboundBuffer.MessageProcessor {
@@ -30,6 +31,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
     static final int WRITE_DEPTH = 64;
     private static final int WRITE_BASE = 1024;
     private static final int POLL_SLOT = 2048;
+    private static final int CANCEL_SLOT = 2049;
     private static final long INVALID_ID = 0;
 
     private final Runnable readCompleteTask = this::readComplete;
@@ -40,6 +42,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
     private int readsInFlight;
     private int cancelsInFlight;
     private boolean pollInFlight;
+    private long pollId;
     private boolean readCompletePending;
     private int writeHead;
     private int writesInFlight;
@@ -77,6 +80,8 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
             return;
         }
         RecvByteBufAllocator.Handle allocHandle = channel.unsafe().recvBufAllocHandle();
+        // Sizes the buffers by the device's current MTU.
+        allocHandle.reset(channel.config());
         for (int slot = 0; slot < reads.length; slot++) {
             if (reads[slot] == null) {
                 submitRead(slot, allocHandle);
@@ -149,8 +154,9 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
 
     private void pollForInput() {
         if (!pollInFlight && registration != null) {
-            pollInFlight = registration.submit(new IoUringIoOps(IORING_OP_POLL_ADD, (byte) 0, (short) 0,
-                    device.fd(), 0L, 0L, 0, POLLIN, POLL_SLOT, (short) 0, (short) 0, 0, 0L)) != INVALID_ID;
+            pollId = registration.submit(new IoUringIoOps(IORING_OP_POLL_ADD, (byte) 0, (short) 0,
+                    device.fd(), 0L, 0L, 0, POLLIN, POLL_SLOT, (short) 0, (short) 0, 0, 0L));
+            pollInFlight = pollId != INVALID_ID;
         }
     }
 
@@ -236,17 +242,23 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         cancelReads();
     }
 
-    /** Asks the kernel to cancel every read in flight; each then completes with -ECANCELED. */
+    /** Asks the kernel to cancel every read (and readiness poll) in flight; each completes with -ECANCELED. */
     private void cancelReads() {
-        IoRegistration current = registration;
-        if (current == null) {
-            return;
-        }
         for (int slot = 0; slot < reads.length; slot++) {
-            if (reads[slot] != null && current.submit(new IoUringIoOps(IORING_OP_ASYNC_CANCEL, (byte) 0,
-                    (short) 0, -1, 0L, readIds[slot], 0, 0, slot, (short) 0, (short) 0, 0, 0L)) != INVALID_ID) {
-                cancelsInFlight++;
+            if (reads[slot] != null) {
+                cancel(readIds[slot]);
             }
+        }
+        if (pollInFlight) {
+            cancel(pollId);
+        }
+    }
+
+    private void cancel(long target) {
+        IoRegistration current = registration;
+        if (current != null && current.submit(new IoUringIoOps(IORING_OP_ASYNC_CANCEL, (byte) 0, (short) 0, -1, 0L,
+                target, 0, 0, CANCEL_SLOT, (short) 0, (short) 0, 0, 0L)) != INVALID_ID) {
+            cancelsInFlight++;
         }
     }
 
