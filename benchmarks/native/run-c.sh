@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs one C reference benchmark in a network namespace of its own:
+#   unshare -n -> topology.sh up MODE MTU -> build/IMPL -> topology.sh down
+# and prints its one RESULT line (or a SKIP line) on stdout.
+#
+# Usage: run-c.sh IMPL MODE SIZE [SECONDS [WARMUP]]
+#   IMPL     c-blocking | c-io_uring
+#   MODE     tap | tun
+#   SIZE     bytes per Ethernet frame (tap) or IP packet (tun)
+#   SECONDS  measured window, default 5; WARMUP default 1
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+topo=$here/../topology.sh
+
+usage() { echo "usage: $0 c-blocking|c-io_uring tap|tun SIZE [SECONDS [WARMUP]]" >&2; exit 2; }
+[[ $# -ge 3 && $# -le 5 ]] || usage
+impl=$1 mode=$2 size=$3 seconds=${4:-5} warmup=${5:-1}
+case $impl in c-blocking|c-io_uring) ;; *) usage ;; esac
+case $mode in tap|tun) ;; *) usage ;; esac
+[[ $size =~ ^[0-9]+$ ]] || usage
+[[ $seconds =~ ^[0-9]+([.][0-9]+)?$ && $warmup =~ ^[0-9]+([.][0-9]+)?$ ]] || usage
+
+if [[ -z ${NETSTACK_BENCH_NETNS:-} ]]; then
+  # Outer part, in the caller's namespace: build if needed, then re-run this
+  # script in a fresh network namespace. Nothing here touches a device.
+  [[ $(id -u) == 0 ]] || { echo "run-c.sh: needs root (unshare -n, /dev/net/tun)" >&2; exit 1; }
+  if [[ ! -x $here/build/$impl ]]; then
+    "$here/build.sh" >&2 || true
+  fi
+  if [[ ! -x $here/build/$impl ]]; then
+    echo "SKIP impl=$impl mode=$mode size=$size reason=not-built(see-build.sh-output)"
+    exit 0
+  fi
+  before=$(ip -o link show | awk -F': ' '{print $2}' | sort)
+  set +e
+  NETSTACK_BENCH_NETNS=1 unshare -n -- "$0" "$@"
+  rc=$?
+  set -e
+  after=$(ip -o link show | awk -F': ' '{print $2}' | sort)
+  if [[ $before != "$after" ]]; then
+    echo "run-c.sh: WARNING: the host's link list changed during the run" >&2
+    diff <(echo "$before") <(echo "$after") >&2 || true
+    exit 1
+  fi
+  exit $rc
+fi
+
+# Inner part: we are in the namespace made for this run; it and everything
+# in it disappear when this process exits, and we also tear down explicitly.
+# The MTU must let the frame through: the Ethernet header is not part of it.
+if [[ $mode == tap ]]; then mtu=$(( size - 14 )); else mtu=$size; fi
+(( mtu < 1500 )) && mtu=1500
+trap '"$topo" down "$mode" || true' EXIT
+trap 'exit 130' INT TERM
+ip link set dev lo up
+"$topo" up "$mode" "$mtu"
+
+# The program stops itself after WARMUP+SECONDS; timeout is the backstop.
+limit=$(awk -v s="$seconds" -v w="$warmup" 'BEGIN { printf "%d", s + w + 15 }')
+timeout --kill-after=5 "$limit" \
+  "$here/build/$impl" --mode "$mode" --size "$size" --seconds "$seconds" --warmup "$warmup"
