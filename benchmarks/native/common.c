@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/if.h>
+#include <net/if.h>
 #include <linux/if_tun.h>
 #include <pthread.h>
 #include <signal.h>
@@ -128,8 +128,17 @@ bad:
 static int open_dev(const struct bench *b, const char *name)
 {
 	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | (b->nonblock ? O_NONBLOCK : 0));
+	int fd;
 
+	/* TUNSETIFF would create a missing device: insist on the topology's,
+	 * so a missing setup is an error rather than a silent measurement of
+	 * an unconnected device. */
+	if (if_nametoindex(name) == 0) {
+		fprintf(stderr, "device %s: %s (run benchmarks/topology.sh up first, "
+			"in this network namespace)\n", name, strerror(errno));
+		return -1;
+	}
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | (b->nonblock ? O_NONBLOCK : 0));
 	if (fd < 0) {
 		fprintf(stderr, "open /dev/net/tun: %s\n", strerror(errno));
 		return -1;
@@ -150,9 +159,6 @@ static int open_dev(const struct bench *b, const char *name)
 		close(fd);
 		return -1;
 	}
-	/* TUNSETIFF creates the device if it does not exist: insist on the
-	 * topology's, so a missing setup is an error rather than a silent
-	 * measurement of an unconnected device. */
 	if (strcmp(ifr.ifr_name, name) != 0) {
 		fprintf(stderr, "TUNSETIFF attached to %s, not %s\n", ifr.ifr_name, name);
 		close(fd);
