@@ -40,7 +40,7 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [--mode tap|tun] [--size BYTES] [--seconds S] [--warmup S]\n"
-		"          [--in DEV] [--out DEV] [--nonblock]\n"
+		"          [--in DEV] [--out DEV] [--nonblock] [--pin WRITER_CPU,READER_CPU]\n"
 		"Writes frames to DEV(in) and reads them back from DEV(out); the\n"
 		"devices must exist and be joined (benchmarks/topology.sh up).\n"
 		"Defaults: --mode tap --size 1500 --seconds 5 --warmup 1,\n"
@@ -58,6 +58,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		{ "in", required_argument, NULL, 'i' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "nonblock", no_argument, NULL, 'n' },
+		{ "pin", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -68,7 +69,8 @@ static int parse_args(struct bench *b, int argc, char **argv)
 	b->size = 1500;
 	b->seconds = 5;
 	b->warmup_s = 1;
-	while ((c = getopt_long(argc, argv, "m:s:t:w:i:o:nh", opts, NULL)) != -1) {
+	b->cpu_writer = b->cpu_reader = -1;
+	while ((c = getopt_long(argc, argv, "m:s:t:w:i:o:np:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (strcmp(optarg, "tap") == 0)
@@ -96,6 +98,11 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		case 'i': b->dev_in = optarg; break;
 		case 'o': b->dev_out = optarg; break;
 		case 'n': b->nonblock = 1; break;
+		case 'p':
+			if (sscanf(optarg, "%d,%d", &b->cpu_writer, &b->cpu_reader) != 2 ||
+			    b->cpu_writer < 0 || b->cpu_reader < 0)
+				goto bad;
+			break;
 		case 'h': usage(argv[0]); exit(0);
 		default: goto bad;
 		}
@@ -327,6 +334,7 @@ struct worker {
 	pthread_t tid;
 	bench_thread_fn fn;
 	struct bench *b;
+	int cpu; /* -1: let the scheduler place it */
 	_Atomic int done;
 	int started;
 };
@@ -334,17 +342,35 @@ struct worker {
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	void *r = w->fn(w->b);
+	void *r;
+
+	if (w->cpu >= 0) {
+		/* Pinning takes the scheduler's placement (e.g. wake-affine
+		 * pulling reader and writer onto one CPU) out of the result. */
+		cpu_set_t set;
+		int err;
+
+		CPU_ZERO(&set);
+		CPU_SET(w->cpu, &set);
+		err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+		if (err) {
+			bench_fail(w->b, "pthread_setaffinity_np", err);
+			atomic_store(&w->done, 1);
+			return NULL;
+		}
+	}
+	r = w->fn(w->b);
 
 	atomic_store(&w->done, 1);
 	return r;
 }
 
-static int start_worker(struct worker *w, struct bench *b, bench_thread_fn fn)
+static int start_worker(struct worker *w, struct bench *b, bench_thread_fn fn, int cpu)
 {
 	int err;
 
 	w->fn = fn;
+	w->cpu = cpu;
 	w->b = b;
 	atomic_store(&w->done, 0);
 	err = pthread_create(&w->tid, NULL, worker_main, w);
@@ -421,7 +447,8 @@ int bench_main(int argc, char **argv, const char *impl,
 		goto out;
 
 	/* Reader first, so the first frames find it waiting. */
-	if (start_worker(&rd, &b, reader) < 0 || start_worker(&wr, &b, writer) < 0)
+	if (start_worker(&rd, &b, reader, b.cpu_reader) < 0 ||
+	    start_worker(&wr, &b, writer, b.cpu_writer) < 0)
 		goto stop;
 
 	double t0 = now_s();

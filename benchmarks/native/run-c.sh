@@ -32,23 +32,32 @@ if [[ -z ${NETSTACK_BENCH_NETNS:-} ]]; then
     echo "SKIP impl=$impl mode=$mode size=$size reason=not-built(see-build.sh-output)"
     exit 0
   fi
-  before=$(ip -o link show | awk -F': ' '{print $2}' | sort)
+  # Safety check: none of the topology's devices may show up in the host
+  # namespace. Other changes are only reported: another process on the
+  # machine may add or remove links while we run.
+  links() { ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort; }
+  before=$(links)
   set +e
   NETSTACK_BENCH_NETNS=1 unshare -n -- "$0" "$@"
   rc=$?
   set -e
-  after=$(ip -o link show | awk -F': ' '{print $2}' | sort)
-  if [[ $before != "$after" ]]; then
-    echo "run-c.sh: WARNING: the host's link list changed during the run" >&2
-    diff <(echo "$before") <(echo "$after") >&2 || true
+  after=$(links)
+  if grep -qxE 'tap[ab]|tun[ab]' <<<"$after" && ! grep -qxE 'tap[ab]|tun[ab]' <<<"$before"; then
+    echo "run-c.sh: ERROR: a benchmark device appeared in the host namespace:" >&2
+    grep -xE 'tap[ab]|tun[ab]' <<<"$after" >&2
     exit 1
+  fi
+  if [[ $before != "$after" ]]; then
+    echo "run-c.sh: note: the host's link list changed during the run (this script" \
+         "makes devices only in its own namespace; another process?):" $(diff <(echo "$before") <(echo "$after") | grep '^[<>]') >&2
   fi
   exit $rc
 fi
 
 # Inner part: we are in the namespace made for this run; it and everything
 # in it disappear when this process exits, and we also tear down explicitly.
-# The MTU must let the frame through: the Ethernet header is not part of it.
+# MTU sized to the frame as a real setup would need (the Ethernet header is
+# not part of it); the write->tc->mirred->read path itself does not check it.
 if [[ $mode == tap ]]; then mtu=$(( size - 14 )); else mtu=$size; fi
 (( mtu < 1500 )) && mtu=1500
 trap '"$topo" down "$mode" || true' EXIT
