@@ -27,6 +27,7 @@ struct bench {
 	const char *dev_in;   /* written to: tapa / tuna */
 	const char *dev_out;  /* read from: tapb / tunb */
 	int nonblock;         /* open the fds with O_NONBLOCK */
+	int verify;           /* compare every received frame byte for byte */
 	int cpu_writer;       /* CPU to pin the writer thread to, -1: none */
 	int cpu_reader;
 
