@@ -413,7 +413,30 @@ struct sample {
 	uint64_t written, received;
 	struct rusage ru;
 	long long drops;
+	double busy_s; /* whole machine's busy CPU time, all CPUs; <0 unknown */
 };
+
+/* Busy CPU seconds of the whole machine (all CPUs) since boot, from the
+ * "cpu" line of /proc/stat: everything except idle and iowait. */
+static double machine_busy_s(void)
+{
+	FILE *f = fopen("/proc/stat", "r");
+	unsigned long long v[8] = { 0 };
+	long hz = sysconf(_SC_CLK_TCK);
+	int n;
+
+	if (!f) {
+		fprintf(stderr, "open /proc/stat: %s\n", strerror(errno));
+		return -1;
+	}
+	/* user nice system idle iowait irq softirq steal */
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n != 8 || hz <= 0)
+		return -1;
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz;
+}
 
 static void take_sample(struct bench *b, struct sample *s)
 {
@@ -423,6 +446,7 @@ static void take_sample(struct bench *b, struct sample *s)
 	if (getrusage(RUSAGE_SELF, &s->ru) < 0)
 		fprintf(stderr, "getrusage: %s\n", strerror(errno));
 	s->drops = dev_drops(b);
+	s->busy_s = machine_busy_s();
 }
 
 int bench_main(int argc, char **argv, const char *impl,
@@ -472,19 +496,28 @@ int bench_main(int argc, char **argv, const char *impl,
 	double user_ns = (tv_ns(s1.ru.ru_utime) - tv_ns(s0.ru.ru_utime)) * per;
 	double sys_ns = (tv_ns(s1.ru.ru_stime) - tv_ns(s0.ru.ru_stime)) * per;
 	long long drops = s0.drops < 0 || s1.drops < 0 ? -1 : s1.drops - s0.drops;
+	/* CPUs' worth of time that other processes used during the window
+	 * (machine busy time minus ours): a benchmark on a shared machine is
+	 * only comparable when this is near 0. Tick-based, so +-0.02 or so;
+	 * -1: unknown. */
+	double own_s = (tv_ns(s1.ru.ru_utime) - tv_ns(s0.ru.ru_utime) +
+			tv_ns(s1.ru.ru_stime) - tv_ns(s0.ru.ru_stime)) / 1e9;
+	double other_cpus = s0.busy_s < 0 || s1.busy_s < 0 ? -1 :
+			    (s1.busy_s - s0.busy_s - own_s) / secs;
 
 	/* One line, key=value, for the aggregator. 'loss' counts frames
 	 * written but not read within the window (in-flight ones at the
 	 * edges included, at most a queue's worth). */
 	printf("RESULT impl=%s mode=%s size=%zu seconds=%.2f written=%llu received=%llu "
 	       "fps=%.0f gbps=%.3f loss=%lld kernel_drops=%lld "
-	       "user_ns_per_frame=%.1f sys_ns_per_frame=%.1f other=%llu eagain=%llu threads=%d\n",
+	       "user_ns_per_frame=%.1f sys_ns_per_frame=%.1f other=%llu eagain=%llu threads=%d "
+	       "other_cpus=%.2f\n",
 	       impl, b.mode == MODE_TAP ? "tap" : "tun", b.size, secs,
 	       (unsigned long long)written, (unsigned long long)received,
 	       received / secs, received * (double)b.size * 8 / secs / 1e9,
 	       (long long)(written - received), drops, user_ns, sys_ns,
 	       (unsigned long long)atomic_load(&b.other),
-	       (unsigned long long)atomic_load(&b.eagain), tasks);
+	       (unsigned long long)atomic_load(&b.eagain), tasks, other_cpus);
 	rc = 0;
 stop:
 	atomic_store(&b.stop, 1);

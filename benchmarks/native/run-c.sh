@@ -8,6 +8,7 @@
 #   MODE     tap | tun
 #   SIZE     bytes per Ethernet frame (tap) or IP packet (tun)
 #   SECONDS  measured window, default 5; WARMUP default 1
+# Env: BENCH_WAIT_QUIET=N  wait up to N s (default 60) for an idle machine.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,6 +33,18 @@ if [[ -z ${NETSTACK_BENCH_NETNS:-} ]]; then
     echo "SKIP impl=$impl mode=$mode size=$size reason=not-built(see-build.sh-output)"
     exit 0
   fi
+  # This machine may be shared: wait (bounded) until other processes leave
+  # the CPUs mostly idle, so runs are comparable. The RESULT line's
+  # other_cpus field tells how busy they were during the window itself.
+  wait_quiet=${BENCH_WAIT_QUIET:-60}
+  busy() { awk '/^cpu / { print $2+$3+$4+$7+$8+$9 }' /proc/stat; }
+  for ((waited = 0; waited < wait_quiet; waited++)); do
+    b0=$(busy); sleep 1; b1=$(busy)
+    (( b1 - b0 <= $(getconf CLK_TCK) / 5 )) && break   # <= 0.2 CPU busy
+    (( waited == 0 )) && echo "run-c.sh: machine busy, waiting up to ${wait_quiet}s for it to calm down" >&2
+  done
+  (( waited > 0 && waited >= wait_quiet )) && echo "run-c.sh: still busy after ${wait_quiet}s; running anyway" >&2
+
   # Safety check: none of the topology's devices may show up in the host
   # namespace. Other changes are only reported: another process on the
   # machine may add or remove links while we run.
