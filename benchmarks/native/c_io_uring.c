@@ -88,6 +88,10 @@ static void prep_read(struct bench *b, struct io_uring *ring, unsigned char *buf
 	 * there is always a free SQE for a re-arm. */
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 
+	if (!sqe) {
+		bench_fail(b, "io_uring_get_sqe (read re-arm)", EBUSY);
+		return;
+	}
 	io_uring_prep_read(sqe, b->fd_out, bufs + (size_t)i * BENCH_READ_BUF, BENCH_READ_BUF,
 			   NO_OFFSET);
 	io_uring_sqe_set_data64(sqe, i);
