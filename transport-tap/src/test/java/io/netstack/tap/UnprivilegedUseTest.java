@@ -113,6 +113,16 @@ class UnprivilegedUseTest {
     }
 
     @Test
+    void aProcessThatDropsEveryCapabilityAfterBindKeepsItsDevice() {
+        // Started as root; binds, configures, then becomes nobody with no capability in any thread.
+        ChildJvm.Result result = child.runProbe(List.of(), ChildJvm.java(), transport, "drop", "nsdrop0");
+        assertEquals(0, result.exitCode(), result.output());
+        assertTrue(result.output().contains("OK nsdrop0 uid=65534 CapEff:\t0000000000000000"), result.output());
+        assertTrue(result.output().contains("loopCapEff=0 reconfigure=EPERM"), result.output());
+        assertTrue(result.output().matches("(?s).* read=[1-9]\\d* written=1 .*"), result.output());
+    }
+
+    @Test
     void setcapOnACopyOfTheJavaLauncherIsEnough() throws Exception {
         Assumptions.assumeTrue(onPath("patchelf") && onPath("setcap"),
                 "needs patchelf and setcap (Debian: apt-get install patchelf libcap2-bin)");

@@ -66,6 +66,13 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle IF_NAMETOINDEX = downcall("if_nametoindex",
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    // glibc applies these three to every thread of the process (the kernel's calls change only the caller).
+    private static final MethodHandle SETGROUPS = downcall("setgroups",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
+    private static final MethodHandle SETRESGID = downcall("setresgid",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETRESUID = downcall("setresuid",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
 
     private Libc() {
     }
@@ -172,6 +179,34 @@ final class Libc {
             return index == 0 ? -(int) ERRNO.get(state, 0L) : index;
         } catch (Throwable t) {
             throw linkageFailure("if_nametoindex", t);
+        }
+    }
+
+    /** {@code setgroups(0, NULL)}: no supplementary groups, in every thread. */
+    static int clearGroups() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            return result((int) SETGROUPS.invokeExact(state, 0L, MemorySegment.NULL), state);
+        } catch (Throwable t) {
+            throw linkageFailure("setgroups", t);
+        }
+    }
+
+    static int setresgid(int gid) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            return result((int) SETRESGID.invokeExact(state, gid, gid, gid), state);
+        } catch (Throwable t) {
+            throw linkageFailure("setresgid", t);
+        }
+    }
+
+    static int setresuid(int uid) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            return result((int) SETRESUID.invokeExact(state, uid, uid, uid), state);
+        } catch (Throwable t) {
+            throw linkageFailure("setresuid", t);
         }
     }
 
