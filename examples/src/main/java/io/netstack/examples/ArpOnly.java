@@ -9,6 +9,7 @@ import io.netstack.protocol.handler.InboundFrame;
 import io.netstack.protocol.handler.TrafficCounter;
 import io.netstack.protocol.handler.UdpEchoHandler;
 import io.netstack.protocol.handler.UnhandledFrameCounter;
+import io.netstack.tap.TapChannelMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 
@@ -44,6 +45,7 @@ public final class ArpOnly {
         };
         int answered = 0;
         String neighbour;
+        TapChannelMetrics metrics;
         try (DemoTap tap = DemoTap.open("ArpOnly", args, arpOnlyHost);
              KernelUdpSocket socket = new KernelUdpSocket(DemoTap.KERNEL_IP, DemoTap.HOST_IP,
                      UdpEchoHandler.ECHO_PORT, TIMEOUT_MILLIS)) {
@@ -55,6 +57,7 @@ public final class ArpOnly {
                 }
             }
             neighbour = DemoTap.kernelNeighbourEntry();
+            metrics = tap.channel().metrics();
         }
         boolean learnt = DemoTap.kernelKnowsHostMac(neighbour);
         System.out.println();
@@ -64,6 +67,7 @@ public final class ArpOnly {
         System.out.printf("ARP-only host:    %s; ARP requests answered %d%n", traffic, arp.requestsAnswered());
         System.out.printf("                  drops %d, UDP among them %d: %s%n",
                 drops.total(), drops.count(InboundFrame.Kind.UDP), drops);
+        System.out.println("tap0 metrics:     " + metrics);
         boolean arrived = drops.count(InboundFrame.Kind.UDP) == DATAGRAMS;
         if (learnt && arp.requestsAnswered() > 0 && arrived && answered == 0) {
             System.out.println("OK: the kernel learnt " + DemoTap.HOST_MAC + " from the host's ARP reply,"

@@ -125,11 +125,11 @@ final class DemoTap implements AutoCloseable {
 
     /** Closes the channel, which removes the device and, through the pipeline, closes a pcap file; then the loop. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         try {
-            channel.close().sync();
+            channel.close().syncUninterruptibly();
         } finally {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 }
