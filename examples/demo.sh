@@ -13,7 +13,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-example="${1:-ReadLoop}"
+example="${1:-Demo}"
 shift || true
 case "$example" in
   *[!A-Za-z0-9]*) echo "no such example: $example" >&2; exit 2 ;;
@@ -21,6 +21,14 @@ esac
 if [ ! -f "examples/src/main/java/io/netstack/examples/$example.java" ]; then
   echo "no such example: $example (have: $(cd examples/src/main/java/io/netstack/examples && ls *.java | sed 's/\.java$//' | tr '\n' ' '))" >&2
   exit 2
+fi
+
+# The main demo has the kernel ping the userspace host, and Java cannot send ICMP itself: install iputils ping.
+if ! command -v ping >/dev/null 2>&1; then
+  echo "ping is missing: installing iputils-ping" >&2
+  if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q iputils-ping; } >&2; then
+    echo "could not install iputils-ping: the demo will report its pings as failed" >&2
+  fi
 fi
 
 # Builds what the example needs, then runs it on the JDK 25 the toolchains plugin found.

@@ -1,17 +1,16 @@
 package io.netstack.tap.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs iproute2's {@code ip} as an independent observer of the kernel (and, until the control-plane API exists, to
  * set the kernel side up). It runs in the calling thread's network namespace, which a {@link KernelTest} made private.
  */
 public final class Ip {
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
     private Ip() {
     }
 
@@ -24,23 +23,7 @@ public final class Ip {
     }
 
     private static String exec(List<String> command) {
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError(String.join(" ", command) + " did not finish in 10 s");
-            }
-            if (process.exitValue() != 0) {
-                throw new AssertionError(String.join(" ", command) + " exited " + process.exitValue() + ": " + output);
-            }
-            return output;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
+        return Command.run(TIMEOUT, command);
     }
 
     /**
