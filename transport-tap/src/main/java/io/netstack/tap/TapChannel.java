@@ -356,7 +356,12 @@ public final class TapChannel extends AbstractChannel {
                 written = fd.writeAddress(frame.memoryAddress(), frame.readerIndex(), frame.writerIndex());
             } catch (Errors.NativeIoException e) {
                 if (!isFrameError(e)) {
-                    throw e;
+                    // The device is gone (EBADFD once deleted from outside): no frame can be written any more. Tell
+                    // the pipeline, as a failed read does; the IOException thrown then makes flush0 close the
+                    // channel (autoClose) and fail every pending write with the same cause.
+                    TunTapException failure = deviceFailure("write", e);
+                    pipeline().fireExceptionCaught(failure);
+                    throw failure;
                 }
                 metrics.writeFailed();
                 in.remove(new IOException("the kernel refused a frame of " + length + " bytes on " + localAddress
@@ -473,7 +478,8 @@ public final class TapChannel extends AbstractChannel {
             allocHandle.readComplete();
             pipeline.fireChannelReadComplete();
             if (failure != null) {
-                pipeline.fireExceptionCaught(wrapReadFailure(failure));
+                pipeline.fireExceptionCaught(failure instanceof Errors.NativeIoException e
+                        ? deviceFailure("read", e) : failure);
                 close(voidPromise());
                 return;
             }
@@ -516,13 +522,12 @@ public final class TapChannel extends AbstractChannel {
             }
         }
 
-        private Throwable wrapReadFailure(Throwable t) {
-            if (t instanceof Errors.NativeIoException e) {
-                TunTapDevice current = device;
-                return new TunTapException(current == null ? String.valueOf(localAddress) : current.name(), "read",
-                        -e.expectedErr());
-            }
-            return t;
-        }
+    }
+
+    /** A failed read or write of the device's fd, as an exception that names the device and explains the errno. */
+    private TunTapException deviceFailure(String operation, Errors.NativeIoException e) {
+        TunTapDevice current = device;
+        return new TunTapException(current == null ? String.valueOf(localAddress) : current.name(), operation,
+                -e.expectedErr());
     }
 }
