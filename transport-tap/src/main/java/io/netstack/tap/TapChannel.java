@@ -2,12 +2,15 @@ package io.netstack.tap;
 
 import io.netstack.tap.linux.DeviceMode;
 import io.netstack.tap.linux.Errno;
+import io.netstack.tap.linux.LinkStatistics;
+import io.netstack.tap.linux.NetDeviceControl;
 import io.netstack.tap.linux.TunTapDevice;
 import io.netstack.tap.linux.TunTapException;
 import io.netstack.tap.linux.TunTapFlag;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AbstractChannel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
@@ -32,7 +35,9 @@ import java.net.SocketAddress;
 import java.nio.channels.AlreadyBoundException;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.util.EnumSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A Netty {@link io.netty.channel.Channel} over a Linux TAP (or TUN) device, driven by Netty's native epoll event loop.
@@ -54,9 +59,10 @@ public final class TapChannel extends AbstractChannel {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false);
     /** EPOLLERR stays in the interest set at all times: an empty set would remove the fd from epoll altogether. */
     private static final EpollIoOps BASE_OPS = EpollIoOps.EPOLLERR;
+    private static final long KERNEL_QUERY_TIMEOUT_SECONDS = 10;
 
     private final TapChannelConfig config = new TapChannelConfig(this);
-    private final TapChannelMetrics metrics = new TapChannelMetrics();
+    private final TapChannelMetrics metrics = new TapChannelMetrics(this);
     private final Runnable flushTask = this::flushLater;
 
     private volatile boolean open = true;
@@ -213,6 +219,37 @@ public final class TapChannel extends AbstractChannel {
         TunTapDevice current = device;
         if (current != null) {
             config.setMaxFrameLength(maxFrameLength(current.mode(), mtu));
+        }
+    }
+
+    /** See {@link TapChannelMetrics#kernelStatistics()}: asked on the loop, in the namespace the device lives in. */
+    LinkStatistics kernelStatistics() {
+        TunTapDevice current = device;
+        if (current == null || !isActive() || !isRegistered()) {
+            throw new IllegalStateException(this + " is not bound, or closed: its device has no counters to read");
+        }
+        Callable<LinkStatistics> ask = () -> NetDeviceControl.statistics(current.name());
+        EventLoop loop = eventLoop();
+        try {
+            if (loop.inEventLoop()) {
+                return ask.call();
+            }
+            Future<LinkStatistics> answer = loop.submit(ask);
+            if (!answer.await(KERNEL_QUERY_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                throw new ChannelException("the event loop of " + localAddress + " did not read the kernel's counters"
+                        + " within " + KERNEL_QUERY_TIMEOUT_SECONDS + " s");
+            }
+            if (!answer.isSuccess()) {
+                throw new ChannelException("cannot read the kernel's counters of " + localAddress, answer.cause());
+            }
+            return answer.getNow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChannelException("interrupted while reading the kernel's counters of " + localAddress, e);
+        } catch (ChannelException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ChannelException("cannot read the kernel's counters of " + localAddress, e);
         }
     }
 
