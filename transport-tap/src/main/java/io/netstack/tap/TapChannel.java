@@ -28,6 +28,7 @@ import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.netty.util.internal.StringUtil;
 
 import java.io.IOException;
@@ -80,6 +81,7 @@ public final class TapChannel extends AbstractChannel {
     private final TapChannelConfig config = new TapChannelConfig(this);
     private final TapChannelMetrics metrics = new TapChannelMetrics(this);
     private final Runnable flushTask = this::flushLater;
+    private final Runnable closeOnShutdown = this::closeOnShutdown;
 
     private volatile boolean open = true;
     private volatile TunTapDevice device;
@@ -189,6 +191,21 @@ public final class TapChannel extends AbstractChannel {
         }
         registration = future.getNow();
         registration.submit(ops);
+        if (eventLoop() instanceof SingleThreadEventExecutor loop) {
+            loop.addShutdownHook(closeOnShutdown);
+        }
+    }
+
+    /**
+     * Closes the channel when its loop shuts down. Netty's IO loops close their channels on the way out, but
+     * {@code SingleThreadIoEventLoop.run()} asks {@code isShuttingDown()} before {@code confirmShutdown()}: a shutdown
+     * with no quiet period that comes in between ends the loop without {@code IoHandler.prepareToDestroy()}, and
+     * the device and its fd would outlive the loop. Shutdown hooks run in every case, on the loop, before it stops.
+     */
+    private void closeOnShutdown() {
+        if (isOpen()) {
+            unsafe().close(unsafe().voidPromise());
+        }
     }
 
     @Override
@@ -329,6 +346,9 @@ public final class TapChannel extends AbstractChannel {
             ops = BASE_OPS;
             readPending = false;
             current.cancel();
+            if (eventLoop() instanceof SingleThreadEventExecutor loop) {
+                loop.removeShutdownHook(closeOnShutdown);
+            }
         }
     }
 

@@ -102,6 +102,22 @@ public final class SequencedWriter {
     }
 
     /**
+     * Waits until the channel is closed (by someone else) and every write handed to it has its outcome.
+     *
+     * @throws AssertionError if that takes longer than {@code timeout}
+     */
+    public void awaitClosedAndSettled(long timeout, TimeUnit unit) throws InterruptedException {
+        long end = System.nanoTime() + unit.toNanos(timeout);
+        while (channel.isOpen() || completed() < next) {
+            if (System.nanoTime() - end > 0) {
+                throw new AssertionError("open " + channel.isOpen() + ", " + completed() + " of " + next
+                        + " writes have their outcome after " + timeout + " " + unit);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /**
      * Waits until every one of the {@code count} writes has its outcome.
      *
      * @throws AssertionError if the deadline passed first, with how far the writer got
