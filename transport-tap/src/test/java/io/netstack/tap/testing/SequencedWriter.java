@@ -96,6 +96,11 @@ public final class SequencedWriter {
         return firstFailure;
     }
 
+    /** Whether the writer gave up: its deadline passed, or the channel closed. */
+    public boolean stopped() {
+        return stoppedByDeadline || System.nanoTime() - deadline > 0 || !channel.isOpen();
+    }
+
     /** The number of promises completed so far. */
     public long completed() {
         return succeeded + failed;
