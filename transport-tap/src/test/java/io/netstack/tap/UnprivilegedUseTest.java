@@ -100,7 +100,8 @@ class UnprivilegedUseTest {
                 ChildJvm.asUnprivilegedUser()), userNamespace), ChildJvm.java(), "create", "rootless0");
         assertEquals(0, result.exitCode(), result.output());
         assertTrue(result.output().contains("OK rootless0"), result.output());
-        assertTrue(result.output().contains("read=1"), result.output());
+        // The probe reads one frame before it writes, but the kernel may have queued more by the time it reports.
+        assertTrue(result.output().matches("(?s).*read=[1-9].*"), result.output());
     }
 
     @Test
