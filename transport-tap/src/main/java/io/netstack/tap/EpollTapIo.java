@@ -152,7 +152,8 @@ final class EpollTapIo extends TapIo implements EpollIoHandle {
             } catch (Errors.NativeIoException e) {
                 int errno = -e.expectedErr();
                 if (!TapChannel.isFrameError(errno)) {
-                    throw channel.writeFailure(length, errno);
+                    // Thrown, it makes flush0 close the channel (autoClose) and fail every pending write with it.
+                    throw channel.deviceFailedOnWrite(errno);
                 }
                 channel.metrics().writeFailed();
                 in.remove(channel.writeFailure(length, errno));

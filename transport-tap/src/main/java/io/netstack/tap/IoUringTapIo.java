@@ -2,6 +2,7 @@ package io.netstack.tap;
 
 import io.netstack.tap.linux.Errno;
 import io.netstack.tap.linux.TunTapDevice;
+import io.netstack.tap.linux.TunTapException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.IoEvent;
@@ -49,6 +50,10 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
     private int writesSubmittedThisFlush;
     private boolean closeWhenUnregistered;
     private Runnable whenQuiet;
+    /** The channel is closing: nothing new is submitted, what is in flight finishes or is cancelled. */
+    private boolean closing;
+    /** The first read or write that failed for good; the writes after it fail with the same cause, told once. */
+    private TunTapException deviceGone;
 
     IoUringTapIo(TapChannel channel) {
         super(channel);
@@ -72,7 +77,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
      * reads on demand gets one frame per request, as on any Netty channel).
      */
     private void fillReads() {
-        if (registration == null || !channel.isActive() || pollInFlight || whenQuiet != null) {
+        if (registration == null || !channel.isActive() || pollInFlight || closing) {
             return;
         }
         boolean autoRead = channel.config().isAutoRead();
@@ -147,8 +152,10 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         } else if (result == -Errno.EAGAIN) {
             // Older kernels complete a read of a non-blocking tun fd at once: wait for readiness, then read again.
             pollForInput();
-        } else if (result < 0 && result != -Errno.ECANCELED && channel.isActive()) {
-            channel.readFailed(-result);
+        } else if (result < 0 && result != -Errno.ECANCELED && channel.isActive() && !closing) {
+            // The first failed read tells the pipeline and closes; the other reads in flight fail the same way, and
+            // the writes in flight fail with the cause the pipeline saw.
+            deviceGone = channel.readFailed(-result);
         }
     }
 
@@ -175,7 +182,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
 
     @Override
     void write(ChannelOutboundBuffer in) throws Exception {
-        if (writesInFlight > 0 || registration == null || whenQuiet != null) {
+        if (writesInFlight > 0 || registration == null || closing) {
             return;
         }
         writesSubmittedThisFlush = 0;
@@ -226,12 +233,19 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
                 channel.metrics().writeFailed();
                 in.remove(channel.writeFailure(length, -written));
             } else {
-                in.remove(channel.writeFailure(length, -written));
-                channel.unsafe().close(channel.unsafe().voidPromise());
-                return;
+                if (deviceGone == null && closing) {
+                    // Closed by the user while this write was in flight: nothing to tell the pipeline.
+                    deviceGone = channel.writeFailure(length, -written);
+                } else if (deviceGone == null) {
+                    deviceGone = channel.deviceFailedOnWrite(-written);
+                    in.remove(deviceGone);
+                    channel.closeBecause(deviceGone);
+                    continue;
+                }
+                in.remove(deviceGone);
             }
         }
-        if (writesInFlight == 0 && in != null && !in.isEmpty()) {
+        if (writesInFlight == 0 && in != null && !in.isEmpty() && !closing) {
             channel.flushNow();
         }
     }
@@ -267,6 +281,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         if (registration == null || !registration.isValid() || isQuiet()) {
             return false;
         }
+        closing = true;
         whenQuiet = then;
         cancelReads();
         return true;

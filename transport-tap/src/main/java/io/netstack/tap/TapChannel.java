@@ -2,11 +2,14 @@ package io.netstack.tap;
 
 import io.netstack.tap.linux.DeviceMode;
 import io.netstack.tap.linux.Errno;
+import io.netstack.tap.linux.LinkStatistics;
+import io.netstack.tap.linux.NetDeviceControl;
 import io.netstack.tap.linux.TunTapDevice;
 import io.netstack.tap.linux.TunTapException;
 import io.netstack.tap.linux.TunTapFlag;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.AbstractChannel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
@@ -15,6 +18,8 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.netty.util.internal.StringUtil;
 
 import java.io.IOException;
@@ -22,7 +27,9 @@ import java.net.SocketAddress;
 import java.nio.channels.AlreadyBoundException;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.util.EnumSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A Netty {@link io.netty.channel.Channel} over a Linux TAP (or TUN) device, on Netty's native epoll or io_uring
@@ -41,16 +48,29 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * <p>The device lives in the network namespace of the event loop thread that binds the channel.
  *
- * <p>While the link is down, the kernel hands over no frames and refuses writes with EIO: each such write fails its
- * own promise (counted in {@link TapChannelMetrics#writeErrors()}) and the channel stays open, reading and writing
- * again once the link is up. A device deleted from under the channel closes it, with a {@link TunTapException}
- * fired through the pipeline.
+ * <h2>When the device changes under the channel</h2>
+ * <ul>
+ *   <li><b>Link set down</b> ({@code ip link set tap0 down}), and up again: the channel stays open and active. While
+ *       the link is down the kernel sends nothing through the device, so nothing is read; each write fails its own
+ *       promise with an {@link IOException} caused by the kernel's EIO, counted in
+ *       {@link TapChannelMetrics#writeErrors()}, and the next write is tried again. Once the link is up, reads and
+ *       writes go on by themselves.</li>
+ *   <li><b>Device deleted</b> ({@code ip link del tap0}): the channel fires a {@link TunTapException} (EBADFD, naming
+ *       the device) through the pipeline and closes. It learns it from the loop's error event or a failed read while
+ *       idle, or from the failed write while writing; writes still pending fail.</li>
+ *   <li><b>Reader slower than the traffic</b>: the kernel queues up to {@code txqueuelen} frames for the channel and
+ *       drops the rest, counting them in the device's tx_dropped ({@link TapChannelMetrics#kernelTxDropped()}). Frames
+ *       are read in the order the kernel queued them, and the channel drops none without counting it in
+ *       {@link TapChannelMetrics}.</li>
+ * </ul>
  */
 public final class TapChannel extends AbstractChannel {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false);
+    private static final long KERNEL_QUERY_TIMEOUT_SECONDS = 10;
 
     private final TapChannelConfig config = new TapChannelConfig(this);
-    private final TapChannelMetrics metrics = new TapChannelMetrics();
+    private final TapChannelMetrics metrics = new TapChannelMetrics(this);
+    private final Runnable closeOnShutdown = this::closeOnShutdown;
 
     private volatile boolean open = true;
     private volatile TunTapDevice device;
@@ -150,6 +170,7 @@ public final class TapChannel extends AbstractChannel {
             if (device != null) {
                 // Registered again after a deregister: the device is already there.
                 io.register(device);
+                watchLoopShutdown(true);
             }
             promise.setSuccess();
         } catch (Throwable t) {
@@ -179,10 +200,33 @@ public final class TapChannel extends AbstractChannel {
             localAddress = new TapAddress(opened.name(), opened.mode());
             device = opened;
             io.register(opened);
+            watchLoopShutdown(true);
         } catch (Throwable t) {
             device = null;
             opened.close();
             throw t;
+        }
+    }
+
+    /**
+     * Closes the channel when its loop shuts down. Netty's IO loops close their channels on the way out, but
+     * {@code SingleThreadIoEventLoop.run()} asks {@code isShuttingDown()} before {@code confirmShutdown()}: a shutdown
+     * with no quiet period that comes in between ends the loop without {@code IoHandler.prepareToDestroy()}, and
+     * the device and its fd would outlive the loop. Shutdown hooks run in every case, on the loop, before it stops.
+     */
+    private void watchLoopShutdown(boolean watch) {
+        if (eventLoop() instanceof SingleThreadEventExecutor loop) {
+            if (watch) {
+                loop.addShutdownHook(closeOnShutdown);
+            } else {
+                loop.removeShutdownHook(closeOnShutdown);
+            }
+        }
+    }
+
+    private void closeOnShutdown() {
+        if (isOpen()) {
+            unsafe().close(unsafe().voidPromise());
         }
     }
 
@@ -200,6 +244,37 @@ public final class TapChannel extends AbstractChannel {
         TunTapDevice current = device;
         if (current != null) {
             config.setMaxFrameLength(maxFrameLength(current.mode(), mtu));
+        }
+    }
+
+    /** See {@link TapChannelMetrics#kernelStatistics()}: asked on the loop, in the namespace the device lives in. */
+    LinkStatistics kernelStatistics() {
+        TunTapDevice current = device;
+        if (current == null || !isActive() || !isRegistered()) {
+            throw new IllegalStateException(this + " is not bound, or closed: its device has no counters to read");
+        }
+        Callable<LinkStatistics> ask = () -> NetDeviceControl.statistics(current.name());
+        EventLoop loop = eventLoop();
+        try {
+            if (loop.inEventLoop()) {
+                return ask.call();
+            }
+            Future<LinkStatistics> answer = loop.submit(ask);
+            if (!answer.await(KERNEL_QUERY_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                throw new ChannelException("the event loop of " + localAddress + " did not read the kernel's counters"
+                        + " within " + KERNEL_QUERY_TIMEOUT_SECONDS + " s");
+            }
+            if (!answer.isSuccess()) {
+                throw new ChannelException("cannot read the kernel's counters of " + localAddress, answer.cause());
+            }
+            return answer.getNow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChannelException("interrupted while reading the kernel's counters of " + localAddress, e);
+        } catch (ChannelException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ChannelException("cannot read the kernel's counters of " + localAddress, e);
         }
     }
 
@@ -230,6 +305,9 @@ public final class TapChannel extends AbstractChannel {
             return;
         }
         TapIo current = isRegistered() ? io : null;
+        if (current != null && eventLoop().inEventLoop()) {
+            watchLoopShutdown(false);
+        }
         if (current == null) {
             closeDevice(closing);
             return;
@@ -263,6 +341,7 @@ public final class TapChannel extends AbstractChannel {
     protected void doDeregister() {
         readPending = false;
         if (io != null && open) {
+            watchLoopShutdown(false);
             io.deregister(null);
         }
     }
@@ -333,10 +412,28 @@ public final class TapChannel extends AbstractChannel {
         return errno == Errno.EINVAL || errno == Errno.EIO || errno == Errno.EMSGSIZE || errno == Errno.ENOBUFS;
     }
 
-    IOException writeFailure(int length, int errno) {
+    TunTapException writeFailure(int length, int errno) {
+        return new TunTapException(deviceName(), "write of a " + length + "-byte frame", errno);
+    }
+
+    /**
+     * A write failed in a way no later frame can escape (EBADFD once the device is deleted): tells the pipeline, as a
+     * failed read does, and returns the exception to fail the pending writes with as the channel closes.
+     */
+    TunTapException deviceFailedOnWrite(int errno) {
+        TunTapException failure = new TunTapException(deviceName(), "write", errno);
+        pipeline().fireExceptionCaught(failure);
+        return failure;
+    }
+
+    /** Closes the channel because the device failed, failing the writes still pending with {@code cause}. */
+    void closeBecause(TunTapException cause) {
+        ((TapUnsafe) unsafe()).closeBecause(cause);
+    }
+
+    private String deviceName() {
         TunTapDevice current = device;
-        return new TunTapException(current == null ? String.valueOf(localAddress) : current.name(),
-                "write of a " + length + "-byte frame", errno);
+        return current == null ? String.valueOf(localAddress) : current.name();
     }
 
     /**
@@ -388,12 +485,15 @@ public final class TapChannel extends AbstractChannel {
         }
     }
 
-    /** A read failed with {@code errno}: the device is unusable (deleted, most likely); tell the pipeline, close. */
-    void readFailed(int errno) {
-        TunTapDevice current = device;
-        pipeline().fireExceptionCaught(new TunTapException(
-                current == null ? String.valueOf(localAddress) : current.name(), "read", errno));
-        unsafe().close(unsafe().voidPromise());
+    /**
+     * A read failed with {@code errno}: the device is unusable (deleted, most likely); tells the pipeline, closes, and
+     * returns what the pipeline was told.
+     */
+    TunTapException readFailed(int errno) {
+        TunTapException failure = new TunTapException(deviceName(), "read", errno);
+        pipeline().fireExceptionCaught(failure);
+        ((TapUnsafe) unsafe()).closeBecause(failure);
+        return failure;
     }
 
     /** The loop reported an error condition without a read to make: ask the device whether it is still there. */
@@ -444,10 +544,16 @@ public final class TapChannel extends AbstractChannel {
                 // io_uring lets go of the requests' references to the file on its next turn; the device, if this fd
                 // was its last, goes with them. Close then, so the close future means "device gone".
                 closeDevice(device);
+                if (eventLoop().isShuttingDown()) {
+                    // A loop on its way out runs no more scheduled tasks.
+                    quiescing = false;
+                    super.close(promise);
+                    return;
+                }
                 eventLoop().schedule(() -> {
                     quiescing = false;
                     super.close(promise);
-                }, 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+                }, 1, TimeUnit.MILLISECONDS);
             })) {
                 quiescing = true;
                 return;
@@ -464,6 +570,11 @@ public final class TapChannel extends AbstractChannel {
 
         void flushNow() {
             super.flush0();
+        }
+
+        /** Closes the channel, failing the writes still pending with {@code cause} (as a failed flush does). */
+        void closeBecause(TunTapException cause) {
+            handleWriteError(cause);
         }
 
         @Override

@@ -1,5 +1,7 @@
 package io.netstack.tap;
 
+import io.netstack.tap.linux.LinkStatistics;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -7,6 +9,9 @@ import java.lang.invoke.VarHandle;
  * What went through a {@link TapChannel}, and what did not: counters a user can read from any thread while the
  * channel's event loop alone updates them (so an update is a plain add, published with opaque stores rather than
  * a locked or contended atomic on the per-frame path).
+ *
+ * <p>These count what the channel saw. Frames the kernel dropped before the channel could read them, or after the
+ * channel wrote them, are counted by the kernel: {@link #kernelStatistics()} asks it.
  */
 public final class TapChannelMetrics {
     private static final VarHandle FRAMES_READ = handle("framesRead");
@@ -17,8 +22,13 @@ public final class TapChannelMetrics {
     private static final VarHandle WRITE_ERRORS = handle("writeErrors");
     private static final VarHandle TRUNCATED_DROPS = handle("truncatedDrops");
 
+    private final TapChannel channel;
     @SuppressWarnings("unused") // accessed through the VarHandles
     private long framesRead, bytesRead, framesWritten, bytesWritten, oversizeDrops, writeErrors, truncatedDrops;
+
+    TapChannelMetrics(TapChannel channel) {
+        this.channel = channel;
+    }
 
     private static VarHandle handle(String field) {
         try {
@@ -88,6 +98,38 @@ public final class TapChannelMetrics {
      */
     public long truncatedDrops() {
         return (long) TRUNCATED_DROPS.getOpaque(this);
+    }
+
+    /**
+     * The kernel's own counters of the device, read now with rtnetlink ({@code IFLA_STATS64}): a snapshot, each call
+     * asks again. Unlike the counters above it costs a round trip to the kernel, and the frame path never pays it.
+     *
+     * <p>The kernel answers for the network namespace of the thread that asks, and the device lives in the namespace
+     * of the event loop thread that bound the channel: so the question is asked on the channel's event loop (another
+     * thread waits for the answer, at most 10 s), and is right whatever namespace the caller is in.
+     *
+     * @throws IllegalStateException if the channel is not bound, or closed
+     * @throws io.netty.channel.ChannelException if the kernel cannot be asked or does not answer in time
+     */
+    public LinkStatistics kernelStatistics() {
+        return channel.kernelStatistics();
+    }
+
+    /**
+     * Frames the kernel dropped instead of queueing them for the channel to read (the device's queue of
+     * {@code txqueuelen} frames was full: the channel read too slowly); the kernel's tx_dropped of the device. Takes a
+     * fresh {@link #kernelStatistics()}.
+     */
+    public long kernelTxDropped() {
+        return kernelStatistics().txDropped();
+    }
+
+    /**
+     * Frames the channel wrote and the kernel then dropped on receiving them; the kernel's rx_dropped of the device.
+     * Takes a fresh {@link #kernelStatistics()}.
+     */
+    public long kernelRxDropped() {
+        return kernelStatistics().rxDropped();
     }
 
     @Override

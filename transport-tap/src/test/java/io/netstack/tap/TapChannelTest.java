@@ -1,6 +1,8 @@
 package io.netstack.tap;
 
 import io.netstack.tap.linux.Errno;
+import io.netstack.tap.linux.LinkStatistics;
+import io.netstack.tap.linux.NetworkNamespace;
 import io.netstack.tap.linux.TunTapException;
 import io.netstack.tap.testing.FrameQueue;
 import io.netstack.tap.testing.Ip;
@@ -37,6 +39,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static io.netstack.tap.testing.TestFrames.ipv4;
@@ -351,6 +354,31 @@ class TapChannelTest {
         frames.await(f -> TestFrames.etherType(f) == TestFrames.ETHERTYPE_ARP, 5, TimeUnit.SECONDS).release();
         assertTrue(channel.metrics().framesRead() >= 1);
         assertTrue(channel.metrics().bytesRead() >= 42);
+    }
+
+    @Test
+    void theKernelsCountersAreReadInTheDevicesNamespaceWhateverTheCallersIs() throws Exception {
+        TapChannel channel = bindUp("nsstats0");
+        for (int i = 0; i < 3; i++) {
+            channel.writeAndFlush(TestFrames.sequenced(channel.alloc(), 60, i)).sync();
+        }
+        LinkStatistics here = channel.metrics().kernelStatistics();
+        assertEquals(3, here.rxPackets(), "the kernel received the 3 frames we wrote");
+        assertEquals(180, here.rxBytes());
+
+        // A thread in another network namespace, where no nsstats0 exists, still gets the device's counters.
+        CompletableFuture<LinkStatistics> elsewhere = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                NetworkNamespace.enterNew();
+                elsewhere.complete(channel.metrics().kernelStatistics());
+            } catch (Throwable t) {
+                elsewhere.completeExceptionally(t);
+            }
+        });
+        thread.start();
+        assertEquals(3, elsewhere.get(10, TimeUnit.SECONDS).rxPackets());
+        thread.join();
     }
 
     @Test

@@ -25,6 +25,7 @@ public final class NetDeviceControl {
     private static final int IFLA_TXQLEN = 13;
     private static final int IFLA_OPERSTATE = 16;
     private static final int IFLA_LINKINFO = 18;
+    private static final int IFLA_STATS64 = 23;
     private static final int IFLA_CARRIER = 33;
     private static final int IFLA_INFO_KIND = 1;
     private static final int IFLA_INFO_DATA = 2;
@@ -60,12 +61,31 @@ public final class NetDeviceControl {
 
     /** The device as the kernel sees it now. */
     public static LinkState link(String name) throws TunTapException {
+        return parseLink(getLink(name));
+    }
+
+    /** The device's counters now: frames and bytes in and out, errors and drops. */
+    public static LinkStatistics statistics(String name) throws TunTapException {
+        ByteBuffer reply = getLink(name);
+        ByteBuffer stats = NetlinkMessage.attributes(reply, NetlinkMessage.HEADER_LENGTH + IFINFOMSG_LENGTH,
+                reply.limit()).get(IFLA_STATS64);
+        if (stats == null || stats.remaining() < 8 * Long.BYTES) {
+            throw new TunTapException(name, "RTM_GETLINK (no IFLA_STATS64 in the reply)", Errno.EOPNOTSUPP);
+        }
+        // struct rtnl_link_stats64 begins rx_packets, tx_packets, rx_bytes, tx_bytes, rx_errors, tx_errors,
+        // rx_dropped, tx_dropped: u64 each.
+        return new LinkStatistics(stats.getLong(0), stats.getLong(8), stats.getLong(16), stats.getLong(24),
+                stats.getLong(32), stats.getLong(40), stats.getLong(48), stats.getLong(56));
+    }
+
+    /** The kernel's RTM_NEWLINK message describing {@code name}. */
+    private static ByteBuffer getLink(String name) throws TunTapException {
         int index = index(name);
         try (RtNetlink netlink = RtNetlink.open(name)) {
             NetlinkMessage request = new NetlinkMessage(NetlinkMessage.RTM_GETLINK, 0).ifinfomsg(index, 0, 0);
             for (ByteBuffer reply : netlink.dump(request, name, "RTM_GETLINK")) {
                 if (reply.getShort(4) == NetlinkMessage.RTM_NEWLINK && reply.getInt(20) == index) {
-                    return parseLink(reply);
+                    return reply;
                 }
             }
         }

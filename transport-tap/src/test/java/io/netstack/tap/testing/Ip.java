@@ -22,6 +22,14 @@ public final class Ip {
         return exec(command);
     }
 
+    /** Runs iproute2's {@code tc ARGS...} (traffic control) the same way. */
+    public static String tc(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add("tc");
+        command.addAll(List.of(args));
+        return exec(command);
+    }
+
     private static String exec(List<String> command) {
         return Command.run(TIMEOUT, command);
     }

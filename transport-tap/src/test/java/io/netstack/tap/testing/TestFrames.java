@@ -1,6 +1,7 @@
 package io.netstack.tap.testing;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 
 /**
@@ -10,6 +11,14 @@ import io.netty.buffer.Unpooled;
 public final class TestFrames {
     public static final int ETHERTYPE_IPV4 = 0x0800;
     public static final int ETHERTYPE_ARP = 0x0806;
+    /** IEEE 802 "local experimental" EtherType: no protocol of the kernel's, so it takes no interest in our frames. */
+    public static final int ETHERTYPE_EXPERIMENTAL = 0x88b5;
+
+    private static final byte[] BROADCAST = {-1, -1, -1, -1, -1, -1};
+    private static final byte[] TEST_SOURCE = {2, 0, 0x5e, 0x10, 0, 0x53};
+    /** Marks a {@link #sequenced} frame ("nets"), so stray frames are never taken for one. */
+    private static final int SEQUENCE_MAGIC = 0x6e657473;
+    private static final int SEQUENCE_OFFSET = 14 + 4;
 
     private TestFrames() {
     }
@@ -71,6 +80,27 @@ public final class TestFrames {
             sum = (sum & 0xffff) + (sum >>> 16);
         }
         return ~sum & 0xffff;
+    }
+
+    /**
+     * A broadcast frame of {@code length} bytes (at least 26) with the experimental EtherType, carrying
+     * {@code sequence}: the tests count these and check their order. A direct buffer from {@code allocator}.
+     */
+    public static ByteBuf sequenced(ByteBufAllocator allocator, int length, long sequence) {
+        ByteBuf frame = allocator.directBuffer(length);
+        frame.writeBytes(BROADCAST).writeBytes(TEST_SOURCE).writeShort(ETHERTYPE_EXPERIMENTAL)
+                .writeInt(SEQUENCE_MAGIC).writeLong(sequence);
+        return frame.writeZero(length - frame.writerIndex());
+    }
+
+    /** The sequence number of a frame {@link #sequenced} made, or -1 for any other frame. */
+    public static long sequence(ByteBuf frame) {
+        int at = frame.readerIndex();
+        if (frame.readableBytes() < SEQUENCE_OFFSET + Long.BYTES || etherType(frame) != ETHERTYPE_EXPERIMENTAL
+                || frame.getInt(at + 14) != SEQUENCE_MAGIC) {
+            return -1;
+        }
+        return frame.getLong(at + SEQUENCE_OFFSET);
     }
 
     public static int etherType(ByteBuf frame) {

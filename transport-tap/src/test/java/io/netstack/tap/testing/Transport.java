@@ -9,7 +9,10 @@ import io.netty.channel.uring.IoUringIoHandler;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
 
-/** The event loops a TapChannel runs on; tests that touch the channel run once on each. */
+/**
+ * The event loops a {@link io.netstack.tap.TapChannel} can run on. Tests that touch the channel are parameterized
+ * over it ({@code @ParameterizedClass} or {@code @ParameterizedTest} with {@code @EnumSource(Transport.class)}).
+ */
 public enum Transport {
     EPOLL(EpollIoHandler::newFactory),
     IO_URING(IoUringIoHandler::newFactory);
@@ -20,6 +23,10 @@ public enum Transport {
         this.factory = factory;
     }
 
+    /**
+     * A group of {@code threads} loops. A loop's thread starts when the loop is first given work, from the thread
+     * that gives it, and inherits that thread's network namespace: give the first work from the test thread.
+     */
     public EventLoopGroup newGroup(int threads) {
         return new MultiThreadIoEventLoopGroup(threads, factory.get());
     }

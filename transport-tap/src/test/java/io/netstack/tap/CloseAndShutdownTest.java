@@ -1,0 +1,136 @@
+package io.netstack.tap;
+
+import io.netstack.tap.testing.Ip;
+import io.netstack.tap.testing.KernelTest;
+import io.netstack.tap.testing.OpenFiles;
+import io.netstack.tap.testing.SequenceChecker;
+import io.netstack.tap.testing.SequencedWriter;
+import io.netstack.tap.testing.TapPair;
+import io.netstack.tap.testing.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.channels.ClosedChannelException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Channels closed while busy, from a thread other than their loop, and loops shut down under open channels. (Closing
+ * before bind, binding twice and an incompatible loop are in {@link TapChannelTest}.)
+ */
+@KernelTest
+class CloseAndShutdownTest {
+    private EventLoopGroup group;
+
+    @AfterEach
+    void stopLoops() throws InterruptedException {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void closedFromAnotherThreadWhileReadingAndWriting(Transport transport) throws Exception {
+        group = transport.newGroup(2);
+        SequenceChecker reader = new SequenceChecker();
+        try (TapPair pair = TapPair.open(group, "nsbusy", reader)) {
+            // Far more than the test lets it write: the writer is still busy when its channel closes.
+            SequencedWriter writer = SequencedWriter.start(pair.writer(), 10_000_000, 1000, 30, TimeUnit.SECONDS);
+            awaitAtLeast(reader::received, 1000);
+
+            assertTrue(pair.reader().close().await(1, TimeUnit.SECONDS), "the reader closes within 1 s");
+            assertFalse(Ip.linkExists("nsbusyb"));
+            long writtenWhenReaderClosed = writer.written();
+            awaitAtLeast(writer::written, writtenWhenReaderClosed + 1000);
+
+            assertTrue(pair.writer().close().await(1, TimeUnit.SECONDS), "the writer closes within 1 s");
+            writer.awaitClosedAndSettled(1, TimeUnit.SECONDS);
+            assertTrue(writer.written() < 10_000_000);
+            assertEquals(pair.writer().metrics().framesWritten(), writer.succeeded(),
+                    "a promise succeeds for each frame written");
+            if (writer.failed() > 0) {
+                assertInstanceOf(ClosedChannelException.class, writer.firstFailure(),
+                        "the writes the close cut off fail because of it");
+            }
+            assertEquals(0, reader.outOfOrder());
+        }
+        assertEquals(0, OpenFiles.tun(), "no device fd is left open");
+        assertFalse(Ip.linkExists("nsbusya"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void shuttingIdleLoopsDownClosesTheirChannels(Transport transport) throws Exception {
+        assertShutdownClosesChannels(transport, false);
+    }
+
+    /**
+     * A shutdown that comes while the loops run a task: with no quiet period, Netty's loop can stop without closing
+     * its channels (see {@code TapChannel.closeOnShutdown}); this makes it happen every time.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void shuttingBusyLoopsDownClosesTheirChannels(Transport transport) throws Exception {
+        assertShutdownClosesChannels(transport, true);
+    }
+
+    private void assertShutdownClosesChannels(Transport transport, boolean busy) throws Exception {
+        group = transport.newGroup(2);
+        List<Channel> channels = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            channels.add(new Bootstrap().group(group).channel(TapChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter()).option(TapChannelOption.LINK_UP, true)
+                    .bind(new TapAddress((busy ? "nsbusyloop" : "nsidleloop") + i)).sync().channel());
+        }
+        assertEquals(4, OpenFiles.tun());
+        if (busy) {
+            CountDownLatch running = new CountDownLatch(2);
+            for (EventExecutor loop : group) {
+                loop.execute(() -> {
+                    running.countDown();
+                    sleepUninterruptibly(100);
+                });
+            }
+            assertTrue(running.await(5, TimeUnit.SECONDS));
+        }
+
+        assertTrue(group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS), "the loops stop");
+        for (Channel channel : channels) {
+            assertTrue(channel.closeFuture().isDone(), channel + " was closed with its loop");
+            assertFalse(Ip.linkExists(((TapChannel) channel).localAddress().name()), "its device is gone");
+        }
+        assertEquals(0, OpenFiles.tun(), "no device fd is left open");
+    }
+
+    private static void sleepUninterruptibly(long millis) {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        for (long left; (left = end - System.nanoTime()) > 0; ) {
+            LockSupport.parkNanos(left);
+        }
+    }
+
+    private static void awaitAtLeast(LongSupplier counter, long wanted)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (counter.getAsLong() < wanted) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("reached " + counter.getAsLong() + ", not " + wanted + ", in 10 s");
+            }
+            Thread.sleep(1);
+        }
+    }
+}
