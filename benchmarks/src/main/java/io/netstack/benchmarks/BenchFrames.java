@@ -1,63 +1,62 @@
 package io.netstack.benchmarks;
 
-import io.netstack.protocol.Ipv4Packet;
-import io.netstack.protocol.UdpDatagram;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 
 /**
- * The frames every implementation sends, byte for byte the ones of benchmarks/native/common.c, so the C programs,
- * netstack and drasyl move the same traffic through the same topology.
+ * The frames every implementation sends, byte for byte those of benchmarks/native/common.c, so the C programs,
+ * netstack and drasyl move the same traffic through the same topology. Plain Java without Netty: the drasyl
+ * benchmark (Netty 4.1, its own build) compiles this same file.
  */
 public final class BenchFrames {
-    /** TAP frames go to this MAC (02:00:00:00:00:0b) from 02:00:00:00:00:0a. */
-    static final long DESTINATION_MAC = 0x02_00_00_00_00_0bL;
-    static final long SOURCE_MAC = 0x02_00_00_00_00_0aL;
+    private static final byte[] DESTINATION_MAC = {2, 0, 0, 0, 0, 0x0b};
+    private static final byte[] SOURCE_MAC = {2, 0, 0, 0, 0, 0x0a};
     /** IEEE 802 local experimental EtherType: nothing in the kernel reacts to it. */
-    static final int ETHERTYPE = 0x88b5;
+    private static final short ETHERTYPE = (short) 0x88b5;
     /** TUN packets: 198.51.100.1:40000 -> 198.51.100.2:9 (TEST-NET-2, discard port). */
-    static final int SOURCE_IP = 0xc6_33_64_01;
-    static final int DESTINATION_IP = 0xc6_33_64_02;
-    static final int SOURCE_PORT = 40000;
-    static final int DESTINATION_PORT = 9;
+    private static final int SOURCE_IP = 0xc6_33_64_01;
+    private static final int DESTINATION_IP = 0xc6_33_64_02;
+    private static final int IP_HEADER = 20;
 
     private BenchFrames() {
     }
 
-    /** The smallest frame of each mode: an Ethernet header, or IPv4 + UDP headers. */
-    public static int minimumSize(String mode) {
-        return "tap".equals(mode) ? 14 : 28;
+    /** One frame of exactly {@code size} bytes: an Ethernet frame ({@code tap}) or an IPv4/UDP packet ({@code tun}). */
+    public static byte[] frame(String mode, int size) {
+        ByteBuffer f = ByteBuffer.allocate(size);
+        switch (mode) {
+            case "tap" -> {
+                if (size < 14) {
+                    throw new IllegalArgumentException("TAP frames need at least 14 bytes");
+                }
+                f.put(DESTINATION_MAC).put(SOURCE_MAC).putShort(ETHERTYPE);
+                byte[] tag = "netstack".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                f.put(tag, 0, Math.min(tag.length, size - 14));
+            }
+            case "tun" -> {
+                if (size < IP_HEADER + 8) {
+                    throw new IllegalArgumentException("TUN packets need at least 28 bytes");
+                }
+                f.put((byte) 0x45).put((byte) 0).putShort((short) size)   // version/IHL, DSCP, total length
+                        .putShort((short) 0).putShort((short) 0x4000)     // identification 0, DF (RFC 6864)
+                        .put((byte) 64).put((byte) 17).putShort((short) 0) // TTL, UDP, checksum below
+                        .putInt(SOURCE_IP).putInt(DESTINATION_IP);
+                f.putShort(10, ipChecksum(f.array()));
+                // UDP checksum 0: "not computed", valid over IPv4.
+                f.putShort((short) 40000).putShort((short) 9).putShort((short) (size - IP_HEADER));
+            }
+            default -> throw new IllegalArgumentException("mode must be tap or tun, not " + mode);
+        }
+        return f.array();
     }
 
-    /** A direct buffer from {@code alloc} holding one frame of exactly {@code size} bytes. */
-    public static ByteBuf frame(ByteBufAllocator alloc, String mode, int size) {
-        if (size < minimumSize(mode)) {
-            throw new IllegalArgumentException(mode + " frames need at least " + minimumSize(mode) + " bytes");
+    private static short ipChecksum(byte[] header) {
+        int sum = 0;
+        for (int i = 0; i < IP_HEADER; i += 2) {
+            sum += (header[i] & 0xff) << 8 | header[i + 1] & 0xff;
         }
-        ByteBuf frame = alloc.directBuffer(size, size);
-        if ("tap".equals(mode)) {
-            frame.writeMedium((int) (DESTINATION_MAC >>> 24)).writeMedium((int) DESTINATION_MAC);
-            frame.writeMedium((int) (SOURCE_MAC >>> 24)).writeMedium((int) SOURCE_MAC);
-            frame.writeShort(ETHERTYPE);
-            fillPayload(frame, size - frame.writerIndex());
-        } else if ("tun".equals(mode)) {
-            int dataLength = size - Ipv4Packet.MIN_HEADER_LENGTH - UdpDatagram.HEADER_LENGTH;
-            ByteBuf data = Unpooled.buffer(dataLength);
-            fillPayload(data, dataLength);
-            Ipv4Packet.writeHeader(frame, Ipv4Packet.PROTOCOL_UDP, SOURCE_IP, DESTINATION_IP,
-                    UdpDatagram.HEADER_LENGTH + dataLength);
-            UdpDatagram.write(frame, SOURCE_IP, DESTINATION_IP, SOURCE_PORT, DESTINATION_PORT, data, 0, dataLength);
-        } else {
-            frame.release();
-            throw new IllegalArgumentException("mode must be tap or tun, not " + mode);
+        while (sum >> 16 != 0) {
+            sum = (sum & 0xffff) + (sum >> 16);
         }
-        return frame;
-    }
-
-    private static void fillPayload(ByteBuf out, int length) {
-        for (int i = 0; i < length; i++) {
-            out.writeByte(i);
-        }
+        return (short) ~sum;
     }
 }

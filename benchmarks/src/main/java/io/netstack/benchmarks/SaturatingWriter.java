@@ -9,7 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * Keeps a channel's outbound buffer full of one prepared frame, without allocating per frame: each write is a
  * {@link ByteBuf#retainedDuplicate()} (a recycled object sharing the frame's memory) with the void promise.
  *
- * <p>It writes while the channel is writable, then flushes; the channel says when to continue
+ * <p>It writes while the channel is writable, flushing every few frames; the channel says when to continue
  * ({@code channelWritabilityChanged}). A flush that the transport completes synchronously leaves the channel
  * writable with no event to come, so the writer then goes on from a task on its loop, after whatever else the loop
  * has to do. Bounded in frames and time: it stops at {@code maxFrames} or {@code deadlineNanos}, whichever first.
@@ -17,6 +17,13 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 final class SaturatingWriter extends ChannelInboundHandlerAdapter {
     /** Frames per turn of the loop: enough to fill the watermark, few enough to let the loop breathe. */
     private static final int BATCH = 1024;
+    /**
+     * Frames per flush. A transport that writes synchronously (epoll) hands the duplicates and the outbound buffer's
+     * entries back to their Recycler after each flush; Netty's Recycler keeps 32 objects per thread in a plain array
+     * and puts more into a queue that allocates a chunk every 32, so at most 16 frames (32 objects) per flush keep
+     * the writer allocation-free. An asynchronous transport (io_uring) just accumulates flushes up to the watermark.
+     */
+    private static final int FRAMES_PER_FLUSH = 16;
 
     private final ByteBuf frame;
     private final long maxFrames;
@@ -73,7 +80,9 @@ final class SaturatingWriter extends ChannelInboundHandlerAdapter {
         int n = 0;
         while (channel.isWritable() && n < BATCH) {
             channel.write(frame.retainedDuplicate(), channel.voidPromise());
-            n++;
+            if (++n % FRAMES_PER_FLUSH == 0) {
+                channel.flush();
+            }
         }
         queued += n;
         channel.flush();
