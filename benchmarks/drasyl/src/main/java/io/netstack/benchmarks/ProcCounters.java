@@ -1,0 +1,1 @@
+../../../../../../../src/main/java/io/netstack/benchmarks/ProcCounters.java

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Runs every benchmark in one go and prints ONE table: implementation x frame size -> frames/s (median, min, max),
+# Gbit/s, loss, CPU per frame, ratio to c-blocking measured in the same run.
+#
+#   sudo benchmarks/run.sh            full run: 3 rounds, 4 s windows (about 12 minutes)
+#   sudo benchmarks/run.sh --quick    smoke run: 1 round, short windows (under 3 minutes)
+#
+# 1. Builds, outside any namespace: the Java benchmarks (Maven, which also tells us the JDK 25 and class path it
+#    selected), the drasyl benchmark (its own Maven build, Netty 4.1), the C references (native/build.sh, gcc).
+# 2. Runs the cases (TAP 64/1500/9000/65000 bytes, TUN 1500) in rounds; in each round and case the implementations
+#    take turns (c-blocking, c-io_uring, netstack-epoll, netstack-io_uring, drasyl-tun on TUN), so machine noise hits
+#    them alike. Each run gets a network namespace of its own (`unshare -n`): the C runs through native/run-c.sh;
+#    the JMH JVM under unshare, its fork running topology.sh up/down itself; drasyl with topology.sh around it.
+#    Nothing touches the host namespace; the script checks its link list before and after.
+# 3. Report (benchmarks module) turns all RESULT lines into the table (stdout), a CSV and a PNG chart under
+#    benchmarks/results/; the raw RESULT lines, JMH JSON and the decode benchmark's -prof gc output land there too.
+#
+# Env: BENCH_ROUNDS, BENCH_SECONDS (window), BENCH_CASES ("tap:64 tap:1500 ..."), BENCH_IMPLS (subset of the five),
+#      BENCH_WAIT_QUIET (s to wait for an idle machine before each C run; run-c.sh's knob).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+cd "$root"
+
+[[ $(id -u) == 0 ]] || { echo "run.sh: needs root (network namespaces, /dev/net/tun); try: sudo $0 $*" >&2; exit 1; }
+
+quick=0
+[[ ${1:-} == --quick ]] && quick=1
+if (( quick )); then
+  rounds=${BENCH_ROUNDS:-1} seconds=${BENCH_SECONDS:-2} warmup=1 warmup_iterations=1 iterations=1
+  export BENCH_WAIT_QUIET=${BENCH_WAIT_QUIET:-3}
+else
+  rounds=${BENCH_ROUNDS:-3} seconds=${BENCH_SECONDS:-4} warmup=2 warmup_iterations=1 iterations=2
+  export BENCH_WAIT_QUIET=${BENCH_WAIT_QUIET:-5}
+fi
+cases=(${BENCH_CASES:-tap:64 tap:1500 tap:9000 tap:65000 tun:1500})
+impls=(${BENCH_IMPLS:-c-blocking c-io_uring netstack-epoll netstack-io_uring drasyl-tun})
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+out=$here/results
+mkdir -p "$out"
+raw=$out/run-$stamp.txt
+jmhdir=$(mktemp -d)
+trap 'rm -rf "$jmhdir"' EXIT
+
+links() { ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort; }
+host_links_before=$(links)
+
+log() { echo "run.sh: $*" >&2; }
+
+# --- 1. build (outside any namespace) ---------------------------------------------------------------------------
+log "building (Maven: benchmarks + transport-tap; drasyl; C)"
+eval "$(./mvnw -q -B -pl benchmarks -am package exec:exec -DskipTests -Dbench.main=io.netstack.benchmarks.JavaSetup)"
+java=$JAVA_HOME_25/bin/java
+jvm_flags=(--enable-native-access=ALL-UNNAMED -Dio.netty.machineId=02:00:00:00:00:01)
+drasyl_cp=
+if ./mvnw -q -B -f benchmarks/drasyl/pom.xml package >&2; then
+  drasyl_cp=$root/benchmarks/drasyl/target/classes:$(cat benchmarks/drasyl/target/classpath.txt)
+else
+  log "drasyl benchmark did not build; drasyl-tun will be reported as SKIP"
+fi
+benchmarks/native/build.sh >&2
+
+# --- 2. runs --------------------------------------------------------------------------------------------------------
+run_limit=$(( (warmup_iterations * warmup + iterations * seconds) + 60 ))
+
+run_c() { # IMPL MODE SIZE
+  benchmarks/native/run-c.sh "$1" "$2" "$3" "$seconds" 1 || echo "FAIL impl=$1 mode=$2 size=$3 reason=run-c.sh-exit-$?"
+}
+
+run_netstack() { # TRANSPORT MODE SIZE
+  local json=$jmhdir/netstack-$1-$2-$3-$round.json
+  # The JVM lives in a namespace of its own; loopback up for JMH's host<->fork link. The fork runs topology.sh.
+  timeout --kill-after=10 "$run_limit" unshare -n -- bash -c 'ip link set lo up && exec "$@"' _ \
+    "$java" "${jvm_flags[@]}" -cp "$BENCH_CLASSPATH" org.openjdk.jmh.Main TapThroughputBenchmark \
+      -p transport="$1" -p mode="$2" -p size="$3" -f 1 -wi "$warmup_iterations" -w "${warmup}s" \
+      -i "$iterations" -r "${seconds}s" -rf json -rff "$json" 2>&1 | grep -o 'RESULT .*' ||
+    echo "FAIL impl=netstack-$1 mode=$2 size=$3 reason=jmh-failed"
+}
+
+run_drasyl() { # MODE SIZE
+  if [[ $1 != tun ]]; then return; fi   # drasyl's netty-tun has no TAP mode
+  if [[ -z $drasyl_cp ]]; then echo "SKIP impl=drasyl-tun mode=$1 size=$2 reason=not-built"; return; fi
+  timeout --kill-after=10 "$run_limit" unshare -n -- bash -c '
+      ip link set lo up
+      trap "benchmarks/topology.sh down tun || true" EXIT
+      benchmarks/topology.sh up tun "$1" >&2
+      shift
+      "$@"' _ "$(( $2 < 1500 ? 1500 : $2 ))" \
+    "$java" "${jvm_flags[@]}" -Dio.netty.leakDetection.level=disabled -cp "$drasyl_cp" \
+      io.netstack.benchmarks.DrasylTunBenchmark "$2" "$(( warmup_iterations * warmup ))" "$seconds" "$iterations" 2>/dev/null |
+    grep -o 'RESULT .*' || echo "FAIL impl=drasyl-tun mode=$1 size=$2 reason=run-failed"
+}
+
+: > "$raw"
+for ((round = 1; round <= rounds; round++)); do
+  for c in "${cases[@]}"; do
+    mode=${c%%:*} size=${c#*:}
+    for impl in "${impls[@]}"; do
+      log "round $round/$rounds: $impl $mode $size"
+      case $impl in
+        c-*) run_c "$impl" "$mode" "$size" ;;
+        netstack-*) run_netstack "${impl#netstack-}" "$mode" "$size" ;;
+        drasyl-tun) run_drasyl "$mode" "$size" ;;
+        *) log "unknown implementation $impl"; exit 2 ;;
+      esac | tee -a "$raw" >&2
+    done
+  done
+done
+
+# The protocol views' decode: bytes allocated per frame with -prof gc (no devices, no namespace needed).
+log "decode benchmark (-prof gc)"
+"$java" "${jvm_flags[@]}" -cp "$BENCH_CLASSPATH" org.openjdk.jmh.Main DecodeBenchmark -prof gc \
+  $( (( quick )) && echo "-wi 1 -w 1s -i 1 -r 1s" ) -rf json -rff "$jmhdir/decode.json" > "$jmhdir/decode.txt" 2>&1 || true
+decode=$(grep -E '^DecodeBenchmark\.decode( |:gc\.alloc\.rate\.norm)' "$jmhdir/decode.txt" || echo "decode benchmark failed, see output")
+
+# --- 3. report ------------------------------------------------------------------------------------------------------
+host_links_after=$(links)
+if [[ $host_links_before != "$host_links_after" ]]; then
+  log "note: the host's link list changed during the run (another process?): $(diff <(echo "$host_links_before") <(echo "$host_links_after") | grep '^[<>]' | tr '\n' ' ')"
+  if grep -qxE 'tap[ab]|tun[ab]' <<<"$host_links_after"; then log "ERROR: a benchmark device is in the host namespace"; exit 1; fi
+fi
+
+# Only the last run's raw JMH JSON is kept (one file, merged), beside the RESULT lines.
+{
+  echo "["; first=1
+  for f in "$jmhdir"/netstack-*.json "$jmhdir"/decode.json; do
+    [[ -s $f ]] || continue
+    body=$(sed -e '1d' -e '$d' "$f")   # strip the file's own [ and ]
+    (( first )) || echo ","
+    echo "$body"; first=0
+  done
+  echo "]"
+} > "$out/latest-jmh.json"
+cp "$raw" "$out/latest-results.txt"
+rm -f "$raw"
+
+kernel=$(uname -r) cores=$(nproc) jdk=$("$java" -version 2>&1 | head -1)
+title="frames/s through tapa -> tc mirred -> tapb ($cores vCPUs, kernel $kernel, $(date -u +%Y-%m-%d))"
+echo
+echo "Benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $cores vCPUs, kernel $kernel, $jdk, $( (( quick )) && echo quick || echo full) run:" \
+     "$rounds round(s), $seconds s windows; medians over windows"
+"$java" -cp "$BENCH_CLASSPATH" io.netstack.benchmarks.report.Report "$out/latest-results.txt" \
+  "$out/latest.csv" "$out/latest.png" "$title"
+echo
+echo "Protocol views, decode of an Ethernet/IPv4/UDP frame (ns/op, B/op allocated):"
+echo "$decode"
+echo
+echo "Written: $out/latest-results.txt (RESULT lines), latest.csv, latest.png, latest-jmh.json"
