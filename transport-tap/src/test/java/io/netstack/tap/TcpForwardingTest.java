@@ -93,6 +93,13 @@ class TcpForwardingTest {
     @AfterEach
     void tearDown() throws Exception {
         try {
+            // Quiet first, so that neither channel forwards into the other while that one is closing.
+            for (Channel channel : channels) {
+                channel.config().setAutoRead(false);
+                if (channel.pipeline().get(FrameForwarder.class) != null) {
+                    channel.pipeline().remove(FrameForwarder.class);
+                }
+            }
             for (Channel channel : channels) {
                 channel.close().sync();
             }
@@ -169,8 +176,11 @@ class TcpForwardingTest {
             throws Exception {
         EventLoop loop = group.next();
         TapChannel[] pair = new TapChannel[2];
-        pair[0] = bind(loop, FAR_DEVICE, farOffloads, farHandlers, () -> pair[1]);
-        pair[1] = bind(loop, NEAR_DEVICE, nearOffloads, nearHandlers, () -> pair[0]);
+        pair[0] = bind(loop, FAR_DEVICE, farOffloads, farHandlers);
+        pair[1] = bind(loop, NEAR_DEVICE, nearOffloads, nearHandlers);
+        // Both links are still down: nothing has been read that the forwarders would miss.
+        pair[0].pipeline().addLast(new FrameForwarder(pair[1]));
+        pair[1].pipeline().addLast(new FrameForwarder(pair[0]));
         far.adopt(FAR_DEVICE);
         far.ip("addr", "add", FAR_IP + "/24", "dev", FAR_DEVICE);
         far.ip("link", "set", FAR_DEVICE, "up");
@@ -180,26 +190,14 @@ class TcpForwardingTest {
     }
 
     private TapChannel bind(EventLoop loop, String name, Set<TunOffload> offloads,
-                            Consumer<List<ChannelHandler>> handlers, Callable<Channel> peer) throws Exception {
+                            Consumer<List<ChannelHandler>> handlers) throws Exception {
+        List<ChannelHandler> list = new ArrayList<>();
+        handlers.accept(list);
         Bootstrap bootstrap = new Bootstrap().group(loop).channel(TapChannel.class)
                 .handler(new ChannelInitializer<TapChannel>() {
                     @Override
-                    protected void initChannel(TapChannel channel) throws Exception {
-                        List<ChannelHandler> list = new ArrayList<>();
-                        handlers.accept(list);
+                    protected void initChannel(TapChannel channel) {
                         list.forEach(channel.pipeline()::addLast);
-                        // The peer is bound by the time frames flow: the far kernel's side is still down now.
-                        channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                            @Override
-                            public void handlerAdded(ChannelHandlerContext ctx) {
-                            }
-
-                            @Override
-                            public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-                                ctx.pipeline().replace(this, "forwarder", new FrameForwarder(peer.call()));
-                                ctx.pipeline().fireChannelRead(msg);
-                            }
-                        });
                     }
                 });
         if (offloads != null) {
