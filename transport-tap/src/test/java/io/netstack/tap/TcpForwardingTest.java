@@ -211,9 +211,20 @@ class TcpForwardingTest {
         return (TapChannel) bound.channel();
     }
 
+    /** Both directions; then neither kernel may have seen a segment with a bad checksum, or retransmitted. */
     private void transferBothWays() throws Exception {
         transfer(far::submit, near::submit, NEAR_IP);
         transfer(near::submit, far::submit, FAR_IP);
+        assertEquals(0, tcpCounter("InCsumErrors"), "near kernel: TCP checksum errors");
+        assertEquals(0, far.call(() -> tcpCounter("InCsumErrors")), "far kernel: TCP checksum errors");
+    }
+
+    /** A counter of the "Tcp:" lines of the calling thread's namespace's /proc/net/snmp. */
+    private static long tcpCounter(String name) throws Exception {
+        List<String> tcp = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/thread-self/net/snmp"))
+                .stream().filter(line -> line.startsWith("Tcp:")).toList();
+        List<String> names = List.of(tcp.get(0).split(" "));
+        return Long.parseLong(tcp.get(1).split(" ")[names.indexOf(name)]);
     }
 
     /** Sends the pattern from a client started by {@code client} to a server started by {@code server}. */

@@ -23,6 +23,11 @@ public final class Ip {
         return exec(command);
     }
 
+    /** Runs another observer (e.g. {@code ethtool}) the same way, in the calling thread's namespace. */
+    public static String exec(String... command) {
+        return exec(List.of(command));
+    }
+
     private static String exec(List<String> command) {
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
