@@ -170,11 +170,6 @@ public final class TapChannelConfig extends DefaultChannelConfig {
         return this;
     }
 
-    /** Whether the channel reads and writes {@link io.netstack.protocol.VirtioNetFrame}s. */
-    public boolean isVnetHeader() {
-        return offloads != null;
-    }
-
     /** At bind: what the kernel accepted, and the header length that now precedes every frame. */
     void offloadsEnabled(Set<TunOffload> enabled, int headerLength) {
         offloads = enabled;

@@ -5,7 +5,6 @@ import io.netstack.protocol.InternetChecksum;
 import io.netstack.protocol.Ipv4Packet;
 import io.netstack.protocol.Ipv6Packet;
 import io.netstack.protocol.LinkLayer;
-import io.netstack.protocol.MalformedPacketException;
 import io.netstack.protocol.TcpSegment;
 import io.netstack.protocol.UdpDatagram;
 import io.netstack.protocol.VirtioNetFrame;
@@ -29,18 +28,31 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * </ul>
  *
  * <p>Segments are allocated with {@link VirtioNetFrame#HEADER_LENGTH} bytes of headroom, so that writing one to a
- * channel that itself has offloads on costs no copy. A super-frame that does not parse fails with a
- * {@link MalformedPacketException} through {@code exceptionCaught}, after the segments cut before the fault. UFO
- * ({@code GSO_UDP}, IP fragmentation) is not supported: Linux no longer produces it.
+ * channel that itself has offloads on costs no copy. A frame whose headers do not parse, or do not match its
+ * {@code virtio_net_hdr}, is dropped and counted in {@link DropCounters} by its {@link DecodeError}. UFO
+ * ({@code GSO_UDP}, IP fragmentation) is not supported (counted as {@link DecodeError#VIRTIO_NET_UNSUPPORTED_GSO}):
+ * Linux no longer produces it.
  *
  * <p>Not {@link io.netty.channel.ChannelHandler.Sharable}: it keeps reusable views.
  */
 public final class GsoSplitter extends ChannelInboundHandlerAdapter {
     private final TransportHeaders headers;
+    private final DropCounters drops;
 
-    /** A splitter for frames with the given link layer: {@link LinkLayer#ETHERNET} on a TAP device. */
+    /** A splitter for frames with the given link layer ({@link LinkLayer#ETHERNET} on a TAP device). */
     public GsoSplitter(LinkLayer linkLayer) {
-        headers = new TransportHeaders(linkLayer);
+        this(linkLayer, new DropCounters());
+    }
+
+    /** A splitter that counts the frames it drops in {@code drops}. */
+    public GsoSplitter(LinkLayer linkLayer, DropCounters drops) {
+        this.headers = new TransportHeaders(linkLayer);
+        this.drops = drops;
+    }
+
+    /** The frames dropped so far, by reason. */
+    public DropCounters drops() {
+        return drops;
     }
 
     @Override
@@ -50,10 +62,14 @@ public final class GsoSplitter extends ChannelInboundHandlerAdapter {
             return;
         }
         if (frame.isGso()) {
+            DecodeError error;
             try {
-                split(ctx, frame);
+                error = split(ctx, frame);
             } finally {
                 frame.release();
+            }
+            if (error != null) {
+                drops.increment(error);
             }
             return;
         }
@@ -61,26 +77,24 @@ public final class GsoSplitter extends ChannelInboundHandlerAdapter {
         int csumStart = frame.csumStart();
         int csumOffset = frame.csumOffset();
         ByteBuf content = frame.takeContent();
-        if (needsCsum) {
-            try {
-                completeChecksum(content, csumStart, csumOffset);
-            } catch (RuntimeException e) {
-                content.release();
-                throw e;
-            }
+        if (needsCsum && !completeChecksum(content, csumStart, csumOffset)) {
+            content.release();
+            drops.increment(DecodeError.VIRTIO_NET_BAD_OFFSETS);
+            return;
         }
         ctx.fireChannelRead(content);
     }
 
-    /** Completes a partial checksum in place: NEEDS_CSUM's contract. */
-    private void completeChecksum(ByteBuf frame, int csumStart, int csumOffset) {
+    /** Completes a partial checksum in place, NEEDS_CSUM's contract; {@code false} if it lies outside the frame. */
+    private boolean completeChecksum(ByteBuf frame, int csumStart, int csumOffset) {
         int start = frame.readerIndex() + csumStart;
         // The checksum runs to the end of the IP packet, not over Ethernet padding after it.
         int end = headers.decodeIp(frame, -1) ? headers.end : frame.writerIndex();
         if (start + csumOffset + Short.BYTES > end) {
-            throw new MalformedPacketException(DecodeError.VIRTIO_NET_BAD_OFFSETS);
+            return false;
         }
         frame.setShort(start + csumOffset, transmittedChecksum(InternetChecksum.checksum(frame, start, end - start)));
+        return true;
     }
 
     /** A computed 0 goes out as its one's complement twin 0xffff: UDP reads 0 as "no checksum" (RFC 768). */
@@ -88,13 +102,14 @@ public final class GsoSplitter extends ChannelInboundHandlerAdapter {
         return checksum == 0 ? 0xffff : checksum;
     }
 
-    private void split(ChannelHandlerContext ctx, VirtioNetFrame frame) {
+    /** Fires the segments of {@code frame}; returns why it could not, or {@code null}. */
+    private DecodeError split(ChannelHandlerContext ctx, VirtioNetFrame frame) {
         ByteBuf buf = frame.content();
         int start = buf.readerIndex();
         int gso = frame.gsoProtocol();
         boolean tcp = gso == VirtioNetFrame.GSO_TCPV4 || gso == VirtioNetFrame.GSO_TCPV6;
         if (!headers.decodeIp(buf, frame.needsCsum() ? start + frame.csumStart() : -1)) {
-            throw malformed(DecodeError.VIRTIO_NET_UNSUPPORTED_GSO);
+            return reason(DecodeError.VIRTIO_NET_UNSUPPORTED_GSO);
         }
         boolean matches = switch (gso) {
             case VirtioNetFrame.GSO_TCPV4 -> !headers.isIpv6 && headers.decodeTcp(buf);
@@ -103,14 +118,14 @@ public final class GsoSplitter extends ChannelInboundHandlerAdapter {
             default -> false;
         };
         if (!matches) {
-            throw malformed(DecodeError.VIRTIO_NET_UNSUPPORTED_GSO);
+            return reason(DecodeError.VIRTIO_NET_UNSUPPORTED_GSO);
         }
         int protocol = tcp ? Ipv4Packet.PROTOCOL_TCP : Ipv4Packet.PROTOCOL_UDP;
         int transport = headers.transportOffset;
         int payloadStart = transport + (tcp ? headers.tcp.headerLength() : UdpDatagram.HEADER_LENGTH);
         int mss = frame.gsoSize();
         if (mss == 0 || payloadStart >= headers.end) {
-            throw malformed(DecodeError.VIRTIO_NET_BAD_OFFSETS);
+            return DecodeError.VIRTIO_NET_BAD_OFFSETS;
         }
         int checksumIndex = transport - start + (tcp ? TcpSegment.CHECKSUM_OFFSET : UdpDatagram.CHECKSUM_OFFSET);
         int headerLength = payloadStart - start;
@@ -148,6 +163,7 @@ public final class GsoSplitter extends ChannelInboundHandlerAdapter {
             segment.setShort(segment.readerIndex() + checksumIndex, transmittedChecksum(checksum));
             ctx.fireChannelRead(segment);
         }
+        return null;
     }
 
     /** FIN and PSH belong to the last segment only, CWR to the first only (as in Linux's tcp_gso_segment). */
@@ -162,7 +178,8 @@ public final class GsoSplitter extends ChannelInboundHandlerAdapter {
         return segmentFlags;
     }
 
-    private MalformedPacketException malformed(DecodeError fallback) {
-        return new MalformedPacketException(headers.error != null ? headers.error : fallback);
+    /** The views' own reason if they failed, else {@code fallback}. */
+    private DecodeError reason(DecodeError fallback) {
+        return headers.error != null ? headers.error : fallback;
     }
 }
