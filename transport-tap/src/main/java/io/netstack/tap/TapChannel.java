@@ -362,7 +362,7 @@ public final class TapChannel extends AbstractChannel {
     }
 
     /**
-     * Puts the vnet header ({@code frame}'s, or a zero one for a plain buffer) right before the frame's bytes, as
+     * Puts the vnet header ({@code holder}'s, or a zero one for a plain buffer) right before the frame's bytes, as
      * one write must carry both: into the buffer's own bytes before its reader index when it has room there and
      * this is its only reference (nothing else can read those bytes), else into a copy.
      */
@@ -376,11 +376,12 @@ public final class TapChannel extends AbstractChannel {
         return copyToDirect(content, holder, true);
     }
 
-    private static void encodeHeader(VirtioNetFrame frame, ByteBuf buf, int index) {
-        if (frame == null) {
+    /** Writes {@code holder}'s header at {@code index}, or a zero one for a plain buffer ({@code holder} null). */
+    private static void encodeHeader(VirtioNetFrame holder, ByteBuf buf, int index) {
+        if (holder == null) {
             VirtioNetFrame.encodePlainHeader(buf, index);
         } else {
-            frame.encodeHeader(buf, index);
+            holder.encodeHeader(buf, index);
         }
     }
 
@@ -428,7 +429,8 @@ public final class TapChannel extends AbstractChannel {
 
     /**
      * A buffer for one inbound frame from the channel's allocator, direct and at least as large as the largest
-     * frame the device hands over (and its vnet header) (a user's allocator that gives less would have the kernel cut frames short).
+     * frame the device hands over, vnet header included (a user's allocator that gives less would have the kernel
+     * cut frames short).
      */
     ByteBuf allocateFrame(RecvByteBufAllocator.Handle allocHandle) {
         ByteBuf frame = allocHandle.allocate(config.getAllocator());
