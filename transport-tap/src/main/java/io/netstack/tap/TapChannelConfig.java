@@ -54,7 +54,8 @@ public final class TapChannelConfig extends DefaultChannelConfig {
         return getOptions(super.getOptions(), TapChannelOption.EXCLUSIVE, TapChannelOption.MULTI_QUEUE,
                 TapChannelOption.PERSISTENT, TapChannelOption.OWNER, TapChannelOption.GROUP, TapChannelOption.MTU,
                 TapChannelOption.MAC_ADDRESS, TapChannelOption.TX_QUEUE_LENGTH, TapChannelOption.CARRIER,
-                TapChannelOption.ADDRESSES, TapChannelOption.LINK_UP, TapChannelOption.IO_URING_READ_DEPTH, TapChannelOption.OFFLOADS);
+                TapChannelOption.ADDRESSES, TapChannelOption.LINK_UP, TapChannelOption.IO_URING_READ_DEPTH,
+                TapChannelOption.OFFLOADS);
     }
 
     @SuppressWarnings("unchecked")
