@@ -55,8 +55,11 @@ public final class TapChannelOption<T> extends ChannelOption<T> {
      * {@link TunOffload#CSUM} the kernel may hand over TCP/UDP frames whose checksum is only the pseudo-header sum
      * ({@code NEEDS_CSUM}); with {@link TunOffload#TSO4}/{@link TunOffload#TSO6} (and USO), super-frames of up to
      * 64 KiB of TCP (UDP) payload with {@code gso_type} and {@code gso_size} set, once per write of the sending
-     * socket rather than once per MTU; read buffers grow to hold one. Frames the kernel has checked carry
-     * {@code DATA_VALID}. Add a {@link io.netstack.protocol.handler.GsoSplitter} for plain MTU-sized frames instead.
+     * socket rather than once per MTU; read buffers grow to hold one. Without those offloads the kernel finishes the
+     * work itself: {@code gso_type} is NONE, and {@code flags} 0, or {@code DATA_VALID} for a frame whose checksum
+     * it has verified. Offsets ({@code csum_start}, {@code hdr_len}) count from the frame's first byte: the Ethernet
+     * header on a TAP device, the IP header on a TUN device. Add a
+     * {@link io.netstack.protocol.handler.GsoSplitter} for plain MTU-sized frames instead.
      *
      * <p>Written {@code VirtioNetFrame}s ask the kernel to complete the checksum and to segment (whatever offloads
      * were asked for here); a plain {@code ByteBuf} written goes out with a zero header, prepended in place when

@@ -175,6 +175,42 @@ class OffloadTest {
     }
 
     @Test
+    void aTunDeviceHandsOverIpPacketsBehindTheHeader() throws Exception {
+        Bootstrap bootstrap = new Bootstrap().group(group).channel(TapChannel.class)
+                .option(TapChannelOption.OFFLOADS, TunOffload.all())
+                .option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse(KERNEL_IP + "/24")))
+                .option(TapChannelOption.LINK_UP, true)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        read.add(msg);
+                    }
+                });
+        TapChannel channel = (TapChannel) bootstrap.bind(TapAddress.tun("nsofftun0")).sync().channel();
+        channels.add(channel);
+        assertEquals(TapChannelConfig.MAX_SUPER_PACKET_LENGTH, channel.config().getMaxFrameLength(),
+                "no link header on a TUN device");
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(KERNEL_IP, 0))) {
+            socket.send(new DatagramPacket(new byte[3], 3, InetAddress.getByName(HOST_IP), 9));
+        }
+        for (;;) {
+            Object msg = read.poll(5, TimeUnit.SECONDS);
+            assertNotNull(msg, "no UDP datagram read");
+            VirtioNetFrame frame = assertInstanceOf(VirtioNetFrame.class, msg);
+            ByteBuf packet = frame.content();
+            if (packet.getUnsignedByte(packet.readerIndex()) >> 4 == 4 && packet.getUnsignedByte(
+                    packet.readerIndex() + 9) == 17) {
+                assertTrue(frame.needsCsum(), frame.toString());
+                assertEquals(20, frame.csumStart(), "counted from the IP header");
+                assertEquals(20 + 8 + 3, packet.readableBytes());
+                frame.release();
+                return;
+            }
+            frame.release();
+        }
+    }
+
+    @Test
     void plainAndVirtioFramesWrittenReachTheKernel() throws Exception {
         TapChannel channel = bindUp("nsoff5", TunOffload.all());
         byte[] kernelMac = mac(Ip.macAddress("nsoff5"));
