@@ -19,12 +19,22 @@ public enum DecodeError {
     IPV4_BAD_TOTAL_LENGTH("IPv4 total length smaller than the header"),
     IPV4_BAD_CHECKSUM("IPv4 header checksum mismatch"),
 
+    IPV6_TRUNCATED("IPv6 packet shorter than its header or its payload length"),
+    IPV6_BAD_VERSION("IP version is not 6"),
+
     ICMPV4_TRUNCATED("ICMP message shorter than its 8-byte header"),
     ICMPV4_BAD_CHECKSUM("ICMP checksum mismatch"),
 
     UDP_TRUNCATED("UDP datagram shorter than its header or its length field"),
     UDP_BAD_LENGTH("UDP length field below 8"),
-    UDP_BAD_CHECKSUM("UDP checksum mismatch");
+    UDP_BAD_CHECKSUM("UDP checksum mismatch"),
+
+    TCP_TRUNCATED("TCP segment shorter than its header"),
+    TCP_BAD_DATA_OFFSET("TCP data offset below 5"),
+    TCP_BAD_CHECKSUM("TCP checksum mismatch"),
+
+    VIRTIO_NET_UNSUPPORTED_GSO("virtio_net_hdr gso_type that does not match the frame, or UFO"),
+    VIRTIO_NET_BAD_OFFSETS("virtio_net_hdr csum_start, csum_offset or gso_size outside the frame");
 
     private final String description;
 

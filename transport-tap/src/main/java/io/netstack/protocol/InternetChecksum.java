@@ -54,6 +54,15 @@ public final class InternetChecksum {
         return Integer.toUnsignedLong(source) + Integer.toUnsignedLong(destination) + protocol + transportLength;
     }
 
+    /**
+     * The sum of the IPv6 pseudo-header of RFC 8200 section 8.1: the 32 bytes of source and destination address at
+     * absolute {@code addressesIndex} of {@code buf} (as in an IPv6 header), the upper-layer packet length and the
+     * next header value of the upper-layer protocol.
+     */
+    public static long ipv6PseudoHeaderSum(ByteBuf buf, int addressesIndex, int nextHeader, int upperLayerLength) {
+        return sum(buf, addressesIndex, 2 * Ipv6Packet.ADDRESS_LENGTH, 0) + nextHeader + upperLayerLength;
+    }
+
     /** Folds the carries of an accumulated sum back into 16 bits (end-around carry). */
     public static int fold(long sum) {
         long folded = sum;

@@ -207,6 +207,27 @@ public final class Ipv4Packet extends PacketView {
         return buf.slice(payloadOffset(), payloadLength());
     }
 
+    /** The sum of the pseudo-header over which this packet's TCP or UDP checksum is computed (RFC 768, RFC 9293). */
+    public long pseudoHeaderSum(int transportLength) {
+        return InternetChecksum.pseudoHeaderSum(source(), destination(), protocol(), transportLength);
+    }
+
+    /** Rewrites the total length field in the buffer (the view's {@link #length()} stays as wrapped). */
+    public void setTotalLength(int totalLength) {
+        buf.setShort(offset + TOTAL_LENGTH_OFFSET, totalLength);
+    }
+
+    /** Rewrites the identification field in the buffer. */
+    public void setIdentification(int identification) {
+        buf.setShort(offset + IDENTIFICATION_OFFSET, identification);
+    }
+
+    /** Recomputes the header checksum in the buffer, after fields were rewritten. */
+    public void updateHeaderChecksum() {
+        buf.setShort(offset + CHECKSUM_OFFSET, 0);
+        buf.setShort(offset + CHECKSUM_OFFSET, InternetChecksum.checksum(buf, offset, headerLength()));
+    }
+
     /**
      * Appends a 20-byte header with DF set, identification 0, TTL {@link #DEFAULT_TTL}, no options, and its
      * checksum. RFC 6864 allows identification 0 for such atomic datagrams, which are never fragmented.

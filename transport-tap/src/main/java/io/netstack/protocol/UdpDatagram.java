@@ -25,7 +25,8 @@ public final class UdpDatagram extends PacketView {
     private static final int SOURCE_PORT_OFFSET = 0;
     private static final int DESTINATION_PORT_OFFSET = 2;
     private static final int LENGTH_OFFSET = 4;
-    private static final int CHECKSUM_OFFSET = 6;
+    /** Where the checksum field is, from the header's start: virtio's {@code csum_offset} for UDP. */
+    public static final int CHECKSUM_OFFSET = 6;
     /** The checksum field value meaning "no checksum"; a computed 0 is sent as its one's complement twin 0xffff. */
     private static final int NO_CHECKSUM = 0;
 
@@ -92,6 +93,16 @@ public final class UdpDatagram extends PacketView {
 
     public int checksum() {
         return buf.getUnsignedShort(offset + CHECKSUM_OFFSET);
+    }
+
+    /** Rewrites the length field in the buffer (the view's {@link #length()} stays as wrapped). */
+    public void setLengthField(int datagramLength) {
+        buf.setShort(offset + LENGTH_OFFSET, datagramLength);
+    }
+
+    /** Rewrites the checksum field in the buffer. */
+    public void setChecksum(int checksum) {
+        buf.setShort(offset + CHECKSUM_OFFSET, checksum);
     }
 
     /** The absolute index of the data after the 8-byte header. */

@@ -1,6 +1,8 @@
 /**
  * Zero-copy views, builders and value types for the protocols a minimal IPv4 host speaks on an Ethernet link:
- * Ethernet II with 802.1Q/802.1ad tags, ARP, IPv4, ICMPv4 and UDP.
+ * Ethernet II with 802.1Q/802.1ad tags, ARP, IPv4, ICMPv4 and UDP; and for what offloads need: IPv6's fixed
+ * header, TCP, and the {@code virtio_net_hdr} of a device opened with {@code IFF_VNET_HDR}
+ * ({@link io.netstack.protocol.VirtioNetFrame}).
  *
  * <p>A view ({@link io.netstack.protocol.EthernetFrame}, {@link io.netstack.protocol.ArpPacket},
  * {@link io.netstack.protocol.Ipv4Packet}, {@link io.netstack.protocol.Icmpv4Packet},
@@ -9,6 +11,8 @@
  * input as a {@link io.netstack.protocol.DecodeError} rather than an exception, so a stream of frames is decoded
  * without allocating. Accessors are named after the RFC fields and return addresses in primitive form
  * ({@code long} for {@link io.netstack.protocol.MacAddress}, {@code int} for {@link io.netstack.protocol.Ipv4Address}).
+ * The few {@code set} methods ({@link io.netstack.protocol.Ipv4Packet#setTotalLength}, ...) rewrite a field in the
+ * buffer in place, for the handlers that cut or merge segments.
  *
  * <p>Each protocol class also has static {@code write} methods that append its header to a buffer, checksum
  * included; {@link io.netstack.protocol.Frames} composes them into whole frames in buffers from the channel's

@@ -6,7 +6,8 @@ import io.netty.channel.DefaultMaxMessagesRecvByteBufAllocator;
 /**
  * The default {@link io.netty.channel.RecvByteBufAllocator} of a {@link TapChannel}: one buffer per frame, as large
  * as the largest frame the device can hand over ({@link TapChannelConfig#getMaxFrameLength()}, which follows the
- * MTU), and up to {@value #DEFAULT_MAX_MESSAGES_PER_READ} frames per wakeup.
+ * MTU, or a super-frame once offloads are on) and its vnet header if any, and up to
+ * {@value #DEFAULT_MAX_MESSAGES_PER_READ} frames per wakeup.
  *
  * <p>Netty's {@code FixedRecvByteBufAllocator} reads one message per wakeup by default; a TAP reader that slow
  * saturates its core on wakeups while the kernel drops frames at the device queue.
@@ -33,7 +34,7 @@ public final class FrameRecvByteBufAllocator extends DefaultMaxMessagesRecvByteB
         public void reset(ChannelConfig config) {
             super.reset(config);
             if (config instanceof TapChannelConfig tapConfig) {
-                frameLength = tapConfig.getMaxFrameLength();
+                frameLength = tapConfig.readBufferLength();
             }
         }
 

@@ -1,9 +1,11 @@
 package io.netstack.tap;
 
+import io.netstack.protocol.VirtioNetFrame;
 import io.netstack.tap.linux.DeviceMode;
 import io.netstack.tap.linux.Errno;
 import io.netstack.tap.linux.LinkStatistics;
 import io.netstack.tap.linux.NetDeviceControl;
+import io.netstack.tap.linux.TunOffload;
 import io.netstack.tap.linux.TunTapDevice;
 import io.netstack.tap.linux.TunTapException;
 import io.netstack.tap.linux.TunTapFlag;
@@ -28,6 +30,7 @@ import java.nio.channels.AlreadyBoundException;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.util.EnumSet;
 import java.util.concurrent.Callable;
+import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -38,6 +41,11 @@ import java.util.concurrent.TimeUnit;
  * <p>Binding to a {@link TapAddress} creates the device (or attaches to it, see {@link TapChannelOption#EXCLUSIVE}).
  * Each inbound frame reaches the pipeline as one direct {@link ByteBuf}; each outbound {@link ByteBuf} is written as
  * one frame. Closing the channel closes the device's fd, so a non-persistent device disappears.
+ *
+ * <p>With {@link TapChannelOption#OFFLOADS} the device is opened with {@code IFF_VNET_HDR}: frames are read as
+ * {@link VirtioNetFrame}s (the kernel's {@code virtio_net_hdr}, decoded, and the frame after it in the same
+ * buffer), possibly 64 KiB super-frames or with partial checksums, depending on the offloads the kernel took; and
+ * both {@code VirtioNetFrame}s and plain {@code ByteBuf}s can be written.
  *
  * <pre>{@code
  * EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory()); // or IoUringIoHandler
@@ -193,8 +201,19 @@ public final class TapChannel extends AbstractChannel {
         if (config.isMultiQueue()) {
             flags.add(TunTapFlag.MULTI_QUEUE);
         }
+        Set<TunOffload> offloads = config.getOffloads();
+        if (offloads != null) {
+            flags.add(TunTapFlag.VNET_HDR);
+        }
         TunTapDevice opened = TunTapDevice.open(address.name(), address.mode(), flags);
         try {
+            if (offloads != null) {
+                // The header's length and byte order belong to the device: set both rather than trust defaults
+                // that an earlier user of a persistent device may have changed.
+                opened.setVnetHeaderLength(VirtioNetFrame.HEADER_LENGTH);
+                opened.setVnetLittleEndian(true);
+                config.offloadsEnabled(opened.setOffloads(offloads), VirtioNetFrame.HEADER_LENGTH);
+            }
             config.requested().applyTo(opened);
             config.setMaxFrameLength(maxFrameLength(opened.mode(), opened.mtu()));
             localAddress = new TapAddress(opened.name(), opened.mode());
@@ -230,8 +249,19 @@ public final class TapChannel extends AbstractChannel {
         }
     }
 
-    private static int maxFrameLength(DeviceMode mode, int mtu) {
-        return mode == DeviceMode.TAP ? mtu + TapChannelConfig.TAP_LINK_OVERHEAD : mtu;
+    private int maxFrameLength(DeviceMode mode, int mtu) {
+        return linkOverhead(mode) + (receivesSuperFrames() ? TapChannelConfig.MAX_SUPER_PACKET_LENGTH : mtu);
+    }
+
+    private static int linkOverhead(DeviceMode mode) {
+        return mode == DeviceMode.TAP ? TapChannelConfig.TAP_LINK_OVERHEAD : 0;
+    }
+
+    /** Whether the kernel may hand over super-frames: a segmentation offload is on. */
+    private boolean receivesSuperFrames() {
+        Set<TunOffload> offloads = config.getOffloads();
+        return offloads != null && (offloads.contains(TunOffload.TSO4) || offloads.contains(TunOffload.TSO6)
+                || offloads.contains(TunOffload.USO4) || offloads.contains(TunOffload.USO6));
     }
 
     /** The device, once bound; {@code null} before. */
@@ -357,38 +387,96 @@ public final class TapChannel extends AbstractChannel {
     }
 
     /**
-     * Accepts {@link ByteBuf} frames only, no longer than the device allows, and hands the loop a buffer it can
-     * write from its memory address (heap and multi-component buffers are copied once into a direct one).
+     * Accepts {@link ByteBuf} frames (and {@link VirtioNetFrame}s), no longer than the device allows, and hands the
+     * loop a buffer it can write from its memory address: heap and multi-component buffers are copied once into a
+     * direct one; on a channel with a vnet header, the header goes before the frame, see
+     * {@link TapChannelOption#OFFLOADS}.
      */
     @Override
     protected Object filterOutboundMessage(Object msg) {
-        if (!(msg instanceof ByteBuf frame)) {
+        // Every check comes before the message is taken apart: if one throws, the caller releases msg as it came.
+        int headerLength = config.vnetHeaderLength();
+        VirtioNetFrame holder = null;
+        ByteBuf frame;
+        if (msg instanceof VirtioNetFrame virtio) {
+            if (headerLength == 0 && (virtio.isGso() || virtio.needsCsum())) {
+                throw new UnsupportedOperationException("a " + virtio + " needs the kernel to segment or checksum"
+                        + " it: bind the channel with TapChannelOption.OFFLOADS, or put a GsoSplitter before it");
+            }
+            holder = virtio;
+            frame = virtio.content();
+        } else if (msg instanceof ByteBuf buf) {
+            frame = buf;
+        } else {
             throw new UnsupportedOperationException("TapChannel writes ByteBuf frames only, not "
                     + StringUtil.simpleClassName(msg) + "; add an encoder that turns it into a ByteBuf");
         }
+        checkLength(frame, headerLength != 0);
+        if (headerLength != 0) {
+            return withHeader(frame, holder);
+        }
+        if (frame.hasMemoryAddress()) {
+            return holder == null ? frame : holder.takeContent();
+        }
+        return copyToDirect(frame, holder, false);
+    }
+
+    private void checkLength(ByteBuf frame, boolean superFrameAllowed) {
         int length = frame.readableBytes();
-        int max = config.getMaxFrameLength();
+        int max = superFrameAllowed
+                ? linkOverhead(localAddress.mode()) + TapChannelConfig.MAX_SUPER_PACKET_LENGTH
+                : config.getMaxFrameLength();
         if (length == 0) {
             throw new IllegalArgumentException("empty frame: a TAP/TUN device takes no zero-length writes");
         }
         if (length > max) {
             metrics.oversizeDropped();
             throw new IllegalArgumentException("frame of " + length + " bytes is longer than the " + max
-                    + " bytes that " + localAddress + " accepts (its MTU"
+                    + " bytes that " + localAddress + " accepts (" + (superFrameAllowed ? "a super-frame" : "its MTU")
                     + (localAddress != null && localAddress.mode() == DeviceMode.TAP
                             ? " + " + TapChannelConfig.TAP_LINK_OVERHEAD + " bytes of Ethernet header and VLAN tag"
                             : "")
                     + "); the frame was dropped, the channel stays open");
         }
-        if (frame.hasMemoryAddress()) {
-            return frame;
-        }
-        return copyToDirect(frame, length);
     }
 
-    private ByteBuf copyToDirect(ByteBuf frame, int length) {
-        ByteBuf direct = config.getAllocator().directBuffer(length);
+    /**
+     * Puts the vnet header ({@code holder}'s, or a zero one for a plain buffer) right before the frame's bytes, as
+     * one write must carry both: into the buffer's own bytes before its reader index when it has room there and
+     * this is its only reference (nothing else can read those bytes), else into a copy.
+     */
+    private ByteBuf withHeader(ByteBuf content, VirtioNetFrame holder) {
+        int headerIndex = content.readerIndex() - VirtioNetFrame.HEADER_LENGTH;
+        if (headerIndex >= 0 && content.hasMemoryAddress() && content.refCnt() == 1) {
+            encodeHeader(holder, content, headerIndex);
+            content.readerIndex(headerIndex);
+            return holder == null ? content : holder.takeContent();
+        }
+        return copyToDirect(content, holder, true);
+    }
+
+    /** Writes {@code holder}'s header at {@code index}, or a zero one for a plain buffer ({@code holder} null). */
+    private static void encodeHeader(VirtioNetFrame holder, ByteBuf buf, int index) {
+        if (holder == null) {
+            VirtioNetFrame.encodePlainHeader(buf, index);
+        } else {
+            holder.encodeHeader(buf, index);
+        }
+    }
+
+    /**
+     * Copies the frame into a new direct buffer, after its vnet header if {@code withHeader}, and releases the
+     * original message ({@code holder} if not null, else the frame).
+     */
+    private ByteBuf copyToDirect(ByteBuf frame, VirtioNetFrame holder, boolean withHeader) {
+        int headerLength = withHeader ? VirtioNetFrame.HEADER_LENGTH : 0;
+        int length = frame.readableBytes();
+        ByteBuf direct = config.getAllocator().directBuffer(headerLength + length);
         try {
+            if (withHeader) {
+                encodeHeader(holder, direct, 0);
+            }
+            direct.writerIndex(headerLength);
             direct.writeBytes(frame, frame.readerIndex(), length);
             if (!direct.hasMemoryAddress()) {
                 throw new UnsupportedOperationException(
@@ -398,7 +486,7 @@ public final class TapChannel extends AbstractChannel {
             direct.release();
             throw t;
         }
-        ReferenceCountUtil.release(frame);
+        ReferenceCountUtil.release(holder != null ? holder : frame);
         return direct;
     }
 
@@ -438,13 +526,14 @@ public final class TapChannel extends AbstractChannel {
 
     /**
      * A buffer for one inbound frame from the channel's allocator, direct and at least as large as the largest
-     * frame the device hands over (a user's allocator that gives less would have the kernel cut frames short).
+     * frame the device hands over, vnet header included (a user's allocator that gives less would have the kernel
+     * cut frames short).
      */
     ByteBuf allocateFrame(RecvByteBufAllocator.Handle allocHandle) {
         ByteBuf frame = allocHandle.allocate(config.getAllocator());
-        int maxFrameLength = config.getMaxFrameLength();
-        if (frame.writableBytes() < maxFrameLength) {
-            frame.capacity(frame.writerIndex() + maxFrameLength);
+        int readBufferLength = config.readBufferLength();
+        if (frame.writableBytes() < readBufferLength) {
+            frame.capacity(frame.writerIndex() + readBufferLength);
         }
         if (!frame.hasMemoryAddress()) {
             frame.release();
@@ -467,10 +556,16 @@ public final class TapChannel extends AbstractChannel {
             refreshMtu();
             return false;
         }
+        int headerLength = config.vnetHeaderLength();
+        if (length < headerLength) {
+            frame.release();
+            metrics.truncatedDropped();
+            return false;
+        }
         frame.writerIndex(frame.writerIndex() + length);
         metrics.frameRead(length);
         readPending = false;
-        pipeline().fireChannelRead(frame);
+        pipeline().fireChannelRead(headerLength == 0 ? frame : VirtioNetFrame.decode(frame));
         return true;
     }
 

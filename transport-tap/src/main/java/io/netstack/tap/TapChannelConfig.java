@@ -4,6 +4,7 @@ import io.netstack.tap.linux.CidrAddress;
 import io.netstack.tap.linux.LinkState;
 import io.netstack.tap.linux.NetDeviceControl;
 import io.netstack.tap.linux.TunTapDevice;
+import io.netstack.tap.linux.TunOffload;
 import io.netstack.tap.linux.TunTapException;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelException;
@@ -13,8 +14,10 @@ import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The configuration of a {@link TapChannel}: Netty's usual options plus {@link TapChannelOption}s. */
 public final class TapChannelConfig extends DefaultChannelConfig {
@@ -22,6 +25,12 @@ public final class TapChannelConfig extends DefaultChannelConfig {
     public static final int TAP_LINK_OVERHEAD = 18;
     /** The largest frame of a TAP device with the kernel's default MTU of 1500, used until the channel is bound. */
     public static final int DEFAULT_MAX_FRAME_LENGTH = 1500 + TAP_LINK_OVERHEAD;
+    /**
+     * The largest IP packet a super-frame carries: an IPv6 header and the largest payload its 16-bit length allows
+     * (an IPv4 packet, header included, stops at 65535 bytes). Linux's TSO and GRO stay below it unless the device's
+     * {@code gso_max_size} is raised for BIG TCP, which netstack does not do.
+     */
+    public static final int MAX_SUPER_PACKET_LENGTH = 0xffff + 40;
     /** Reads kept in flight on an io_uring loop unless {@link TapChannelOption#IO_URING_READ_DEPTH} says otherwise. */
     public static final int DEFAULT_IO_URING_READ_DEPTH = 32;
 
@@ -31,6 +40,9 @@ public final class TapChannelConfig extends DefaultChannelConfig {
     private volatile boolean multiQueue;
     private volatile int maxFrameLength = DEFAULT_MAX_FRAME_LENGTH;
     private volatile int ioUringReadDepth = DEFAULT_IO_URING_READ_DEPTH;
+    /** Before bind, the offloads asked for ({@code null}: no vnet header); once bound, those the kernel took. */
+    private volatile Set<TunOffload> offloads;
+    private volatile int vnetHeaderLength;
 
     TapChannelConfig(TapChannel channel) {
         super(channel, new FrameRecvByteBufAllocator());
@@ -42,7 +54,8 @@ public final class TapChannelConfig extends DefaultChannelConfig {
         return getOptions(super.getOptions(), TapChannelOption.EXCLUSIVE, TapChannelOption.MULTI_QUEUE,
                 TapChannelOption.PERSISTENT, TapChannelOption.OWNER, TapChannelOption.GROUP, TapChannelOption.MTU,
                 TapChannelOption.MAC_ADDRESS, TapChannelOption.TX_QUEUE_LENGTH, TapChannelOption.CARRIER,
-                TapChannelOption.ADDRESSES, TapChannelOption.LINK_UP, TapChannelOption.IO_URING_READ_DEPTH);
+                TapChannelOption.ADDRESSES, TapChannelOption.LINK_UP, TapChannelOption.IO_URING_READ_DEPTH,
+                TapChannelOption.OFFLOADS);
     }
 
     @SuppressWarnings("unchecked")
@@ -73,6 +86,8 @@ public final class TapChannelConfig extends DefaultChannelConfig {
             value = isLinkUp();
         } else if (option == TapChannelOption.IO_URING_READ_DEPTH) {
             value = getIoUringReadDepth();
+        } else if (option == TapChannelOption.OFFLOADS) {
+            value = getOffloads();
         } else {
             return super.getOption(option);
         }
@@ -107,6 +122,8 @@ public final class TapChannelConfig extends DefaultChannelConfig {
             setLinkUp((Boolean) value);
         } else if (option == TapChannelOption.IO_URING_READ_DEPTH) {
             setIoUringReadDepth((Integer) value);
+        } else if (option == TapChannelOption.OFFLOADS) {
+            setOffloads((Set<TunOffload>) value);
         } else {
             return super.setOption(option, value);
         }
@@ -135,6 +152,39 @@ public final class TapChannelConfig extends DefaultChannelConfig {
         checkUnbound(TapChannelOption.MULTI_QUEUE);
         this.multiQueue = multiQueue;
         return this;
+    }
+
+    /**
+     * See {@link TapChannelOption#OFFLOADS}: before bind, the offloads asked for; once bound, those the kernel
+     * accepted; {@code null} if the channel has (or will have) no {@code virtio_net_hdr}.
+     */
+    public Set<TunOffload> getOffloads() {
+        Set<TunOffload> current = offloads;
+        return current == null ? null : Set.copyOf(current);
+    }
+
+    /** See {@link TapChannelOption#OFFLOADS}; only before bind; {@code null} for frames without a header. */
+    public TapChannelConfig setOffloads(Set<TunOffload> offloads) {
+        checkUnbound(TapChannelOption.OFFLOADS);
+        this.offloads = offloads == null ? null
+                : offloads.isEmpty() ? EnumSet.noneOf(TunOffload.class) : EnumSet.copyOf(offloads);
+        return this;
+    }
+
+    /** At bind: what the kernel accepted, and the header length that now precedes every frame. */
+    void offloadsEnabled(Set<TunOffload> enabled, int headerLength) {
+        offloads = enabled;
+        vnetHeaderLength = headerLength;
+    }
+
+    /** The {@code virtio_net_hdr} length before each frame read or written: 0 without offloads. */
+    int vnetHeaderLength() {
+        return vnetHeaderLength;
+    }
+
+    /** How large a read buffer must be: the longest frame and its vnet header. */
+    int readBufferLength() {
+        return vnetHeaderLength + maxFrameLength;
     }
 
     /** See {@link TapChannelOption#IO_URING_READ_DEPTH}. */
@@ -325,7 +375,9 @@ public final class TapChannelConfig extends DefaultChannelConfig {
 
     /**
      * The longest frame the device hands over or accepts: its MTU, plus {@value #TAP_LINK_OVERHEAD} bytes of Ethernet
-     * header and VLAN tag in TAP mode. Read buffers are this large; longer outbound frames fail their promise.
+     * header and VLAN tag in TAP mode; or, once segmentation offloads are on, a super-frame carrying a packet of
+     * {@link #MAX_SUPER_PACKET_LENGTH}. Read buffers are this large (plus the vnet header); longer outbound frames
+     * fail their promise. (On a channel with a vnet header, outbound frames may always be super-frames.)
      */
     public int getMaxFrameLength() {
         return maxFrameLength;

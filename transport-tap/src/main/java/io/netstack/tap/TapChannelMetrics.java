@@ -69,6 +69,7 @@ public final class TapChannelMetrics {
         return (long) FRAMES_READ.getOpaque(this);
     }
 
+    /** Bytes read from the device's fd: with {@link TapChannelOption#OFFLOADS}, vnet headers included. */
     public long bytesRead() {
         return (long) BYTES_READ.getOpaque(this);
     }
@@ -78,6 +79,7 @@ public final class TapChannelMetrics {
         return (long) FRAMES_WRITTEN.getOpaque(this);
     }
 
+    /** Bytes written to the device's fd: with {@link TapChannelOption#OFFLOADS}, vnet headers included. */
     public long bytesWritten() {
         return (long) BYTES_WRITTEN.getOpaque(this);
     }

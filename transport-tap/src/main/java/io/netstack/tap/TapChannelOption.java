@@ -1,9 +1,11 @@
 package io.netstack.tap;
 
 import io.netstack.tap.linux.CidrAddress;
+import io.netstack.tap.linux.TunOffload;
 import io.netty.channel.ChannelOption;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@link ChannelOption}s of a {@link TapChannel}. The device options are applied when the channel binds (a failure
@@ -41,6 +43,31 @@ public final class TapChannelOption<T> extends ChannelOption<T> {
      */
     public static final ChannelOption<Integer> IO_URING_READ_DEPTH =
             valueOf(TapChannelOption.class, "IO_URING_READ_DEPTH");
+    /**
+     * Open the device with {@code IFF_VNET_HDR} and take over these offloads from the kernel ({@code TUNSETOFFLOAD}),
+     * e.g. {@link TunOffload#all()}; an empty set gives the header without offloads. Unset (the default), frames
+     * carry no header. Chosen at bind; afterwards the option reads as the offloads this kernel accepted, which may
+     * be fewer than asked for (see {@link io.netstack.tap.linux.TunTapDevice#setOffloads}).
+     *
+     * <p>The channel then reads and writes {@link io.netstack.protocol.VirtioNetFrame}s: each frame (an Ethernet
+     * frame on a TAP device, an IP packet on a TUN device) comes with the decoded {@code virtio_net_hdr} the kernel
+     * put before it (set little-endian, {@code TUNSETVNETLE}, 10 bytes, {@code TUNSETVNETHDRSZ}). With
+     * {@link TunOffload#CSUM} the kernel may hand over TCP/UDP frames whose checksum is only the pseudo-header sum
+     * ({@code NEEDS_CSUM}); with {@link TunOffload#TSO4}/{@link TunOffload#TSO6} (and USO), super-frames of up to
+     * 64 KiB of TCP (UDP) payload with {@code gso_type} and {@code gso_size} set, once per write of the sending
+     * socket rather than once per MTU; read buffers grow to hold one. Without those offloads the kernel finishes the
+     * work itself: {@code gso_type} is NONE, and {@code flags} 0, or {@code DATA_VALID} for a frame whose checksum
+     * it has verified. Offsets ({@code csum_start}, {@code hdr_len}) count from the frame's first byte: the Ethernet
+     * header on a TAP device, the IP header on a TUN device. Add a
+     * {@link io.netstack.protocol.handler.GsoSplitter} for plain MTU-sized frames instead.
+     *
+     * <p>Written {@code VirtioNetFrame}s ask the kernel to complete the checksum and to segment (whatever offloads
+     * were asked for here); a plain {@code ByteBuf} written goes out with a zero header, prepended in place when
+     * the buffer has {@value io.netstack.protocol.VirtioNetFrame#HEADER_LENGTH} bytes before its reader index and
+     * no other reference, else copied once. A {@link io.netstack.protocol.handler.GroCoalescer} makes super-frames
+     * out of plain TCP segments.
+     */
+    public static final ChannelOption<Set<TunOffload>> OFFLOADS = valueOf(TapChannelOption.class, "OFFLOADS");
     /** Bring the link administratively up ({@code IFF_UP}) once configured. */
     public static final ChannelOption<Boolean> LINK_UP = valueOf(TapChannelOption.class, "LINK_UP");
 

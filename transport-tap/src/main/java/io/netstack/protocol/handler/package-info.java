@@ -10,6 +10,12 @@
  * {@link io.netstack.protocol.handler.PcapWriter} and {@link io.netstack.protocol.handler.TrafficCounter} observe
  * frames in both directions. {@link io.netstack.protocol.handler.UserspaceHost} puts them all together.
  *
+ * <p>For channels with offloads ({@code TapChannelOption.OFFLOADS}), {@link io.netstack.protocol.handler.GsoSplitter}
+ * cuts the kernel's super-frames into plain frames and completes partial checksums, and
+ * {@link io.netstack.protocol.handler.GroCoalescer} merges plain TCP segments into super-frames.
+ * {@link io.netstack.protocol.handler.FrameForwarder} copies what one channel reads into another, as a userspace
+ * bridge between two devices does.
+ *
  * <p>No handler lets malformed input escape as an exception, and every frame a handler consumes is released exactly
  * once.
  */

@@ -32,10 +32,16 @@ public final class IoctlRequest {
     public static final long TUNSETGROUP = ioWrite(TUN_TYPE, 206, SIZEOF_INT);
     /** {@code _IOR('T', 207, unsigned int)}: the IFF_* flags this kernel's driver supports. */
     public static final long TUNGETFEATURES = ioRead(TUN_TYPE, 207, SIZEOF_INT);
+    /** {@code _IOW('T', 208, unsigned int)}: the offloads ({@code TUN_F_*}) the reader handles; a plain value. */
+    public static final long TUNSETOFFLOAD = ioWrite(TUN_TYPE, 208, SIZEOF_INT);
     /** {@code _IOR('T', 210, unsigned int)}: the name and flags of the attached device. */
     public static final long TUNGETIFF = ioRead(TUN_TYPE, 210, SIZEOF_INT);
+    /** {@code _IOW('T', 216, int)}: the length of the {@code virtio_net_hdr} before each frame (10 by default). */
+    public static final long TUNSETVNETHDRSZ = ioWrite(TUN_TYPE, 216, SIZEOF_INT);
     /** {@code _IOW('T', 217, int)}: attach or detach this queue of a multiqueue device. */
     public static final long TUNSETQUEUE = ioWrite(TUN_TYPE, 217, SIZEOF_INT);
+    /** {@code _IOW('T', 220, int)}: {@code virtio_net_hdr} fields little-endian (1), or host order (0). */
+    public static final long TUNSETVNETLE = ioWrite(TUN_TYPE, 220, SIZEOF_INT);
     /** {@code _IOW('T', 226, int)}: turn the device's carrier on or off. */
     public static final long TUNSETCARRIER = ioWrite(TUN_TYPE, 226, SIZEOF_INT);
 

@@ -2,6 +2,8 @@ package io.netstack.tap.linux;
 
 import java.io.Closeable;
 import java.lang.foreign.Arena;
+import java.util.EnumSet;
+import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -134,6 +136,60 @@ public final class TunTapDevice implements Closeable {
             check(Libc.ioctl(fd, IoctlRequest.TUNSETCARRIER, arena.allocateFrom(JAVA_INT, carrier ? 1 : 0)),
                     name, "TUNSETCARRIER");
         }
+    }
+
+    /**
+     * Sets the length of the {@code virtio_net_hdr} the kernel puts before every frame it hands over and expects
+     * before every frame written ({@code TUNSETVNETHDRSZ}); at least 10. Only meaningful with
+     * {@link TunTapFlag#VNET_HDR}. The length belongs to the device, so it applies to all of its queues.
+     */
+    public void setVnetHeaderLength(int length) throws TunTapException {
+        try (Arena arena = Arena.ofConfined()) {
+            check(Libc.ioctl(fd, IoctlRequest.TUNSETVNETHDRSZ, arena.allocateFrom(JAVA_INT, length)),
+                    name, "TUNSETVNETHDRSZ");
+        }
+    }
+
+    /**
+     * Makes the {@code virtio_net_hdr} fields little-endian ({@code TUNSETVNETLE 1}), as virtio 1.0 defines them,
+     * whatever the host's byte order; with 0 they are in host order (legacy virtio).
+     */
+    public void setVnetLittleEndian(boolean littleEndian) throws TunTapException {
+        try (Arena arena = Arena.ofConfined()) {
+            check(Libc.ioctl(fd, IoctlRequest.TUNSETVNETLE, arena.allocateFrom(JAVA_INT, littleEndian ? 1 : 0)),
+                    name, "TUNSETVNETLE");
+        }
+    }
+
+    /**
+     * Tells the kernel which offloads the reader handles ({@code TUNSETOFFLOAD}), keeping those this kernel
+     * accepts: it refuses a set it cannot honour entirely with EINVAL (an unknown flag, or one whose prerequisite
+     * is missing, see {@link TunOffload}), so the wanted set is tried first and then, flag by flag from the newest,
+     * made smaller until the kernel takes it. Only meaningful with {@link TunTapFlag#VNET_HDR}.
+     *
+     * @return the offloads now on, a subset of {@code wanted} (possibly empty)
+     * @throws TunTapException if the kernel refuses even the empty set, or fails otherwise than with EINVAL
+     */
+    public Set<TunOffload> setOffloads(Set<TunOffload> wanted) throws TunTapException {
+        EnumSet<TunOffload> trying = wanted.isEmpty() ? EnumSet.noneOf(TunOffload.class) : EnumSet.copyOf(wanted);
+        for (;;) {
+            int result = Libc.ioctl(fd, IoctlRequest.TUNSETOFFLOAD, TunOffload.flags(trying));
+            if (result >= 0) {
+                return trying;
+            }
+            if (-result != Errno.EINVAL || trying.isEmpty()) {
+                check(result, name, "TUNSETOFFLOAD(" + trying + ')');
+            }
+            removeNewest(trying);
+        }
+    }
+
+    private static void removeNewest(EnumSet<TunOffload> offloads) {
+        TunOffload newest = null;
+        for (Iterator<TunOffload> it = offloads.iterator(); it.hasNext(); ) {
+            newest = it.next();
+        }
+        offloads.remove(newest);
     }
 
     /**

@@ -18,6 +18,9 @@ class IoctlRequestTest {
             "TUNGETFEATURES, 0x800454cf",
             "TUNGETIFF, 0x800454d2",
             "TUNSETQUEUE, 0x400454d9",
+            "TUNSETOFFLOAD, 0x400454d0",
+            "TUNSETVNETHDRSZ, 0x400454d8",
+            "TUNSETVNETLE, 0x400454dc",
     })
     void matchesTheKernelHeaders(String name, String expected) throws ReflectiveOperationException {
         long actual = IoctlRequest.class.getField(name).getLong(null);

@@ -16,18 +16,24 @@ public final class Ip {
 
     /** Runs {@code ip ARGS...} and returns its standard output; fails the test if it exits non-zero. */
     public static String run(String... args) {
-        List<String> command = new ArrayList<>();
-        command.add("ip");
-        command.addAll(List.of(args));
-        return exec(command);
+        return exec(prepend("ip", args));
     }
 
     /** Runs iproute2's {@code tc ARGS...} (traffic control) the same way. */
     public static String tc(String... args) {
-        List<String> command = new ArrayList<>();
-        command.add("tc");
+        return exec(prepend("tc", args));
+    }
+
+    private static List<String> prepend(String program, String... args) {
+        List<String> command = new ArrayList<>(args.length + 1);
+        command.add(program);
         command.addAll(List.of(args));
-        return exec(command);
+        return command;
+    }
+
+    /** Runs another observer (e.g. {@code ethtool}) the same way, in the calling thread's namespace. */
+    public static String exec(String... command) {
+        return exec(List.of(command));
     }
 
     private static String exec(List<String> command) {
