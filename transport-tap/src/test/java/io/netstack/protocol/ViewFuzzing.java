@@ -35,6 +35,8 @@ final class ViewFuzzing<V extends PacketView> {
     private final Function<V, List<Object>> inspector;
     /** One view for every input, as a pipeline keeps it, to catch state left over from the previous wrap. */
     private final V reused;
+    /** Direct memory for the shifted copies, allocated once: allocating it per input would dominate a fuzzing run. */
+    private ByteBuffer direct = ByteBuffer.allocateDirect(0);
 
     /**
      * @param factory   a new view
@@ -103,13 +105,17 @@ final class ViewFuzzing<V extends PacketView> {
     }
 
     /** A direct buffer holding {@code prefix} bytes of other content, then {@code bytes}, and nothing after. */
-    private static ByteBuf shiftedDirectCopy(byte[] bytes, int prefix) {
-        // Wrapping a ByteBuffer of exactly this size, rather than allocating from Netty, keeps the capacity exact.
-        ByteBuffer direct = ByteBuffer.allocateDirect(prefix + bytes.length);
-        for (int i = 0; i < prefix; i++) {
-            direct.put((byte) ~i);
+    private ByteBuf shiftedDirectCopy(byte[] bytes, int prefix) {
+        int length = prefix + bytes.length;
+        if (direct.capacity() < length) {
+            direct = ByteBuffer.allocateDirect(length);
         }
-        direct.put(bytes).flip();
-        return Unpooled.wrappedBuffer(direct);
+        // A slice of exactly this size, rather than a buffer from Netty's allocators, keeps the capacity exact.
+        ByteBuffer slice = direct.slice(0, length);
+        for (int i = 0; i < prefix; i++) {
+            slice.put((byte) ~i);
+        }
+        slice.put(bytes).flip();
+        return Unpooled.wrappedBuffer(slice);
     }
 }
