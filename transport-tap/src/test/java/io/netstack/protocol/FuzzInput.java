@@ -13,8 +13,9 @@ import java.util.Arrays;
  * <p>Control bits: the low three give a prefix of 0 to 7 bytes to place in front of the bytes in the buffer, so the
  * views are exercised at other offsets than 0; {@link #FIX_CHECKSUMS} makes the IPv4, ICMP and UDP checksums right
  * after mutation, since the fuzzer almost never guesses them and would otherwise never get past the first checksum
- * to the layers above; {@link #HUGE} pads the bytes with zeros beyond 65535, which libFuzzer's default input limit
- * of 4096 bytes would never reach.
+ * to the layers above; the three {@link #HUGE} bits all set pad the bytes with zeros beyond 65535, which
+ * libFuzzer's default input limit of 4096 bytes would never reach (three bits, so that only one input in eight pays
+ * for it).
  *
  * @param bytes         the bytes to decode, checksums fixed and padded as the control byte asked
  * @param prefix        how many bytes to put in front of them in the buffer
@@ -23,7 +24,7 @@ import java.util.Arrays;
 public record FuzzInput(byte[] bytes, int prefix, boolean fixChecksums) {
     private static final int PREFIX_MASK = 0x07;
     private static final int FIX_CHECKSUMS = 0x08;
-    private static final int HUGE = 0x10;
+    private static final int HUGE = 0x70;
     /** Past the largest IPv4 packet and the largest Ethernet frame carrying one. */
     public static final int HUGE_LENGTH = 70_000;
 
@@ -31,7 +32,7 @@ public record FuzzInput(byte[] bytes, int prefix, boolean fixChecksums) {
     public static FuzzInput read(FuzzedDataProvider data) {
         int control = data.consumeByte() & 0xff;
         byte[] bytes = data.consumeRemainingAsBytes();
-        if ((control & HUGE) != 0) {
+        if ((control & HUGE) == HUGE) {
             bytes = Arrays.copyOf(bytes, HUGE_LENGTH + bytes.length);
         }
         return new FuzzInput(bytes, control & PREFIX_MASK, (control & FIX_CHECKSUMS) != 0);

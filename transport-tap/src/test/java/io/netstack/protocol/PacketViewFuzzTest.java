@@ -111,6 +111,8 @@ class PacketViewFuzzTest {
         }
     }
 
+    // Payloads are compared by their hash code: hex dumps of 70 kB payloads would halve the executions per second.
+
     private static List<Object> inspect(EthernetFrame frame) {
         int tags = frame.vlanTagCount();
         assertTrue(tags >= 0 && tags <= EthernetFrame.MAX_VLAN_TAGS);
@@ -144,19 +146,19 @@ class PacketViewFuzzTest {
                 ip.moreFragments(), ip.fragmentOffset(), ip.fragmentOffsetBytes(), ip.isFragment(), ip.ttl(),
                 ip.protocol(), ip.headerChecksum(), ip.sourceAddress(), ip.destinationAddress(),
                 ip.optionsOffset() - ip.offset(), ip.optionsLength(), ByteBufUtil.hexDump(ip.options()),
-                ip.payloadLength(), ByteBufUtil.hexDump(ip.payload()));
+                ip.payloadLength(), ByteBufUtil.hashCode(ip.payload()));
     }
 
     private static List<Object> inspect(Icmpv4Packet icmp) {
         assertTrue(icmp.payloadLength() >= 0);
         return List.of(icmp.type(), icmp.code(), icmp.checksum(), icmp.identifier(), icmp.sequenceNumber(),
-                icmp.isEchoRequest(), icmp.isEchoReply(), icmp.payloadLength(), ByteBufUtil.hexDump(icmp.payload()));
+                icmp.isEchoRequest(), icmp.isEchoReply(), icmp.payloadLength(), ByteBufUtil.hashCode(icmp.payload()));
     }
 
     private static List<Object> inspect(UdpDatagram udp) {
         assertEquals(udp.lengthField(), udp.length());
         assertTrue(udp.payloadLength() >= 0);
         return List.of(udp.sourcePort(), udp.destinationPort(), udp.checksum(), udp.payloadLength(),
-                ByteBufUtil.hexDump(udp.payload()), udp.isChecksumValid(0xc0000201, 0xc0000202));
+                ByteBufUtil.hashCode(udp.payload()), udp.isChecksumValid(0xc0000201, 0xc0000202));
     }
 }
