@@ -67,8 +67,9 @@ class HostileFramesTest {
         assertNull(channel.readOutbound());
         try {
             assertEquals(EthernetFrame.HEADER_LENGTH + 0xffff, echo.readableBytes());
-            assertEquals(ByteBufUtil.hexDump(largestDatagramBytes, 42, MAX_UDP_PAYLOAD),
-                    ByteBufUtil.hexDump(echo, 42, MAX_UDP_PAYLOAD), "the data comes back byte-identical");
+            int data = EthernetFrame.HEADER_LENGTH + 20 + 8;
+            assertTrue(ByteBufUtil.equals(heap(largestDatagramBytes), data, echo, data, MAX_UDP_PAYLOAD),
+                    "the data comes back byte-identical");
             assertEquals(echo, secondEcho, "the zeros after the datagram are not echoed");
         } finally {
             echo.release();
