@@ -99,6 +99,25 @@ class EthernetFrameTest {
     }
 
     @Test
+    void rejectsADeepStackOfTagsWithoutReadingPastTheFrame() {
+        // 100 tags, the frame ending right after the last one: the view must stop at the third, whatever follows.
+        ByteBuf frame = Unpooled.buffer(EthernetFrame.HEADER_LENGTH + 100 * EthernetFrame.VLAN_TAG_LENGTH);
+        try {
+            frame.writeZero(12);
+            while (frame.isWritable()) {
+                frame.writeShort(EthernetFrame.ETHERTYPE_VLAN);
+            }
+            assertFalse(ethernet.wrap(frame));
+            assertEquals(DecodeError.ETHERNET_TOO_MANY_VLAN_TAGS, ethernet.error());
+            assertFalse(ethernet.wrap(frame, 0, 12 + 3 * EthernetFrame.VLAN_TAG_LENGTH),
+                    "two tags and the third's TPID, nothing after it");
+            assertEquals(DecodeError.ETHERNET_TOO_MANY_VLAN_TAGS, ethernet.error());
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
     void rejectsATagCutShort() {
         byte[] bytes = tagged(ARP_REQUEST, EthernetFrame.ETHERTYPE_VLAN, 10);
         ByteBuf frame = wrap(bytes);

@@ -2,7 +2,11 @@ package io.netstack.protocol;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
 
 import static io.netstack.protocol.CapturedFrames.ECHO_REQUEST;
 import static io.netstack.protocol.CapturedFrames.ECHO_REQUEST_LAST_FRAGMENT;
@@ -145,6 +149,44 @@ class Ipv4PacketTest {
     @Test
     void rejectsATotalLengthBeyondTheFrame() {
         assertRejected(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST, 3, 85), DecodeError.IPV4_TRUNCATED);
+    }
+
+    @Test
+    void rejectsAHeaderLengthBeyondTheBuffer() {
+        // IHL 15 (60 bytes) in a buffer that ends after the 20-byte fixed header.
+        byte[] header = Arrays.copyOfRange(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST, 0, 0x4f),
+                IP, IP + Ipv4Packet.MIN_HEADER_LENGTH);
+        ByteBuf packet = wrap(header);
+        try {
+            packet.setShort(2, 60);
+            assertFalse(ipv4.wrap(packet));
+            assertEquals(DecodeError.IPV4_TRUNCATED, ipv4.error(), "total length 60 in 20 bytes");
+            packet.setShort(2, 20);
+            assertFalse(ipv4.wrap(packet));
+            assertEquals(DecodeError.IPV4_BAD_TOTAL_LENGTH, ipv4.error(), "total length 20 below the header's 60");
+        } finally {
+            packet.release();
+        }
+    }
+
+    @Test
+    void acceptsTheLargestPacketAndIgnoresWhatFollowsIt() {
+        // A UDP datagram as large as IPv4 allows (total length 65535), at the start of 70000 bytes.
+        ByteBuf data = Unpooled.buffer(0xffff - 28).writeZero(0xffff - 28);
+        ByteBuf frame = Frames.udp(UnpooledByteBufAllocator.DEFAULT, 0x02005e100002L, 0x02005e100001L,
+                0xc0000202, 0xc0000201, 7, 40000, data, 0, data.readableBytes());
+        try {
+            assertEquals(IP + 0xffff, frame.readableBytes());
+            frame.writeZero(70_000 - IP - 0xffff);
+            assertTrue(ipv4.wrap(frame, IP, 70_000 - IP));
+            assertEquals(0xffff, ipv4.length());
+            UdpDatagram udp = new UdpDatagram();
+            assertTrue(udp.wrap(ipv4), "checksum over 65515 bytes");
+            assertEquals(0xffff - 28, udp.payloadLength());
+        } finally {
+            data.release();
+            frame.release();
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.netstack.protocol;
 
 import io.netty.buffer.ByteBuf;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -10,8 +11,10 @@ import java.util.stream.Stream;
 
 import static io.netstack.protocol.CapturedFrames.wrap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -69,6 +72,34 @@ class TruncationTest {
             } finally {
                 buf.release();
             }
+        }
+    }
+
+    @Test
+    void everyViewRejectsZeroAndOneByte() {
+        // At the end of the buffer, so that a read past the range would also be past the capacity.
+        ByteBuf buf = wrap(new byte[] {0x45});
+        try {
+            for (int length = 0; length <= 1; length++) {
+                int offset = 1 - length;
+                assertFalse(ethernet.wrap(buf, offset, length));
+                assertEquals(DecodeError.ETHERNET_TRUNCATED, ethernet.error());
+                assertFalse(arp.wrap(buf, offset, length));
+                assertEquals(DecodeError.ARP_TRUNCATED, arp.error());
+                assertFalse(ipv4.wrap(buf, offset, length));
+                assertEquals(DecodeError.IPV4_TRUNCATED, ipv4.error());
+                assertFalse(icmp.wrap(buf, offset, length));
+                assertEquals(DecodeError.ICMPV4_TRUNCATED, icmp.error());
+                assertFalse(udp.wrap(buf, offset, length));
+                assertEquals(DecodeError.UDP_TRUNCATED, udp.error());
+                ByteBuf slice = buf.slice(offset, length);
+                assertThrows(MalformedPacketException.class, () -> EthernetFrame.parse(slice));
+                assertThrows(MalformedPacketException.class, () -> ArpPacket.parse(slice));
+                assertThrows(MalformedPacketException.class, () -> Ipv4Packet.parse(slice));
+                assertThrows(MalformedPacketException.class, () -> Icmpv4Packet.parse(slice));
+            }
+        } finally {
+            buf.release();
         }
     }
 

@@ -10,8 +10,9 @@ import io.netty.channel.ChannelHandlerContext;
  * learns its neighbours' addresses into a {@link NeighbourCache}, and announces its addresses with gratuitous ARPs
  * when the channel becomes active, so that the kernel's neighbour table knows the host before the first ping.
  *
- * <p>It consumes every well-formed ARP packet. Counters are written by the event loop only and are volatile so that
- * other threads read current values.
+ * <p>It consumes every well-formed ARP request and reply. Other operations (RARP's, InARP's) pass on, so that an
+ * {@link UnhandledFrameCounter} counts them rather than their vanishing uncounted. Counters are written by the event
+ * loop only and are volatile so that other threads read current values.
  */
 public final class ArpResponder extends FrameResponder {
     /** Enough for the neighbours of a test or demo network; the oldest entry gives way beyond that. */
@@ -64,7 +65,7 @@ public final class ArpResponder extends FrameResponder {
 
     @Override
     protected boolean accepts(InboundFrame inbound) {
-        return inbound.kind() == InboundFrame.Kind.ARP;
+        return inbound.kind() == InboundFrame.Kind.ARP && (inbound.arp().isRequest() || inbound.arp().isReply());
     }
 
     @Override

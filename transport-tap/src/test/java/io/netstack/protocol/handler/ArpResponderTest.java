@@ -118,6 +118,17 @@ class ArpResponderTest {
         assertEquals(KERNEL_MAC, arp.neighbours().lookup(KERNEL_IP));
     }
 
+    @Test
+    void passesOnOtherOperationsToBeCountedAsUnhandled() {
+        drainAnnouncements();
+        int rarpRequest = 3; // RFC 903
+        channel.writeInbound(Frames.arp(PooledByteBufAllocator.DEFAULT, rarpRequest, MacAddress.BROADCAST.value(),
+                KERNEL_MAC, KERNEL_IP, KERNEL_MAC, KERNEL_IP));
+        assertNull(channel.readOutbound());
+        assertEquals(1, drops.count(InboundFrame.Kind.ARP), "found by fuzzing: consumed without being counted");
+        assertEquals(0, arp.requestsAnswered() + arp.requestsForOthers() + arp.repliesReceived());
+    }
+
     private void drainAnnouncements() {
         for (ByteBuf frame; (frame = channel.readOutbound()) != null; ) {
             frame.release();

@@ -1,5 +1,6 @@
 package io.netstack.tap.testing;
 
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -18,7 +20,9 @@ import java.util.List;
  *
  * <p>The detector only notices a leak when the garbage collector has cleared the buffer and a later allocation polls
  * its queue, so after each class this collects garbage and allocates a few tracked buffers before looking. Tests run
- * at {@code PARANOID} level (set by surefire), where every buffer is tracked.
+ * at {@code PARANOID} level (set by surefire), where every buffer is tracked. The one exception is a Jazzer fuzzing
+ * run ({@code JAZZER_FUZZ} set, which turns the detector down through the pom's fuzz profile) of a class of fuzz
+ * tests: those count their buffers themselves, and tracking would slow them many times over.
  */
 public final class LeakDetectorExtension implements BeforeAllCallback, AfterAllCallback {
     private static final List<String> LEAKS = new ArrayList<>();
@@ -33,13 +37,24 @@ public final class LeakDetectorExtension implements BeforeAllCallback, AfterAllC
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        if (ResourceLeakDetector.getLevel() != ResourceLeakDetector.Level.PARANOID) {
+        if (ResourceLeakDetector.getLevel() != ResourceLeakDetector.Level.PARANOID
+                && !(isFuzzingRun() && hasFuzzTests(context.getRequiredTestClass()))) {
             throw new IllegalStateException("tests must run with -Dio.netty.leakDetection.level=PARANOID, not "
                     + ResourceLeakDetector.getLevel());
         }
         synchronized (LEAKS) {
             LEAKS.clear();
         }
+    }
+
+    private static boolean isFuzzingRun() {
+        String fuzz = System.getenv("JAZZER_FUZZ");
+        return fuzz != null && !fuzz.isEmpty();
+    }
+
+    private static boolean hasFuzzTests(Class<?> testClass) {
+        return Arrays.stream(testClass.getDeclaredMethods())
+                .anyMatch(method -> method.isAnnotationPresent(FuzzTest.class));
     }
 
     @Override
