@@ -16,6 +16,7 @@
 #    benchmarks/results/; the raw RESULT lines, JMH JSON and the decode benchmark's -prof gc output land there too.
 #
 # Env: BENCH_ROUNDS, BENCH_SECONDS (window), BENCH_CASES ("tap:64 tap:1500 ..."), BENCH_IMPLS (subset of the five),
+#      BENCH_EXTRA_JVM_FLAGS (added to the netstack JVMs, e.g. -Dio.netty.allocator.type=pooled),
 #      BENCH_WAIT_QUIET (s to wait for an idle machine before each C run; run-c.sh's knob).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,7 +53,7 @@ log() { echo "run.sh: $*" >&2; }
 log "building (Maven: benchmarks + transport-tap; drasyl; C)"
 eval "$(./mvnw -q -B -pl benchmarks -am package exec:exec -DskipTests -Dbench.main=io.netstack.benchmarks.JavaSetup)"
 java=$JAVA_HOME_25/bin/java
-jvm_flags=(--enable-native-access=ALL-UNNAMED -Dio.netty.machineId=02:00:00:00:00:01)
+jvm_flags=(--enable-native-access=ALL-UNNAMED -Dio.netty.machineId=02:00:00:00:00:01 ${BENCH_EXTRA_JVM_FLAGS:-})
 drasyl_cp=
 if ./mvnw -q -B -f benchmarks/drasyl/pom.xml package >&2; then
   drasyl_cp=$root/benchmarks/drasyl/target/classes:$(cat benchmarks/drasyl/target/classpath.txt)
