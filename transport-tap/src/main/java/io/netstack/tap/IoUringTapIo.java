@@ -17,10 +17,10 @@ import io.netty.channel.uring.IoUringIoOps;
  * each flush submits its frames as one batch of writes that the loop hands to the kernel with a single
  * {@code io_uring_enter}. No syscall per frame on either side.
  *
- * <p>Operations are told apart by their user data: reads by slot ({@code 0..depth-1}), writes by slot offset by
- * {@link #WRITE_BASE}, the readiness poll and cancellations by constants of their own (Netty's io_uring loop keeps
- * user data that fits in 16 bits on its fast path). Every buffer stays referenced until its completion arrives, and the device's fd is closed
- * only once the loop reports that no operation on it is outstanding.
+ * <p>Operations are told apart by their user data: reads by slot ({@code 0..depth-1}), writes by slot offset by {@link
+ * #WRITE_BASE}, the readiness poll and cancellations by constants of their own (Netty's io_uring loop keeps user data
+ * that fits in 16 bits on its fast path). Every buffer stays referenced until its completion arrives, and the device's
+ * fd is closed only once the loop reports that no operation on it is outstanding.
  */
 final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutboundBuffer.MessageProcessor {
     private static final byte IORING_OP_POLL_ADD = 6;

@@ -35,8 +35,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Netty {@link io.netty.channel.Channel} over a Linux TAP (or TUN) device, on Netty's native epoll or io_uring
- * event loop, whichever group it is registered with; the pipeline sees no difference.
+ * A Netty {@link io.netty.channel.Channel} over a Linux TAP (or TUN) device, on Netty's epoll or io_uring event
+ * loop, whichever group it is registered with; the pipeline sees no difference.
  *
  * <p>Binding to a {@link TapAddress} creates the device (or attaches to it, see {@link TapChannelOption#EXCLUSIVE}).
  * Each inbound frame reaches the pipeline as one direct {@link ByteBuf}; each outbound {@link ByteBuf} is written as
@@ -91,7 +91,7 @@ public final class TapChannel extends AbstractChannel {
         super(null);
     }
 
-    /** Whether TapChannels can run on Netty's epoll loop here: Linux with the native epoll transport loaded. */
+    /** Whether TapChannels can run on Netty's epoll loop here: Linux, with Netty's epoll transport loaded. */
     public static boolean isAvailable() {
         return Epoll.isAvailable();
     }
@@ -102,8 +102,8 @@ public final class TapChannel extends AbstractChannel {
     }
 
     /**
-     * Whether TapChannels can run on Netty's io_uring loop here: the native transport loaded and the kernel allows
-     * io_uring (a container or {@code kernel.io_uring_disabled} may forbid it).
+     * Whether TapChannels can run on Netty's io_uring loop here: Netty's io_uring transport loaded and the kernel
+     * allowing io_uring (a container or {@code kernel.io_uring_disabled} may forbid it).
      */
     public static boolean isIoUringAvailable() {
         return IoUring.isAvailable();

@@ -84,7 +84,8 @@ class UnprivilegedUseTest {
     void theOwnerAttachesWithoutAnyCapability() throws Exception {
         createPersistentDevice("nsuser0", ChildJvm.UID);
         ChildJvm.Result result = child.runProbe(
-                prefix(ChildJvm.withWorldWritableTun(), ChildJvm.asUnprivilegedUser()), ChildJvm.java(), transport, "attach", "nsuser0");
+                prefix(ChildJvm.withWorldWritableTun(), ChildJvm.asUnprivilegedUser()), ChildJvm.java(), transport,
+                "attach", "nsuser0");
         assertEquals(0, result.exitCode(), result.output());
         assertTrue(result.output().contains("OK nsuser0 uid=1000 CapEff:\t0000000000000000"), result.output());
         assertTrue(result.output().contains("written=1"), result.output());
@@ -94,7 +95,8 @@ class UnprivilegedUseTest {
     void anotherUserCannotAttach() throws Exception {
         createPersistentDevice("nsuser1", ChildJvm.UID + 1);
         ChildJvm.Result result = child.runProbe(
-                prefix(ChildJvm.withWorldWritableTun(), ChildJvm.asUnprivilegedUser()), ChildJvm.java(), transport, "attach", "nsuser1");
+                prefix(ChildJvm.withWorldWritableTun(), ChildJvm.asUnprivilegedUser()), ChildJvm.java(), transport,
+                "attach", "nsuser1");
         assertEquals(3, result.exitCode(), result.output());
         assertTrue(result.output().contains("FAILED EPERM"), result.output());
         assertTrue(result.output().contains("CAP_NET_ADMIN"), result.output());

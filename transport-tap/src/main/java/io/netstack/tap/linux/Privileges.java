@@ -44,7 +44,8 @@ public final class Privileges {
     private static void check(int result, String call) throws IOException {
         if (result < 0) {
             throw new IOException(call + " failed: " + Errno.name(-result)
-                    + (-result == Errno.EPERM ? " (only a process with CAP_SETUID/CAP_SETGID can change its ids)" : ""));
+                    + (-result == Errno.EPERM
+                            ? " (only a process with CAP_SETUID/CAP_SETGID can change its ids)" : ""));
         }
     }
 }
