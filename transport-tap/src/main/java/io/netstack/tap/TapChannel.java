@@ -283,28 +283,44 @@ public final class TapChannel extends AbstractChannel {
         if (current == null || !isActive() || !isRegistered()) {
             throw new IllegalStateException(this + " is not bound, or closed: its device has no counters to read");
         }
-        Callable<LinkStatistics> ask = () -> NetDeviceControl.statistics(current.name());
-        EventLoop loop = eventLoop();
+        return askKernel(() -> NetDeviceControl.statistics(current.name()), "read the kernel's counters of");
+    }
+
+    /** A question about the device that must be asked from inside its network namespace. */
+    @FunctionalInterface
+    interface KernelQuery<T> {
+        T ask() throws TunTapException;
+    }
+
+    /**
+     * Asks {@code query} on the channel's loop, whose thread created the device and so lives in its network
+     * namespace: the answer is the device's even when the caller's thread is in another namespace. A caller off the
+     * loop waits up to {@value #KERNEL_QUERY_TIMEOUT_SECONDS} s.
+     *
+     * @throws ChannelException wrapping the {@link TunTapException} if the kernel refuses
+     */
+    <T> T askKernel(KernelQuery<T> query, String what) {
+        EventLoop loop = isRegistered() ? eventLoop() : null;
         try {
-            if (loop.inEventLoop()) {
-                return ask.call();
+            if (loop == null || loop.inEventLoop()) {
+                return query.ask();
             }
-            Future<LinkStatistics> answer = loop.submit(ask);
+            Future<T> answer = loop.submit((Callable<T>) query::ask);
             if (!answer.await(KERNEL_QUERY_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                throw new ChannelException("the event loop of " + localAddress + " did not read the kernel's counters"
-                        + " within " + KERNEL_QUERY_TIMEOUT_SECONDS + " s");
+                throw new ChannelException("the event loop of " + localAddress + " did not " + what + " it within "
+                        + KERNEL_QUERY_TIMEOUT_SECONDS + " s");
             }
             if (!answer.isSuccess()) {
-                throw new ChannelException("cannot read the kernel's counters of " + localAddress, answer.cause());
+                Throwable cause = answer.cause();
+                throw cause instanceof ChannelException e ? e : new ChannelException(
+                        "cannot " + what + " " + localAddress + ": " + cause.getMessage(), cause);
             }
             return answer.getNow();
+        } catch (TunTapException e) {
+            throw new ChannelException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ChannelException("interrupted while reading the kernel's counters of " + localAddress, e);
-        } catch (ChannelException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new ChannelException("cannot read the kernel's counters of " + localAddress, e);
+            throw new ChannelException("interrupted while waiting to " + what + " " + localAddress, e);
         }
     }
 

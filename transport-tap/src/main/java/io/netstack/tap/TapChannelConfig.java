@@ -7,7 +7,6 @@ import io.netstack.tap.linux.TunTapDevice;
 import io.netstack.tap.linux.TunOffload;
 import io.netstack.tap.linux.TunTapException;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.DefaultChannelConfig;
 import io.netty.channel.MessageSizeEstimator;
@@ -304,11 +303,7 @@ public final class TapChannelConfig extends DefaultChannelConfig {
         if (device == null) {
             return requested.addresses;
         }
-        try {
-            return NetDeviceControl.addresses(device.name());
-        } catch (TunTapException e) {
-            throw new ChannelException(e);
-        }
+        return channel.askKernel(() -> NetDeviceControl.addresses(device.name()), "read the addresses of");
     }
 
     /** Before bind: the addresses to add. Once bound: adds each of them now. */
@@ -346,25 +341,20 @@ public final class TapChannelConfig extends DefaultChannelConfig {
         if (device == null) {
             return null;
         }
-        try {
-            return NetDeviceControl.link(device.name());
-        } catch (TunTapException e) {
-            throw new ChannelException(e);
-        }
+        return channel.askKernel(() -> NetDeviceControl.link(device.name()), "read the link state of");
     }
 
-    /** Before bind, remembers the setting; once bound, applies it to the device at once. */
+    /** Before bind, remembers the setting; once bound, applies it to the device at once (on the channel's loop). */
     private TapChannelConfig apply(Runnable remember, DeviceChange change) {
         TunTapDevice device = channel.device();
         if (device == null) {
             remember.run();
             return this;
         }
-        try {
+        channel.askKernel(() -> {
             change.applyTo(device);
-        } catch (TunTapException e) {
-            throw new ChannelException(e);
-        }
+            return null;
+        }, "configure");
         return this;
     }
 

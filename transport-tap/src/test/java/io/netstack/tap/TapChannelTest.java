@@ -357,7 +357,7 @@ class TapChannelTest {
     }
 
     @Test
-    void theKernelsCountersAreReadInTheDevicesNamespaceWhateverTheCallersIs() throws Exception {
+    void theKernelIsAskedInTheDevicesNamespaceWhateverTheCallersIs() throws Exception {
         TapChannel channel = bindUp("nsstats0");
         for (int i = 0; i < 3; i++) {
             channel.writeAndFlush(TestFrames.sequenced(channel.alloc(), 60, i)).sync();
@@ -366,18 +366,25 @@ class TapChannelTest {
         assertEquals(3, here.rxPackets(), "the kernel received the 3 frames we wrote");
         assertEquals(180, here.rxBytes());
 
-        // A thread in another network namespace, where no nsstats0 exists, still gets the device's counters.
+        // A thread in another network namespace, where no nsstats0 exists, still gets the device's counters, and
+        // its configuration.
         CompletableFuture<LinkStatistics> elsewhere = new CompletableFuture<>();
+        CompletableFuture<Integer> mtuElsewhere = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
                 NetworkNamespace.enterNew();
                 elsewhere.complete(channel.metrics().kernelStatistics());
+                channel.config().setMtu(1400);
+                mtuElsewhere.complete(channel.config().getMtu());
             } catch (Throwable t) {
                 elsewhere.completeExceptionally(t);
+                mtuElsewhere.completeExceptionally(t);
             }
         });
         thread.start();
         assertEquals(3, elsewhere.get(10, TimeUnit.SECONDS).rxPackets());
+        assertEquals(1400, mtuElsewhere.get(10, TimeUnit.SECONDS));
+        assertTrue(Ip.run("-j", "link", "show", "nsstats0").contains("\"mtu\":1400"));
         thread.join();
     }
 
