@@ -19,7 +19,7 @@ import io.netty.buffer.ByteBuf;
  * 60-byte minimum frame: Ethernet has no length field to tell, so the upper layer's own length must be used, as
  * {@link Ipv4Packet} does with its total length.
  */
-public final class EthernetFrame extends PacketView {
+public final class EthernetFrame extends HeaderedPacketView {
     /** Destination, source and EtherType, without VLAN tags. */
     public static final int HEADER_LENGTH = 14;
     /** The smallest frame a NIC sends, without its 4-byte FCS: shorter payloads are padded. */
@@ -139,18 +139,9 @@ public final class EthernetFrame extends PacketView {
     }
 
     /** The header's length: 14 bytes plus 4 per VLAN tag. */
+    @Override
     public int headerLength() {
         return HEADER_LENGTH + vlanTagCount * VLAN_TAG_LENGTH;
-    }
-
-    /** The absolute index of the payload's first byte. */
-    public int payloadOffset() {
-        return offset + headerLength();
-    }
-
-    /** The payload's length, including any padding after the upper-layer packet. */
-    public int payloadLength() {
-        return length - headerLength();
     }
 
     /** Appends an untagged Ethernet II header. */

@@ -17,7 +17,7 @@ import io.netty.buffer.ByteBuf;
  * <p>Validation checks the length and the checksum, which covers the whole message. Wrap the view over an IPv4
  * packet's payload, e.g. {@code icmp.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength())}.
  */
-public final class Icmpv4Packet extends PacketView {
+public final class Icmpv4Packet extends HeaderedPacketView {
     /** Type, code, checksum and the four type-specific bytes. */
     public static final int HEADER_LENGTH = 8;
 
@@ -35,6 +35,12 @@ public final class Icmpv4Packet extends PacketView {
     /** Wraps and validates a new view over the readable bytes of {@code message}. */
     public static Icmpv4Packet parse(ByteBuf message) {
         return parseOrThrow(new Icmpv4Packet(), message);
+    }
+
+    /** The fixed {@value #HEADER_LENGTH}-byte header. */
+    @Override
+    public int headerLength() {
+        return HEADER_LENGTH;
     }
 
     @Override
@@ -76,20 +82,6 @@ public final class Icmpv4Packet extends PacketView {
 
     public boolean isEchoReply() {
         return type() == TYPE_ECHO_REPLY && code() == 0;
-    }
-
-    /** The absolute index of the data after the 8-byte header. */
-    public int payloadOffset() {
-        return offset + HEADER_LENGTH;
-    }
-
-    public int payloadLength() {
-        return length - HEADER_LENGTH;
-    }
-
-    /** The data as a slice of the buffer, sharing its content and reference count. Allocates the slice. */
-    public ByteBuf payload() {
-        return buf.slice(payloadOffset(), payloadLength());
     }
 
     /**

@@ -23,7 +23,7 @@ import io.netty.buffer.ByteBuf;
  * after the packet is ignored. Fragments are accepted, not reassembled: {@link #isFragment()} flags them, and the
  * payload of a fragment is only a piece of the upper-layer datagram.
  */
-public final class Ipv4Packet extends PacketView {
+public final class Ipv4Packet extends HeaderedPacketView {
     /** The header without options (IHL 5). */
     public static final int MIN_HEADER_LENGTH = 20;
     public static final int VERSION = 4;
@@ -94,6 +94,7 @@ public final class Ipv4Packet extends PacketView {
     }
 
     /** The header's length in bytes, options included: {@code ihl() * 4}. */
+    @Override
     public int headerLength() {
         return ihl() * IHL_UNIT;
     }
@@ -190,21 +191,6 @@ public final class Ipv4Packet extends PacketView {
     /** The options as a slice of the buffer, sharing its content and reference count. Allocates the slice. */
     public ByteBuf options() {
         return buf.slice(optionsOffset(), optionsLength());
-    }
-
-    /** The absolute index of the payload's first byte, after the options. */
-    public int payloadOffset() {
-        return offset + headerLength();
-    }
-
-    /** The payload's length: the total length less the header. */
-    public int payloadLength() {
-        return length - headerLength();
-    }
-
-    /** The payload as a slice of the buffer, sharing its content and reference count. Allocates the slice. */
-    public ByteBuf payload() {
-        return buf.slice(payloadOffset(), payloadLength());
     }
 
     /** The sum of the pseudo-header over which this packet's TCP or UDP checksum is computed (RFC 768, RFC 9293). */

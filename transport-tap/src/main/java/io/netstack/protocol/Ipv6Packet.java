@@ -25,7 +25,7 @@ import java.net.UnknownHostException;
  * {@link #nextHeader()} is the first one's type, and the payload starts right after the fixed header. Addresses are
  * read as absolute indexes into the buffer ({@link #sourceOffset()}), since Java has no 128-bit primitive.
  */
-public final class Ipv6Packet extends PacketView {
+public final class Ipv6Packet extends HeaderedPacketView {
     public static final int HEADER_LENGTH = 40;
     public static final int ADDRESS_LENGTH = 16;
     public static final int VERSION = 6;
@@ -40,6 +40,12 @@ public final class Ipv6Packet extends PacketView {
     /** Wraps and validates a new view over the readable bytes of {@code packet}. */
     public static Ipv6Packet parse(ByteBuf packet) {
         return parseOrThrow(new Ipv6Packet(), packet);
+    }
+
+    /** The fixed {@value #HEADER_LENGTH}-byte header. */
+    @Override
+    public int headerLength() {
+        return HEADER_LENGTH;
     }
 
     @Override
@@ -126,16 +132,6 @@ public final class Ipv6Packet extends PacketView {
      */
     public long pseudoHeaderSum(int nextHeader, int upperLayerLength) {
         return InternetChecksum.ipv6PseudoHeaderSum(buf, sourceOffset(), nextHeader, upperLayerLength);
-    }
-
-    /** The absolute index of the first byte after the fixed header. */
-    public int payloadOffset() {
-        return offset + HEADER_LENGTH;
-    }
-
-    /** The bytes after the fixed header: {@link #length()} less 40. */
-    public int payloadLength() {
-        return length - HEADER_LENGTH;
     }
 
     /** Rewrites the payload length field in the buffer (the view's {@link #length()} stays as wrapped). */

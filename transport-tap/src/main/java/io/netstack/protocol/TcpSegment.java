@@ -25,7 +25,7 @@ import io.netty.buffer.ByteBuf;
  * {@link #wrap(ByteBuf, int, int)} checks the header only. Sequence and acknowledgment numbers are unsigned 32-bit
  * values returned in an {@code int}: compare them with modular arithmetic ({@code a - b > 0}), as TCP does.
  */
-public final class TcpSegment extends PacketView {
+public final class TcpSegment extends HeaderedPacketView {
     /** The header without options (data offset 5). */
     public static final int MIN_HEADER_LENGTH = 20;
     /** Where the checksum field is, from the header's start: virtio's {@code csum_offset} for TCP. */
@@ -125,6 +125,7 @@ public final class TcpSegment extends PacketView {
     }
 
     /** The header's length in bytes, options included: {@code dataOffset() * 4}. */
+    @Override
     public int headerLength() {
         return dataOffset() * DATA_OFFSET_UNIT;
     }
@@ -157,15 +158,6 @@ public final class TcpSegment extends PacketView {
 
     public int optionsLength() {
         return headerLength() - MIN_HEADER_LENGTH;
-    }
-
-    /** The absolute index of the first data byte. */
-    public int payloadOffset() {
-        return offset + headerLength();
-    }
-
-    public int payloadLength() {
-        return length - headerLength();
     }
 
     /** Rewrites the sequence number in the buffer. */

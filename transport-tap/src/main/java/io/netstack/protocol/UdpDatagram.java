@@ -19,7 +19,7 @@ import io.netty.buffer.ByteBuf;
  * {@link #wrap(ByteBuf, int, int)} checks the lengths only. A checksum field of 0 means the sender computed none,
  * and is accepted.
  */
-public final class UdpDatagram extends PacketView {
+public final class UdpDatagram extends HeaderedPacketView {
     public static final int HEADER_LENGTH = 8;
 
     private static final int SOURCE_PORT_OFFSET = 0;
@@ -54,6 +54,12 @@ public final class UdpDatagram extends PacketView {
             return false;
         }
         return isChecksumValid(packet.source(), packet.destination()) || fail(DecodeError.UDP_BAD_CHECKSUM);
+    }
+
+    /** The fixed {@value #HEADER_LENGTH}-byte header. */
+    @Override
+    public int headerLength() {
+        return HEADER_LENGTH;
     }
 
     @Override
@@ -103,20 +109,6 @@ public final class UdpDatagram extends PacketView {
     /** Rewrites the checksum field in the buffer. */
     public void setChecksum(int checksum) {
         buf.setShort(offset + CHECKSUM_OFFSET, checksum);
-    }
-
-    /** The absolute index of the data after the 8-byte header. */
-    public int payloadOffset() {
-        return offset + HEADER_LENGTH;
-    }
-
-    public int payloadLength() {
-        return length - HEADER_LENGTH;
-    }
-
-    /** The data as a slice of the buffer, sharing its content and reference count. Allocates the slice. */
-    public ByteBuf payload() {
-        return buf.slice(payloadOffset(), payloadLength());
     }
 
     /**
