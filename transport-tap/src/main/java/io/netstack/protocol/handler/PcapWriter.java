@@ -9,24 +9,27 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Records every frame that passes it, inbound and outbound, to a file in the classic libpcap format that
- * {@code tcpdump -r} and Wireshark read.
+ * Records every frame that passes it, inbound and outbound, in the classic libpcap format that {@code tcpdump -r}
+ * and Wireshark read: to a file, or to any blocking {@link WritableByteChannel} (a pipe into {@code tshark -i -},
+ * a socket, memory).
  *
- * <p>The file is written in little-endian order (readers detect the order from the magic number). Records are
- * gathered in a reusable direct buffer and written to a {@link FileChannel} when it fills, at the end of each read
- * loop, on each outbound flush and when the handler is removed, which Netty does when the channel closes; the file
- * is then closed. Recording allocates nothing per frame.
+ * <p>The capture is written in little-endian order (readers detect the order from the magic number). Records are
+ * gathered in a reusable direct buffer and written out when it fills, at the end of each read loop, on each outbound
+ * flush and when the handler is removed, which Netty does when the channel closes; the output is then closed.
+ * Recording allocates nothing per frame. Frames longer than the snap length are recorded truncated to it, with
+ * their real length, as {@code tcpdump -s} does.
  *
- * <p>Timestamps come from {@link System#nanoTime()} anchored to the wall clock when the file is opened, so they are
+ * <p>Timestamps come from {@link System#nanoTime()} anchored to the wall clock when the writer is made, so they are
  * monotonic and precise within a capture, at the cost of ignoring clock adjustments made during it.
  *
- * <p>An I/O error stops the recording, closes the file and is reported once through {@code exceptionCaught}; the
+ * <p>An I/O error stops the recording, closes the output and is reported once through {@code exceptionCaught}; the
  * frames themselves always pass on unchanged.
  */
 public final class PcapWriter extends ChannelDuplexHandler {
@@ -58,22 +61,27 @@ public final class PcapWriter extends ChannelDuplexHandler {
         }
     }
 
-    /** The largest frame recorded whole; longer ones are truncated. The value tcpdump uses by default. */
+    /**
+     * The default and largest snap length: the longest frame recorded whole, longer ones are truncated. The value
+     * tcpdump uses by default.
+     */
     public static final int SNAPLEN = 262_144;
 
     private static final int VERSION_MAJOR = 2;
     private static final int VERSION_MINOR = 4;
     private static final int RECORD_HEADER_LENGTH = 16;
     private static final long NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
+    /** Records gathered before a write, at least; with a short snap length, many records go out in one write. */
+    private static final int MIN_PENDING_LENGTH = 64 * 1024;
 
     private final Precision precision;
     private final long epochNanosAtOpen;
     private final long nanoTimeAtOpen;
-    /** Large enough for one record of {@link #SNAPLEN} bytes, so that a record never needs to be split. */
-    private final ByteBuffer pending = ByteBuffer.allocateDirect(RECORD_HEADER_LENGTH + SNAPLEN)
-            .order(ByteOrder.LITTLE_ENDIAN);
+    private final int snapLength;
+    /** Large enough for one record of {@link #snapLength} bytes, so that a record never needs to be split. */
+    private final ByteBuffer pending;
     /** {@code null} once closed or failed. */
-    private FileChannel file;
+    private WritableByteChannel out;
     private long framesRecorded;
 
     /** Creates (or truncates) {@code path} and writes the file header, with microsecond timestamps. */
@@ -83,23 +91,44 @@ public final class PcapWriter extends ChannelDuplexHandler {
 
     /** Creates (or truncates) {@code path} and writes the file header. */
     public PcapWriter(Path path, LinkType linkType, Precision precision) throws IOException {
+        this(FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE), linkType, precision, SNAPLEN);
+    }
+
+    /**
+     * Writes the file header to {@code out} and records to it from then on, keeping at most {@code snapLength}
+     * bytes of each frame. The writer owns {@code out} and closes it when it is removed, or here if the header
+     * cannot be written.
+     *
+     * @param out        a blocking channel: a write that takes nothing would be retried until it does
+     * @param snapLength from 1 to {@link #SNAPLEN}
+     * @throws IllegalArgumentException if {@code snapLength} is out of range ({@code out} is then closed too)
+     */
+    public PcapWriter(WritableByteChannel out, LinkType linkType, Precision precision, int snapLength)
+            throws IOException {
+        this.out = out;
         this.precision = precision;
+        this.snapLength = snapLength;
+        if (snapLength < 1 || snapLength > SNAPLEN) {
+            out.close();
+            throw new IllegalArgumentException("snap length " + snapLength + " is outside 1.." + SNAPLEN);
+        }
+        pending = ByteBuffer.allocateDirect(Math.max(RECORD_HEADER_LENGTH + snapLength, MIN_PENDING_LENGTH))
+                .order(ByteOrder.LITTLE_ENDIAN);
         Instant now = Instant.now();
         nanoTimeAtOpen = System.nanoTime();
         epochNanosAtOpen = TimeUnit.SECONDS.toNanos(now.getEpochSecond()) + now.getNano();
-        file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE);
         pending.putInt(precision.magic)
                 .putShort((short) VERSION_MAJOR)
                 .putShort((short) VERSION_MINOR)
                 .putInt(0) // thiszone: timestamps are UTC
                 .putInt(0) // sigfigs: always 0
-                .putInt(SNAPLEN)
+                .putInt(snapLength)
                 .putInt(linkType.code);
         try {
             drain();
         } catch (IOException e) {
-            file.close();
+            out.close();
             throw e;
         }
     }
@@ -130,9 +159,9 @@ public final class PcapWriter extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        if (file != null) {
+        if (out != null) {
             drain(ctx);
-            closeFile(ctx);
+            closeOutput(ctx);
         }
     }
 
@@ -143,11 +172,11 @@ public final class PcapWriter extends ChannelDuplexHandler {
 
     private void record(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = InboundFrame.frameOf(msg);
-        if (frame == null || file == null) {
+        if (frame == null || out == null) {
             return;
         }
         int length = frame.readableBytes();
-        int captured = Math.min(length, SNAPLEN);
+        int captured = Math.min(length, snapLength);
         if (pending.remaining() < RECORD_HEADER_LENGTH + captured && !drain(ctx)) {
             return;
         }
@@ -165,14 +194,14 @@ public final class PcapWriter extends ChannelDuplexHandler {
 
     /** Writes the pending records out; on failure stops recording. Returns whether recording goes on. */
     private boolean drain(ChannelHandlerContext ctx) {
-        if (file == null) {
+        if (out == null) {
             return false;
         }
         try {
             drain();
             return true;
         } catch (IOException e) {
-            closeFile(ctx);
+            closeOutput(ctx);
             ctx.fireExceptionCaught(e);
             return false;
         }
@@ -181,14 +210,14 @@ public final class PcapWriter extends ChannelDuplexHandler {
     private void drain() throws IOException {
         pending.flip();
         while (pending.hasRemaining()) {
-            file.write(pending);
+            out.write(pending);
         }
         pending.clear();
     }
 
-    private void closeFile(ChannelHandlerContext ctx) {
-        FileChannel closing = file;
-        file = null;
+    private void closeOutput(ChannelHandlerContext ctx) {
+        WritableByteChannel closing = out;
+        out = null;
         try {
             closing.close();
         } catch (IOException e) {

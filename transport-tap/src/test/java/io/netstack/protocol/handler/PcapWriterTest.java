@@ -1,27 +1,30 @@
 package io.netstack.protocol.handler;
 
 import io.netstack.protocol.CapturedFrames;
+import io.netstack.tap.testing.PcapFile;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 import static io.netstack.protocol.CapturedFrames.pooled;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PcapWriterTest {
@@ -44,22 +47,22 @@ class PcapWriterTest {
         assertFalse(channel.finishAndReleaseAll());
         Instant after = Instant.now();
 
-        Capture capture = Capture.read(file);
-        assertEquals(0xa1b2c3d4, capture.magic);
-        assertEquals(2, capture.versionMajor);
-        assertEquals(4, capture.versionMinor);
-        assertEquals(PcapWriter.SNAPLEN, capture.snaplen);
-        assertEquals(1, capture.linkType);
-        assertEquals(3, capture.records.size());
+        byte[] bytes = Files.readAllBytes(file);
+        assertArrayEquals(new byte[8], Arrays.copyOfRange(bytes, 8, 16), "thiszone and sigfigs are 0");
+        PcapFile capture = PcapFile.read(file.toString(), bytes);
+        assertEquals(0xa1b2c3d4, capture.magic());
+        assertEquals(PcapWriter.SNAPLEN, capture.snapLength());
+        assertEquals(1, capture.linkType());
+        assertEquals(3, capture.records().size());
         assertEquals(3, pcap.framesRecorded());
-        assertArrayEquals(CapturedFrames.ECHO_REQUEST, capture.records.get(0).data);
-        assertArrayEquals(replyBytes, capture.records.get(1).data);
-        assertArrayEquals(CapturedFrames.ARP_REQUEST, capture.records.get(2).data);
+        assertArrayEquals(CapturedFrames.ECHO_REQUEST, capture.records().get(0).data());
+        assertArrayEquals(replyBytes, capture.records().get(1).data());
+        assertArrayEquals(CapturedFrames.ARP_REQUEST, capture.records().get(2).data());
         long previous = 0;
-        for (Record record : capture.records) {
-            assertEquals(record.data.length, record.originalLength);
-            long micros = record.seconds * 1_000_000 + record.fraction;
-            assertTrue(record.fraction < 1_000_000);
+        for (PcapFile.Record record : capture.records()) {
+            assertEquals(record.data().length, record.originalLength());
+            long micros = record.seconds() * 1_000_000 + record.fraction();
+            assertTrue(record.fraction() < 1_000_000);
             assertTrue(micros >= previous, "timestamps never go backwards");
             assertTrue(micros >= before.toEpochMilli() * 1000 - 1000 && micros <= after.toEpochMilli() * 1000 + 1000,
                     "timestamp within the test");
@@ -80,48 +83,42 @@ class PcapWriterTest {
         channel.writeInbound(pooled(new byte[] {0x45}), huge);
         assertTrue(channel.finishAndReleaseAll());
 
-        Capture capture = Capture.read(file);
-        assertEquals(0xa1b23c4d, capture.magic);
-        assertEquals(101, capture.linkType);
-        assertEquals(2, capture.records.size());
-        Record truncated = capture.records.get(1);
-        assertEquals(length, truncated.originalLength);
-        assertEquals(PcapWriter.SNAPLEN, truncated.data.length);
-        assertEquals((byte) (PcapWriter.SNAPLEN - 1), truncated.data[PcapWriter.SNAPLEN - 1]);
-        assertTrue(truncated.fraction < 1_000_000_000);
+        PcapFile capture = PcapFile.read(file);
+        assertEquals(0xa1b23c4d, capture.magic());
+        assertEquals(101, capture.linkType());
+        assertEquals(2, capture.records().size());
+        PcapFile.Record truncated = capture.records().get(1);
+        assertEquals(length, truncated.originalLength());
+        assertEquals(PcapWriter.SNAPLEN, truncated.data().length);
+        assertEquals((byte) (PcapWriter.SNAPLEN - 1), truncated.data()[PcapWriter.SNAPLEN - 1]);
+        assertTrue(truncated.fraction() < 1_000_000_000);
     }
 
-    private record Record(long seconds, long fraction, int originalLength, byte[] data) {
+    @Test
+    void recordsToAnyChannelWithTheSnapLengthAsked() throws IOException {
+        ByteArrayOutputStream memory = new ByteArrayOutputStream();
+        PcapWriter pcap = new PcapWriter(Channels.newChannel(memory), PcapWriter.LinkType.ETHERNET,
+                PcapWriter.Precision.MICROSECONDS, 64);
+        EmbeddedChannel channel = new EmbeddedChannel(pcap);
+        channel.writeInbound(pooled(CapturedFrames.ARP_REQUEST), pooled(CapturedFrames.ECHO_REQUEST));
+        assertTrue(channel.finishAndReleaseAll());
+
+        PcapFile capture = PcapFile.read("memory", memory.toByteArray());
+        assertEquals(64, capture.snapLength());
+        assertEquals(2, capture.records().size());
+        assertArrayEquals(CapturedFrames.ARP_REQUEST, capture.records().get(0).data(), "42 bytes: whole");
+        PcapFile.Record echo = capture.records().get(1);
+        assertEquals(CapturedFrames.ECHO_REQUEST.length, echo.originalLength());
+        assertArrayEquals(Arrays.copyOf(CapturedFrames.ECHO_REQUEST, 64), echo.data(), "98 bytes: cut at 64");
     }
 
-    /** A reader of the libpcap format, independent of the writer: it takes the byte order from the magic. */
-    private record Capture(int magic, int versionMajor, int versionMinor, int snaplen, int linkType,
-                           List<Record> records) {
-        static Capture read(Path file) throws IOException {
-            ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(file));
-            int magic = in.order(ByteOrder.BIG_ENDIAN).getInt(0);
-            if (magic != 0xa1b2c3d4 && magic != 0xa1b23c4d) {
-                in.order(ByteOrder.LITTLE_ENDIAN);
-                magic = in.getInt(0);
-            }
-            in.position(4);
-            int versionMajor = Short.toUnsignedInt(in.getShort());
-            int versionMinor = Short.toUnsignedInt(in.getShort());
-            assertEquals(0, in.getInt(), "thiszone");
-            assertEquals(0, in.getInt(), "sigfigs");
-            int snaplen = in.getInt();
-            int linkType = in.getInt();
-            List<Record> records = new ArrayList<>();
-            while (in.hasRemaining()) {
-                long seconds = Integer.toUnsignedLong(in.getInt());
-                long fraction = Integer.toUnsignedLong(in.getInt());
-                int capturedLength = in.getInt();
-                int originalLength = in.getInt();
-                byte[] data = Arrays.copyOfRange(in.array(), in.position(), in.position() + capturedLength);
-                in.position(in.position() + capturedLength);
-                records.add(new Record(seconds, fraction, originalLength, data));
-            }
-            return new Capture(magic, versionMajor, versionMinor, snaplen, linkType, records);
-        }
+    @ParameterizedTest
+    @ValueSource(ints = {0, -1, PcapWriter.SNAPLEN + 1})
+    void aSnapLengthOutOfRangeIsRefusedAndTheOutputClosed(int snapLength) {
+        WritableByteChannel out = Channels.newChannel(new ByteArrayOutputStream());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PcapWriter(out,
+                PcapWriter.LinkType.ETHERNET, PcapWriter.Precision.MICROSECONDS, snapLength));
+        assertEquals("snap length " + snapLength + " is outside 1.." + PcapWriter.SNAPLEN, e.getMessage());
+        assertFalse(out.isOpen());
     }
 }
