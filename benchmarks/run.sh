@@ -13,7 +13,8 @@
 #    the JMH JVM under unshare, its fork running topology.sh up/down itself; drasyl with topology.sh around it.
 #    Nothing touches the host namespace; the script checks its link list before and after.
 # 3. Report (benchmarks module) turns all RESULT lines into the table (stdout), a CSV and a PNG chart under
-#    benchmarks/results/; the raw RESULT lines, JMH JSON and the decode benchmark's -prof gc output land there too.
+#    benchmarks/results/; the raw RESULT lines and the JMH JSON land there too. It ends with the -prof gc figures
+#    of the decode and read-path benchmarks.
 #
 # Env: BENCH_ROUNDS, BENCH_SECONDS (window), BENCH_CASES ("tap:64 tap:1500 ..."), BENCH_IMPLS (subset of the five),
 #      BENCH_EXTRA_JVM_FLAGS (added to the netstack JVMs, e.g. -Dio.netty.allocator.type=pooled),
@@ -115,6 +116,16 @@ log "decode benchmark (-prof gc)"
   $( (( quick )) && echo "-wi 1 -w 1s -i 1 -r 1s" ) -rf json -rff "$jmhdir/decode.json" > "$jmhdir/decode.txt" 2>&1 || true
 decode=$(grep -E '^DecodeBenchmark\.decode( |:gc\.alloc\.rate\.norm)' "$jmhdir/decode.txt" || echo "decode benchmark failed, see output")
 
+# The channel's read path alone (ReadPathBenchmark): bytes allocated per frame with -prof gc, in a namespace of its
+# own like the throughput runs.
+log "read path benchmark (-prof gc)"
+timeout --kill-after=10 600 unshare -n -- bash -c 'ip link set lo up && exec "$@"' _ \
+  "$java" "${jvm_flags[@]}" -cp "$BENCH_CLASSPATH" org.openjdk.jmh.Main ReadPathBenchmark -prof gc \
+  $( (( quick )) && echo "-p size=1500 -wi 1 -w 1s -i 1 -r 2s" ) -rf json -rff "$jmhdir/readpath.json" \
+  > "$jmhdir/readpath.txt" 2>&1 || true
+readpath=$(grep -E '^ReadPathBenchmark\.readFrame( |:gc\.alloc\.rate\.norm)' "$jmhdir/readpath.txt" ||
+  echo "read path benchmark failed, see output")
+
 # --- 3. report ------------------------------------------------------------------------------------------------------
 host_links_after=$(links)
 if [[ $host_links_before != "$host_links_after" ]]; then
@@ -125,7 +136,7 @@ fi
 # Only the last run's raw JMH JSON is kept (one file, merged), beside the RESULT lines.
 {
   echo "["; first=1
-  for f in "$jmhdir"/netstack-*.json "$jmhdir"/decode.json; do
+  for f in "$jmhdir"/netstack-*.json "$jmhdir"/decode.json "$jmhdir"/readpath.json; do
     [[ -s $f ]] || continue
     body=$(sed -e '1d' -e '$d' "$f")   # strip the file's own [ and ]
     (( first )) || echo ","
@@ -146,5 +157,8 @@ echo "Benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $cores vCPUs, kernel $kernel
 echo
 echo "Protocol views, decode of an Ethernet/IPv4/UDP frame (ns/op, B/op allocated):"
 echo "$decode"
+echo
+echo "The channel's read path, one frame per operation (ns/op of a burst through the kernel, B/op allocated):"
+echo "$readpath"
 echo
 echo "Written: $out/latest-results.txt (RESULT lines), latest.csv, latest.png, latest-jmh.json"
