@@ -10,6 +10,9 @@ import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.TestFrames;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -49,6 +52,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The channel against the real kernel, in a network namespace of this class's own, on each kind of loop. */
@@ -151,6 +155,27 @@ class TapChannelTest {
         } finally {
             request.release();
         }
+    }
+
+    @Test
+    void framesAreReadIntoBuffersOfThePooledAllocatorUnlessConfiguredOtherwise() throws Exception {
+        TapChannel channel = bindUp("nsalloc0");
+        assertSame(PooledByteBufAllocator.DEFAULT, arpRequestFor("192.0.2.3").alloc());
+
+        ByteBufAllocator unpooled = new UnpooledByteBufAllocator(true);
+        channel.config().setAllocator(unpooled);
+        assertSame(unpooled, arpRequestFor("192.0.2.4").alloc());
+    }
+
+    /** Makes the kernel ask for {@code ip} with an ARP request and returns the frame read (released). */
+    private ByteBuf arpRequestFor(String ip) throws Exception {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(KERNEL_IP, 0))) {
+            socket.send(new DatagramPacket(new byte[1], 1, InetAddress.getByName(ip), 9));
+        }
+        ByteBuf request = frames.await(f -> TestFrames.etherType(f) == TestFrames.ETHERTYPE_ARP
+                && Arrays.equals(TestFrames.arpTargetIp(f), ipv4(ip)), 5, TimeUnit.SECONDS);
+        request.release();
+        return request;
     }
 
     @Test
