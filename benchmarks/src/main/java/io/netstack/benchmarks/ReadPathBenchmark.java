@@ -1,19 +1,13 @@
 package io.netstack.benchmarks;
 
-import io.netstack.tap.TapAddress;
-import io.netstack.tap.TapChannel;
-import io.netstack.tap.TapChannelOption;
 import io.netstack.tap.linux.DeviceMode;
 import io.netstack.tap.linux.TunTapDevice;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.FileDescriptor;
-import io.netty.channel.uring.IoUringIoHandler;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -78,17 +72,9 @@ public class ReadPathBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         topology = Topology.up("tap", size);
-        group = new MultiThreadIoEventLoopGroup(1, "epoll".equals(transport)
-                ? EpollIoHandler.newFactory() : IoUringIoHandler.newFactory());
+        group = BenchChannels.newLoop(transport);
         counter = new CountingHandler(size);
-        reader = new Bootstrap()
-                .group(group)
-                .channel(TapChannel.class)
-                .option(TapChannelOption.EXCLUSIVE, false)
-                .handler(counter)
-                .bind(new TapAddress(topology.output()))
-                .sync()
-                .channel();
+        reader = BenchChannels.attach(group, "tap", topology.output(), counter, WriteBufferWaterMark.DEFAULT);
         input = TunTapDevice.open(topology.input(), DeviceMode.TAP, Set.of());
         // A view of the device's fd for Netty's write(2) without a copy; the device alone closes the fd.
         inputFd = new FileDescriptor(input.fd());
@@ -105,9 +91,7 @@ public class ReadPathBenchmark {
                 input.close();
             }
         } finally {
-            if (group != null) {
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-            }
+            BenchChannels.shutdown(group);
             if (frame != null) {
                 frame.release();
             }

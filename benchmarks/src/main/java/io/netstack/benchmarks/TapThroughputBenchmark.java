@@ -1,19 +1,12 @@
 package io.netstack.benchmarks;
 
-import io.netstack.tap.TapAddress;
 import io.netstack.tap.TapChannel;
-import io.netstack.tap.TapChannelOption;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.uring.IoUringIoHandler;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -92,39 +85,21 @@ public class TapThroughputBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         topology = Topology.up(mode, size);
-        writerGroup = new MultiThreadIoEventLoopGroup(1, ioHandlerFactory());
-        readerGroup = new MultiThreadIoEventLoopGroup(1, ioHandlerFactory());
+        writerGroup = BenchChannels.newLoop(transport);
+        readerGroup = BenchChannels.newLoop(transport);
         counter = new CountingHandler(size);
-        reader = bind(readerGroup, topology.output(), counter).channel();
+        reader = bind(readerGroup, topology.output(), counter);
         byte[] bytes = BenchFrames.frame(mode, size);
         frame = PooledByteBufAllocator.DEFAULT.directBuffer(size, size).writeBytes(bytes);
         writerHandler = new SaturatingWriter(frame, MAX_FRAMES, System.nanoTime() + TimeUnit.SECONDS.toNanos(MAX_SECONDS));
-        writer = bind(writerGroup, topology.input(), writerHandler).channel();
+        writer = bind(writerGroup, topology.input(), writerHandler);
         readerThreadId = readerGroup.submit(() -> Thread.currentThread().threadId()).get();
         writerThreadId = writerGroup.submit(() -> Thread.currentThread().threadId()).get();
     }
 
-    private IoHandlerFactory ioHandlerFactory() {
-        return switch (transport) {
-            case "epoll" -> EpollIoHandler.newFactory();
-            case "io_uring" -> IoUringIoHandler.newFactory();
-            default -> throw new IllegalArgumentException("transport must be epoll or io_uring, not " + transport);
-        };
-    }
-
-    /** Attaches to a device of the topology (it exists: not exclusive), with nothing in the pipeline but {@code handler}. */
-    private io.netty.channel.ChannelFuture bind(EventLoopGroup group, String device, ChannelHandler handler)
-            throws InterruptedException {
+    private Channel bind(EventLoopGroup group, String device, ChannelHandler handler) throws InterruptedException {
         int queued = QUEUED_FRAMES_HIGH * (size + 96); // 96: the outbound buffer's estimate of an entry's overhead
-        return new Bootstrap()
-                .group(group)
-                .channel(TapChannel.class)
-                .option(TapChannelOption.EXCLUSIVE, false)
-                .option(io.netty.channel.ChannelOption.WRITE_BUFFER_WATER_MARK,
-                        new WriteBufferWaterMark(queued / 2, queued))
-                .handler(handler)
-                .bind("tap".equals(mode) ? new TapAddress(device) : TapAddress.tun(device))
-                .sync();
+        return BenchChannels.attach(group, mode, device, handler, new WriteBufferWaterMark(queued / 2, queued));
     }
 
     @TearDown(Level.Trial)
@@ -138,12 +113,7 @@ public class TapThroughputBenchmark {
                 reader.close().sync();
             }
         } finally {
-            if (writerGroup != null) {
-                writerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-            }
-            if (readerGroup != null) {
-                readerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-            }
+            BenchChannels.shutdown(writerGroup, readerGroup);
             if (frame != null) {
                 frame.release();
             }
