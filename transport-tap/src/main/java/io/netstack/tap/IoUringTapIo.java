@@ -41,6 +41,14 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
     private final ByteBuf[] writes = new ByteBuf[WRITE_DEPTH];
     private final int[] writeResults = new int[WRITE_DEPTH];
     private int readsInFlight;
+    /**
+     * How many reads to keep in flight now, from 1 to the configured depth. Every read waiting on an idle device is
+     * woken by each frame that arrives (io_uring arms a poll per read, and tun wakes them all), and all but one go
+     * back to waiting, so an idle or keeping-up channel keeps few; a loop turn whose reads all came back with frames
+     * means a backlog, and the channel doubles its reads to take more frames per turn.
+     */
+    private int readTarget = 1;
+    private int framesThisTurn;
     private int cancelsInFlight;
     private boolean pollInFlight;
     private long pollId;
@@ -73,8 +81,8 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
     }
 
     /**
-     * Keeps reads in flight: all slots while auto-read is on, one per {@code read()} otherwise (so a pipeline that
-     * reads on demand gets one frame per request, as on any Netty channel).
+     * Keeps reads in flight: {@link #readTarget} of them while auto-read is on, one per {@code read()} otherwise (so
+     * a pipeline that reads on demand gets one frame per request, as on any Netty channel).
      */
     private void fillReads() {
         if (registration == null || !channel.isActive() || pollInFlight || closing) {
@@ -87,7 +95,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         RecvByteBufAllocator.Handle allocHandle = channel.unsafe().recvBufAllocHandle();
         // Sizes the buffers by the device's current MTU.
         allocHandle.reset(channel.config());
-        for (int slot = 0; slot < reads.length; slot++) {
+        for (int slot = 0; slot < reads.length && readsInFlight < readTarget; slot++) {
             if (reads[slot] == null) {
                 submitRead(slot, allocHandle);
                 if (!autoRead) {
@@ -134,6 +142,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         reads[slot] = null;
         readsInFlight--;
         if (result > 0 && channel.isActive()) {
+            framesThisTurn++;
             if (channel.frameRead(frame, result) && !readCompletePending) {
                 // Completions arrive one by one; the pipeline hears "read complete" once per loop turn.
                 readCompletePending = true;
@@ -169,10 +178,21 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
 
     private void readComplete() {
         readCompletePending = false;
+        adaptReadTarget();
         RecvByteBufAllocator.Handle allocHandle = channel.unsafe().recvBufAllocHandle();
         allocHandle.readComplete();
         channel.pipeline().fireChannelReadComplete();
         fillReads();
+    }
+
+    /** Once per loop turn that brought frames: more reads after a turn that used them all, fewer after a thin one. */
+    private void adaptReadTarget() {
+        if (framesThisTurn >= readTarget) {
+            readTarget = Math.min(reads.length, readTarget * 2);
+        } else if (framesThisTurn < readTarget / 2) {
+            readTarget = Math.max(1, readTarget / 2);
+        }
+        framesThisTurn = 0;
     }
 
     @Override

@@ -38,9 +38,10 @@ public final class TapChannelOption<T> extends ChannelOption<T> {
     /** Addresses of the kernel's side of the device, e.g. {@code CidrAddress.parse("192.0.2.1/24")}. */
     public static final ChannelOption<List<CidrAddress>> ADDRESSES = valueOf(TapChannelOption.class, "ADDRESSES");
     /**
-     * On an io_uring loop, how many reads the channel keeps in flight, each into a buffer of its own (default
-     * {@value TapChannelConfig#DEFAULT_IO_URING_READ_DEPTH}): more take more frames per loop turn from a device with a
-     * backlog, at the cost of that many idle buffers and of waking them all for each frame while the device is idle.
+     * On an io_uring loop, the most reads the channel keeps in flight, each into a buffer of its own (default
+     * {@value TapChannelConfig#DEFAULT_IO_URING_READ_DEPTH}): while the device has a backlog, more take more frames
+     * per loop turn; without one, the channel keeps fewer, since every read waiting on an idle device is woken by
+     * each frame.
      */
     public static final ChannelOption<Integer> IO_URING_READ_DEPTH =
             valueOf(TapChannelOption.class, "IO_URING_READ_DEPTH");

@@ -18,6 +18,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -159,11 +160,17 @@ class TapChannelTest {
 
     @Test
     void framesAreReadIntoBuffersOfThePooledAllocatorUnlessConfiguredOtherwise() throws Exception {
-        TapChannel channel = bindUp("nsalloc0");
+        TapChannel pooled = bindUp("nsalloc0");
         assertSame(PooledByteBufAllocator.DEFAULT, arpRequestFor("192.0.2.3").alloc());
+        pooled.close().sync();
 
+        // Set before bind: on io_uring, reads in flight keep the buffers they were given.
         ByteBufAllocator unpooled = new UnpooledByteBufAllocator(true);
-        channel.config().setAllocator(unpooled);
+        Channel configured = new Bootstrap().group(group).channel(TapChannel.class).handler(frames)
+                .option(ChannelOption.ALLOCATOR, unpooled).bind(new TapAddress("nsalloc1")).sync().channel();
+        channels.add(configured);
+        Ip.run("addr", "add", KERNEL_IP + "/24", "dev", "nsalloc1");
+        Ip.run("link", "set", "nsalloc1", "up");
         assertSame(unpooled, arpRequestFor("192.0.2.4").alloc());
     }
 
