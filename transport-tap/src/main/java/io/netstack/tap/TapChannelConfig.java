@@ -42,7 +42,7 @@ public final class TapChannelConfig extends DefaultChannelConfig {
      * Netty 4.2's default (adaptive) allocator hands out each new frame buffer from the next slot of a chunk, so a
      * reader of jumbo frames writes into memory that has left the cache; the pooled allocator's thread cache gives
      * the buffer just released back, still hot. Measured with the benchmark topology, epoll, 9000-byte frames, 12
-     * windows each, alternating: median 285k frames/s pooled, 245k adaptive; the same at 64 and 1500 bytes.
+     * windows each, alternating: median 285k frames/s pooled, 243k adaptive; the same at 64 and 1500 bytes.
      */
     private static final ByteBufAllocator DEFAULT_ALLOCATOR = System.getProperty("io.netty.allocator.type") == null
             ? PooledByteBufAllocator.DEFAULT : ByteBufAllocator.DEFAULT;
