@@ -13,6 +13,7 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -102,33 +103,38 @@ public final class PcapWriter extends ChannelDuplexHandler {
      *
      * @param out        a blocking channel: a write that takes nothing would be retried until it does
      * @param snapLength from 1 to {@link #SNAPLEN}
-     * @throws IllegalArgumentException if {@code snapLength} is out of range ({@code out} is then closed too)
+     * @throws IllegalArgumentException if {@code snapLength} is out of range; {@code out} is then closed, as on any
+     *                                  failure here
      */
     public PcapWriter(WritableByteChannel out, LinkType linkType, Precision precision, int snapLength)
             throws IOException {
-        this.out = out;
-        this.precision = precision;
-        this.snapLength = snapLength;
-        if (snapLength < 1 || snapLength > SNAPLEN) {
-            out.close();
-            throw new IllegalArgumentException("snap length " + snapLength + " is outside 1.." + SNAPLEN);
-        }
-        pending = ByteBuffer.allocateDirect(Math.max(RECORD_HEADER_LENGTH + snapLength, MIN_PENDING_LENGTH))
-                .order(ByteOrder.LITTLE_ENDIAN);
-        Instant now = Instant.now();
-        nanoTimeAtOpen = System.nanoTime();
-        epochNanosAtOpen = TimeUnit.SECONDS.toNanos(now.getEpochSecond()) + now.getNano();
-        pending.putInt(precision.magic)
-                .putShort((short) VERSION_MAJOR)
-                .putShort((short) VERSION_MINOR)
-                .putInt(0) // thiszone: timestamps are UTC
-                .putInt(0) // sigfigs: always 0
-                .putInt(snapLength)
-                .putInt(linkType.code);
+        this.out = Objects.requireNonNull(out, "out");
         try {
+            if (snapLength < 1 || snapLength > SNAPLEN) {
+                throw new IllegalArgumentException("snap length " + snapLength + " is outside 1.." + SNAPLEN);
+            }
+            this.precision = Objects.requireNonNull(precision, "precision");
+            this.snapLength = snapLength;
+            pending = ByteBuffer.allocateDirect(Math.max(RECORD_HEADER_LENGTH + snapLength, MIN_PENDING_LENGTH))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            Instant now = Instant.now();
+            nanoTimeAtOpen = System.nanoTime();
+            epochNanosAtOpen = TimeUnit.SECONDS.toNanos(now.getEpochSecond()) + now.getNano();
+            pending.putInt(precision.magic)
+                    .putShort((short) VERSION_MAJOR)
+                    .putShort((short) VERSION_MINOR)
+                    .putInt(0) // thiszone: timestamps are UTC
+                    .putInt(0) // sigfigs: always 0
+                    .putInt(snapLength)
+                    .putInt(linkType.code);
             drain();
-        } catch (IOException e) {
-            out.close();
+        } catch (IOException | RuntimeException e) {
+            // Nothing is left open behind a writer that was never made.
+            try {
+                out.close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
     }

@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
@@ -119,6 +120,32 @@ class PcapWriterTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PcapWriter(out,
                 PcapWriter.LinkType.ETHERNET, PcapWriter.Precision.MICROSECONDS, snapLength));
         assertEquals("snap length " + snapLength + " is outside 1.." + PcapWriter.SNAPLEN, e.getMessage());
+        assertFalse(out.isOpen());
+    }
+
+    @Test
+    void aWriterThatCannotWriteItsHeaderClosesItsOutput() {
+        WritableByteChannel out = new WritableByteChannel() {
+            private boolean open = true;
+
+            @Override
+            public int write(ByteBuffer src) throws IOException {
+                throw new IOException("disk full");
+            }
+
+            @Override
+            public boolean isOpen() {
+                return open;
+            }
+
+            @Override
+            public void close() {
+                open = false;
+            }
+        };
+        IOException e = assertThrows(IOException.class, () -> new PcapWriter(out, PcapWriter.LinkType.ETHERNET,
+                PcapWriter.Precision.MICROSECONDS, PcapWriter.SNAPLEN));
+        assertEquals("disk full", e.getMessage());
         assertFalse(out.isOpen());
     }
 }
