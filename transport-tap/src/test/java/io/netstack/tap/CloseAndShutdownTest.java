@@ -1,5 +1,6 @@
 package io.netstack.tap;
 
+import io.netstack.tap.testing.EventLoops;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.OpenFiles;
@@ -12,7 +13,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -35,17 +36,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @KernelTest
 class CloseAndShutdownTest {
+    @RegisterExtension
+    final EventLoops loops = new EventLoops();
     private EventLoopGroup group;
-
-    @AfterEach
-    void stopLoops() throws InterruptedException {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-    }
 
     @ParameterizedTest
     @EnumSource(Transport.class)
     void closedFromAnotherThreadWhileReadingAndWriting(Transport transport) throws Exception {
-        group = transport.newGroup(2);
+        group = loops.open(transport, 2);
         SequenceChecker reader = new SequenceChecker();
         try (TapPair pair = TapPair.open(group, "nsbusy", reader)) {
             // Far more than the test lets it write: the writer is still busy when its channel closes.
@@ -89,7 +87,7 @@ class CloseAndShutdownTest {
     }
 
     private void assertShutdownClosesChannels(Transport transport, boolean busy) throws Exception {
-        group = transport.newGroup(2);
+        group = loops.open(transport, 2);
         List<Channel> channels = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             channels.add(new Bootstrap().group(group).channel(TapChannel.class)

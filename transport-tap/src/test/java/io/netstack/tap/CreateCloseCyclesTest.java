@@ -1,5 +1,6 @@
 package io.netstack.tap;
 
+import io.netstack.tap.testing.EventLoops;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.OpenFiles;
@@ -8,7 +9,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -33,17 +34,14 @@ class CreateCloseCyclesTest {
     /** A functional bound, far above what the cycles take, so a hang fails instead of stalling the build. */
     private static final long TIME_LIMIT_SECONDS = 180;
 
+    @RegisterExtension
+    final EventLoops loops = new EventLoops();
     private EventLoopGroup group;
-
-    @AfterEach
-    void stopLoops() throws InterruptedException {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-    }
 
     @ParameterizedTest
     @EnumSource(Transport.class)
     void tenThousandBindAndCloseCyclesLeaveNothingBehind(Transport transport) throws Exception {
-        group = transport.newGroup(PARALLEL);
+        group = loops.open(transport, PARALLEL);
         Bootstrap bootstrap = new Bootstrap().group(group).channel(TapChannel.class).handler(new NoOp());
         // Warm up what the first binds load or open once (classes, the JDK's own files), then count. These binds also
         // start the 8 loops (one each, round robin) from this thread, so that they live in its network namespace.

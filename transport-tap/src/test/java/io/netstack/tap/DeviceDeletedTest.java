@@ -2,6 +2,7 @@ package io.netstack.tap;
 
 import io.netstack.tap.linux.Errno;
 import io.netstack.tap.linux.TunTapException;
+import io.netstack.tap.testing.EventLoops;
 import io.netstack.tap.testing.ExceptionQueue;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
@@ -14,7 +15,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -38,16 +39,13 @@ class DeviceDeletedTest {
     private static final double MAX_LOOP_BUSY_SHARE = 0.2;
     private static final int BURST = 1000;
 
+    @RegisterExtension
+    final EventLoops loops = new EventLoops();
     private EventLoopGroup group;
-
-    @AfterEach
-    void stopLoop() throws InterruptedException {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-    }
 
     private TapChannel bindUp(Transport transport, String name, ExceptionQueue exceptions)
             throws InterruptedException {
-        group = transport.newGroup(1);
+        group = loops.open(transport, 1);
         return (TapChannel) new Bootstrap().group(group).channel(TapChannel.class).handler(exceptions)
                 .option(TapChannelOption.LINK_UP, true)
                 // Each flush writes this many frames, then lets the loop turn: the rest of a burst waits its turn.

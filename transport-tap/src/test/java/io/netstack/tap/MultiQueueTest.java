@@ -1,6 +1,7 @@
 package io.netstack.tap;
 
 import io.netstack.tap.linux.CidrAddress;
+import io.netstack.tap.testing.EventLoops;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.Transport;
@@ -10,9 +11,9 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -39,16 +40,13 @@ class MultiQueueTest {
     private static final int FLOWS = 200;
     @Parameter
     Transport transport;
+    @RegisterExtension
+    final EventLoops loops = new EventLoops();
     private EventLoopGroup group;
 
     @BeforeEach
     void startLoops() {
-        group = transport.newGroup(QUEUES);
-    }
-
-    @AfterEach
-    void stopLoops() throws InterruptedException {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        group = loops.open(transport, QUEUES);
     }
 
     /** Counts the UDP datagrams the kernel sends to 192.0.2.2 through this queue. */

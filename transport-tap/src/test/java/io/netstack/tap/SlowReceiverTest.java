@@ -1,5 +1,6 @@
 package io.netstack.tap;
 
+import io.netstack.tap.testing.EventLoops;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.SequenceChecker;
 import io.netstack.tap.testing.SequencedWriter;
@@ -10,7 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -34,17 +35,14 @@ class SlowReceiverTest {
     private static final int FRAMES = 20_000;
     private static final int FRAME_LENGTH = 1000;
 
+    @RegisterExtension
+    final EventLoops loops = new EventLoops();
     private EventLoopGroup group;
-
-    @AfterEach
-    void stopLoops() throws InterruptedException {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-    }
 
     @ParameterizedTest
     @EnumSource(Transport.class)
     void everyFrameIsReadOrCountedAsDroppedByTheKernel(Transport transport) throws Exception {
-        group = transport.newGroup(2);
+        group = loops.open(transport, 2);
         // At most 5,000 frames a second, several times slower than the writer even with every buffer tracked by
         // the leak detector on a busy machine: the reader's queue (500 frames) overflows.
         SequenceChecker slowReader = new SequenceChecker(50, 10, TimeUnit.MILLISECONDS);
@@ -76,7 +74,7 @@ class SlowReceiverTest {
     @ParameterizedTest
     @EnumSource(Transport.class)
     void writabilityFollowsTheWatermarksWhenWritesOutpaceFlushes(Transport transport) throws Exception {
-        group = transport.newGroup(2);
+        group = loops.open(transport, 2);
         SequenceChecker reader = new SequenceChecker();
         try (TapPair pair = TapPair.open(group, "nswater", reader)) {
             TapChannel channel = pair.writer();

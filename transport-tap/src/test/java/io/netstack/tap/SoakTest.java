@@ -1,5 +1,6 @@
 package io.netstack.tap;
 
+import io.netstack.tap.testing.EventLoops;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.OpenFiles;
 import io.netstack.tap.testing.SequenceChecker;
@@ -9,7 +10,7 @@ import io.netstack.tap.testing.Transport;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.channel.EventLoopGroup;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -42,17 +43,14 @@ class SoakTest {
     private static final long MAX_HEAP_DRIFT = 16 << 20;
     private static final long MAX_DIRECT_DRIFT = 4 << 20;
 
+    @RegisterExtension
+    final EventLoops loops = new EventLoops();
     private EventLoopGroup group;
-
-    @AfterEach
-    void stopLoops() throws InterruptedException {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-    }
 
     @ParameterizedTest
     @EnumSource(Transport.class)
     void framesThroughTwoDevicesLeaveMemoryAndFdsFlat(Transport transport) throws Exception {
-        group = transport.newGroup(2);
+        group = loops.open(transport, 2);
         SequenceChecker reader = new SequenceChecker();
         try (TapPair pair = TapPair.open(group, "nssoak", reader)) {
             // A functional bound: at least 2,000 frames a second, far below what even PARANOID tracking allows.
