@@ -3,6 +3,7 @@ package io.netstack.tap;
 import io.netstack.tap.linux.CidrAddress;
 import io.netstack.tap.linux.Errno;
 import io.netstack.tap.linux.TunTapException;
+import io.netstack.tap.testing.Binding;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.Transport;
@@ -61,12 +62,7 @@ class DeviceConfigTest {
     }
 
     private TapChannel bind(Bootstrap bootstrap, TapAddress address) throws InterruptedException {
-        ChannelFuture bound = bootstrap.bind(address).await();
-        channels.add((TapChannel) bound.channel());
-        if (!bound.isSuccess()) {
-            throw new AssertionError("bind " + address + " failed", bound.cause());
-        }
-        return (TapChannel) bound.channel();
+        return Binding.bindOrFail(bootstrap, address, channels);
     }
 
     /** Binds expecting failure; returns the cause after the channel has closed. */

@@ -3,6 +3,7 @@ package io.netstack.tap;
 import io.netstack.protocol.VirtioNetFrame;
 import io.netstack.tap.linux.CidrAddress;
 import io.netstack.tap.linux.TunOffload;
+import io.netstack.tap.testing.Binding;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.TestFrames;
@@ -85,12 +86,7 @@ class OffloadTest {
         if (offloads != null) {
             bootstrap.option(TapChannelOption.OFFLOADS, offloads);
         }
-        ChannelFuture bound = bootstrap.bind(new TapAddress(name)).await();
-        channels.add(bound.channel());
-        if (!bound.isSuccess()) {
-            throw new AssertionError("bind " + name + " failed", bound.cause());
-        }
-        return (TapChannel) bound.channel();
+        return Binding.bindOrFail(bootstrap, new TapAddress(name), channels);
     }
 
     /** ethtool's view of a feature, e.g. "tx-tcp-segmentation: on". */

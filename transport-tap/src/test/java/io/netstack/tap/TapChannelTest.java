@@ -4,6 +4,7 @@ import io.netstack.tap.linux.Errno;
 import io.netstack.tap.linux.LinkStatistics;
 import io.netstack.tap.linux.NetworkNamespace;
 import io.netstack.tap.linux.TunTapException;
+import io.netstack.tap.testing.Binding;
 import io.netstack.tap.testing.FrameQueue;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
@@ -86,13 +87,8 @@ class TapChannelTest {
     }
 
     private TapChannel bind(TapAddress address, ChannelHandler handler) throws InterruptedException {
-        ChannelFuture bound = new Bootstrap().group(group).channel(TapChannel.class).handler(handler)
-                .bind(address).await();
-        channels.add(bound.channel());
-        if (!bound.isSuccess()) {
-            throw new AssertionError("bind " + address + " failed", bound.cause());
-        }
-        return (TapChannel) bound.channel();
+        return Binding.bindOrFail(new Bootstrap().group(group).channel(TapChannel.class).handler(handler), address,
+                channels);
     }
 
     private TapChannel bindUp(String name) throws InterruptedException {
@@ -166,9 +162,8 @@ class TapChannelTest {
 
         // Set before bind: on io_uring, reads in flight keep the buffers they were given.
         ByteBufAllocator unpooled = new UnpooledByteBufAllocator(true);
-        Channel configured = new Bootstrap().group(group).channel(TapChannel.class).handler(frames)
-                .option(ChannelOption.ALLOCATOR, unpooled).bind(new TapAddress("nsalloc1")).sync().channel();
-        channels.add(configured);
+        Binding.bindOrFail(new Bootstrap().group(group).channel(TapChannel.class).handler(frames)
+                .option(ChannelOption.ALLOCATOR, unpooled), new TapAddress("nsalloc1"), channels);
         Ip.run("addr", "add", KERNEL_IP + "/24", "dev", "nsalloc1");
         Ip.run("link", "set", "nsalloc1", "up");
         assertSame(unpooled, arpRequestFor("192.0.2.4").alloc());

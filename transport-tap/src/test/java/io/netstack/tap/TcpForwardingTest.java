@@ -7,6 +7,7 @@ import io.netstack.protocol.handler.GroCoalescer;
 import io.netstack.protocol.handler.GsoSplitter;
 import io.netstack.tap.linux.CidrAddress;
 import io.netstack.tap.linux.TunOffload;
+import io.netstack.tap.testing.Binding;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.OtherNamespace;
@@ -14,7 +15,6 @@ import io.netstack.tap.testing.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -203,12 +203,7 @@ class TcpForwardingTest {
         if (offloads != null) {
             bootstrap.option(TapChannelOption.OFFLOADS, offloads);
         }
-        ChannelFuture bound = bootstrap.bind(new TapAddress(name)).await();
-        channels.add(bound.channel());
-        if (!bound.isSuccess()) {
-            throw new AssertionError("bind " + name + " failed", bound.cause());
-        }
-        return (TapChannel) bound.channel();
+        return Binding.bindOrFail(bootstrap, new TapAddress(name), channels);
     }
 
     /** Both directions; then neither kernel may have seen a segment with a bad checksum, or retransmitted. */
