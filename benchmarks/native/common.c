@@ -190,12 +190,16 @@ static uint16_t ip_checksum(const unsigned char *p, size_t len)
 
 static unsigned char *build_frame(const struct bench *b)
 {
-	unsigned char *f = calloc(1, b->size);
+	/* Aligned to a cache line, as the Java benchmarks' frames are: the kernel copies from an aligned source
+	 * measurably faster than from one 16 bytes off (up to 7 % at 9000 bytes). */
+	size_t padded = (b->size + 63) / 64 * 64;
+	unsigned char *f = aligned_alloc(64, padded);
 
 	if (!f) {
-		perror("calloc frame");
+		perror("aligned_alloc frame");
 		return NULL;
 	}
+	memset(f, 0, padded);
 	if (b->mode == MODE_TAP) {
 		memcpy(f, DST_MAC, 6);
 		memcpy(f + 6, SRC_MAC, 6);

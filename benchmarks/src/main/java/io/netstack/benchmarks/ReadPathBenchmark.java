@@ -3,7 +3,6 @@ package io.netstack.benchmarks;
 import io.netstack.tap.linux.DeviceMode;
 import io.netstack.tap.linux.TunTapDevice;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
@@ -78,7 +77,7 @@ public class ReadPathBenchmark {
         input = TunTapDevice.open(topology.input(), DeviceMode.TAP, Set.of());
         // A view of the device's fd for Netty's write(2) without a copy; the device alone closes the fd.
         inputFd = new FileDescriptor(input.fd());
-        frame = PooledByteBufAllocator.DEFAULT.directBuffer(size, size).writeBytes(BenchFrames.frame("tap", size));
+        frame = BenchFrames.alignedFrame("tap", size);
     }
 
     @TearDown(Level.Trial)
@@ -104,7 +103,7 @@ public class ReadPathBenchmark {
     @OperationsPerInvocation(BURST)
     public long readFrame() throws IOException {
         for (int i = 0; i < BURST; i++) {
-            int written = inputFd.writeAddress(frame.memoryAddress(), 0, size);
+            int written = inputFd.writeAddress(frame.memoryAddress(), frame.readerIndex(), frame.writerIndex());
             if (written != size) {
                 throw new IOException("write(2) to " + topology.input() + " took " + written + " of " + size
                         + " bytes");

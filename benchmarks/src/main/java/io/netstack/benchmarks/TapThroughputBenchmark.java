@@ -2,7 +2,6 @@ package io.netstack.benchmarks;
 
 import io.netstack.tap.TapChannel;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
@@ -89,8 +88,7 @@ public class TapThroughputBenchmark {
         readerGroup = BenchChannels.newLoop(transport);
         counter = new CountingHandler(size);
         reader = bind(readerGroup, topology.output(), counter);
-        byte[] bytes = BenchFrames.frame(mode, size);
-        frame = PooledByteBufAllocator.DEFAULT.directBuffer(size, size).writeBytes(bytes);
+        frame = BenchFrames.alignedFrame(mode, size);
         writerHandler = new SaturatingWriter(frame, MAX_FRAMES, System.nanoTime() + TimeUnit.SECONDS.toNanos(MAX_SECONDS));
         writer = bind(writerGroup, topology.input(), writerHandler);
         readerThreadId = readerGroup.submit(() -> Thread.currentThread().threadId()).get();

@@ -2,7 +2,6 @@ package io.netstack.benchmarks;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -48,7 +47,7 @@ public final class DrasylTunBenchmark {
 
         EventLoopGroup writerGroup = new DefaultEventLoopGroup(1);
         EventLoopGroup readerGroup = new DefaultEventLoopGroup(1);
-        ByteBuf frame = PooledByteBufAllocator.DEFAULT.directBuffer(size, size).writeBytes(BenchFrames.frame("tun", size));
+        ByteBuf frame = BenchFrames.alignedFrame("tun", size);
         Counter counter = new Counter(size);
         Writer writer = new Writer(frame, deadline);
         int queued = 256 * (size + 96);
