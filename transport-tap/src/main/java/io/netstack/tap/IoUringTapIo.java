@@ -12,10 +12,18 @@ import io.netty.channel.uring.IoUringIoEvent;
 import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.uring.IoUringIoOps;
 
+import java.util.function.Predicate;
+
 /**
- * A TapChannel on Netty's io_uring loop: several reads stay in flight, each into a pooled buffer of its own, and
+ * A TapChannel on Netty's io_uring loop: one multishot read takes frames for as long as the device has them, and
  * each flush submits its frames as one batch of writes that the loop hands to the kernel with a single
  * {@code io_uring_enter}. No syscall per frame on either side.
+ *
+ * <p>The multishot read ({@code IORING_OP_READ_MULTISHOT}, Linux 6.7) puts frames into {@link ProvidedBuffers}, from
+ * which the channel copies each into a buffer of its allocator: for frames up to {@link #MULTISHOT_MAX_FRAME} bytes the
+ * copy costs less than what it saves, one armed poll on the device instead of one per read in flight (tun wakes every
+ * one of them for each frame). Larger frames, {@code read()} on demand, and kernels without multishot reads use
+ * single reads into the frame's own buffer, several in flight.
  *
  * <p>Operations are told apart by their user data: reads by slot ({@code 0..depth-1}), writes by slot offset by {@link
  * #WRITE_BASE}, the readiness poll and cancellations by constants of their own (Netty's io_uring loop keeps user data
@@ -27,15 +35,28 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
     private static final byte IORING_OP_ASYNC_CANCEL = 14;
     private static final byte IORING_OP_READ = 22;
     private static final byte IORING_OP_WRITE = 23;
+    private static final byte IORING_OP_READ_MULTISHOT = 49;
+    private static final byte IOSQE_BUFFER_SELECT = 1 << 5;
+    private static final int IORING_CQE_F_BUFFER = 1;
+    private static final int IORING_CQE_F_MORE = 2;
+    private static final int IORING_CQE_BUFFER_SHIFT = 16;
     private static final int POLLIN = 0x1;
+    /** The largest read buffer (frame and vnet header) a multishot read copies out of; larger ones are read in place. */
+    static final int MULTISHOT_MAX_FRAME = 4096;
+    /** Slots lent to a multishot read; the used ones go back once per loop turn. */
+    static final int MULTISHOT_SLOTS = 128;
     /** Writes in flight at once; a flush with more frames continues when they complete. */
     static final int WRITE_DEPTH = 64;
     private static final int WRITE_BASE = 1024;
     private static final int POLL_SLOT = 2048;
     private static final int CANCEL_SLOT = 2049;
+    private static final short MULTISHOT_SLOT = 2050;
+    private static final short PROVIDE_SLOT = 2051;
+    private static final short REMOVE_SLOT = 2052;
     private static final long INVALID_ID = 0;
 
     private final Runnable readCompleteTask = this::readComplete;
+    private final Predicate<IoUringIoOps> provideSubmitter = this::submitProvide;
     private final ByteBuf[] reads;
     private final long[] readIds;
     private final ByteBuf[] writes = new ByteBuf[WRITE_DEPTH];
@@ -53,6 +74,15 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
     private boolean pollInFlight;
     private long pollId;
     private boolean readCompletePending;
+    /** The multishot read's buffers, from its first use until the kernel has given them all back. */
+    private ProvidedBuffers provided;
+    private boolean multishotArmed;
+    private boolean multishotCancelled;
+    private long multishotId;
+    private int providesInFlight;
+    private boolean removeInFlight;
+    /** Single reads from now on: the kernel refused a multishot read or its buffers, or frames outgrew the slots. */
+    private boolean multishotRetired;
     private int writeHead;
     private int writesInFlight;
     private int writesSubmittedThisFlush;
@@ -89,6 +119,9 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
             return;
         }
         boolean autoRead = channel.config().isAutoRead();
+        if (autoRead && readByMultishot()) {
+            return;
+        }
         if (!autoRead && (!channel.isReadPending() || readsInFlight > 0)) {
             return;
         }
@@ -103,6 +136,61 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
                 }
             }
         }
+    }
+
+    /**
+     * Keeps the multishot read armed, lending it its buffers first; returns {@code false} when this channel reads
+     * with single reads instead.
+     */
+    private boolean readByMultishot() {
+        if (multishotRetired) {
+            return false;
+        }
+        if (provided == null) {
+            int bufferLength = channel.config().readBufferLength();
+            if (bufferLength > MULTISHOT_MAX_FRAME) {
+                return false;
+            }
+            // Whole cache lines, so that every slot starts on one.
+            int slotLength = (bufferLength + 63) & -64;
+            provided = ProvidedBuffers.allocate(channel.config().getAllocator(), MULTISHOT_SLOTS, slotLength);
+            if (provided == null) {
+                multishotRetired = true;
+                return false;
+            }
+            // The read is armed once the kernel has the buffers (the provide's completion calls back here).
+            if (!submitProvide(provided.provideAll(PROVIDE_SLOT))) {
+                provided.release();
+                provided = null;
+                return false;
+            }
+            return true;
+        }
+        if (channel.config().readBufferLength() > provided.slotLength()) {
+            // The MTU grew past the slots.
+            retireMultishot();
+            return false;
+        }
+        if (multishotArmed || providesInFlight > 0 || removeInFlight) {
+            return true;
+        }
+        long id = registration.submit(new IoUringIoOps(IORING_OP_READ_MULTISHOT, IOSQE_BUFFER_SELECT, (short) 0,
+                device.fd(), 0L, 0L, 0, 0, MULTISHOT_SLOT, provided.group(), (short) 0, 0, 0L));
+        if (id == INVALID_ID) {
+            return false;
+        }
+        multishotArmed = true;
+        multishotCancelled = false;
+        multishotId = id;
+        return true;
+    }
+
+    private boolean submitProvide(IoUringIoOps provide) {
+        if (registration == null || registration.submit(provide) == INVALID_ID) {
+            return false;
+        }
+        providesInFlight++;
+        return true;
     }
 
     private void submitRead(int slot, RecvByteBufAllocator.Handle allocHandle) {
@@ -125,6 +213,9 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         int slot = (int) completion.userData();
         switch (completion.opcode()) {
             case IORING_OP_READ -> readCompleted(slot, completion.res());
+            case IORING_OP_READ_MULTISHOT -> multishotCompleted(completion.res(), completion.flags());
+            case ProvidedBuffers.IORING_OP_PROVIDE_BUFFERS -> provideCompleted(completion.res());
+            case ProvidedBuffers.IORING_OP_REMOVE_BUFFERS -> removeCompleted();
             case IORING_OP_WRITE -> writeCompleted(slot - WRITE_BASE, completion.res());
             case IORING_OP_POLL_ADD -> {
                 pollInFlight = false;
@@ -168,6 +259,110 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         }
     }
 
+    /** One frame of the multishot read, or its end (no {@code IORING_CQE_F_MORE}). */
+    private void multishotCompleted(int result, int flags) {
+        boolean more = (flags & IORING_CQE_F_MORE) != 0;
+        if (!more) {
+            multishotArmed = false;
+        }
+        if ((flags & IORING_CQE_F_BUFFER) != 0 && provided != null) {
+            multishotFrame(flags >>> IORING_CQE_BUFFER_SHIFT, result);
+        }
+        if (result < 0) {
+            if (result == -Errno.ENOBUFS) {
+                // Every slot is out with a frame: give them back now, and the read is armed again after.
+                giveBackSlots();
+            } else if (result == -Errno.EINVAL || result == -Errno.EOPNOTSUPP || result == -Errno.EBADFD) {
+                // A kernel before 6.7, or a device it cannot read this way.
+                multishotRetired = true;
+            } else if (result != -Errno.ECANCELED && channel.isActive() && !closing) {
+                deviceGone = channel.readFailed(-result);
+            }
+        }
+        if (!multishotArmed) {
+            if (closing || multishotRetired) {
+                removeProvided();
+            }
+            fillReads();
+        }
+    }
+
+    private void multishotFrame(int slot, int length) {
+        if (length <= 0 || !channel.isActive() || closing) {
+            provided.used(slot);
+            return;
+        }
+        if (length >= provided.slotLength()) {
+            // The frame filled its slot: the MTU grew past the slots and the kernel cut the frame short.
+            provided.used(slot);
+            channel.frameTruncated();
+            retireMultishot();
+            return;
+        }
+        ByteBuf frame = channel.config().getAllocator().directBuffer(length);
+        provided.copyOut(slot, length, frame);
+        framesThisTurn++;
+        if (channel.wholeFrameRead(frame, length) && !readCompletePending) {
+            readCompletePending = true;
+            channel.eventLoop().execute(readCompleteTask);
+        }
+    }
+
+    /** Single reads from now on, into buffers sized by the current MTU; the slots go back to the allocator. */
+    private void retireMultishot() {
+        multishotRetired = true;
+        removeProvided();
+    }
+
+    /** Lends the slots used since the last time back to the kernel, unless the channel is done with them. */
+    private void giveBackSlots() {
+        if (provided != null && provided.hasUsed() && !closing && !multishotRetired && !removeInFlight) {
+            provided.giveBack(PROVIDE_SLOT, provideSubmitter);
+        }
+    }
+
+    private void provideCompleted(int result) {
+        providesInFlight--;
+        if (result < 0) {
+            // The group id is a buffer ring's, or the kernel is out of memory: read with single reads.
+            retireMultishot();
+        } else if (closing) {
+            removeProvided();
+        }
+        fillReads();
+    }
+
+    /**
+     * Takes the slots back from the kernel, cancelling the multishot read first. The kernel runs the two in the order
+     * of submission, each at once, after any provide submitted before: a cancelled read holds no slot, so the removal
+     * takes every slot the kernel has, in the same loop turn.
+     */
+    private void removeProvided() {
+        if (provided == null || removeInFlight || registration == null) {
+            return;
+        }
+        cancelMultishot();
+        if (registration.submit(provided.remove(REMOVE_SLOT)) != INVALID_ID) {
+            removeInFlight = true;
+        }
+    }
+
+    private void cancelMultishot() {
+        if (multishotArmed && !multishotCancelled) {
+            multishotCancelled = true;
+            cancel(multishotId);
+        }
+    }
+
+    private void removeCompleted() {
+        removeInFlight = false;
+        if (provided != null) {
+            provided.release();
+            provided = null;
+        }
+        fillReads();
+    }
+
     private void pollForInput() {
         if (!pollInFlight && registration != null) {
             pollId = registration.submit(new IoUringIoOps(IORING_OP_POLL_ADD, (byte) 0, (short) 0,
@@ -178,6 +373,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
 
     private void readComplete() {
         readCompletePending = false;
+        giveBackSlots();
         adaptReadTarget();
         RecvByteBufAllocator.Handle allocHandle = channel.unsafe().recvBufAllocHandle();
         allocHandle.readComplete();
@@ -286,6 +482,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         if (pollInFlight) {
             cancel(pollId);
         }
+        cancelMultishot();
     }
 
     private void cancel(long target) {
@@ -304,11 +501,13 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         closing = true;
         whenQuiet = then;
         cancelReads();
+        removeProvided();
         return true;
     }
 
     private boolean isQuiet() {
-        return readsInFlight == 0 && writesInFlight == 0 && cancelsInFlight == 0 && !pollInFlight;
+        return readsInFlight == 0 && writesInFlight == 0 && cancelsInFlight == 0 && !pollInFlight
+                && !multishotArmed && providesInFlight == 0 && provided == null;
     }
 
     /** Runs what waited for the last operation in flight to finish. */
@@ -327,8 +526,10 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
             channel.closeDevice(device);
             return;
         }
-        // Cancel the reads in flight first: once the registration is cancelled it accepts no more submissions.
+        // Cancel the reads in flight and take the multishot read's slots back first: once the registration is
+        // cancelled it accepts no more submissions.
         cancelReads();
+        removeProvided();
         registration = null;
         closeWhenUnregistered = device != null;
         current.cancel();
@@ -346,6 +547,14 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         readsInFlight = 0;
         cancelsInFlight = 0;
         pollInFlight = false;
+        multishotArmed = false;
+        providesInFlight = 0;
+        removeInFlight = false;
+        if (provided != null) {
+            // Removed, or the ring is gone and its buffer groups with it.
+            provided.release();
+            provided = null;
+        }
         if (closeWhenUnregistered) {
             closeWhenUnregistered = false;
             channel.closeDevice(device);

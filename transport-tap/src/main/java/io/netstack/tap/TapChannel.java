@@ -561,17 +561,23 @@ public final class TapChannel extends AbstractChannel {
     }
 
     /**
-     * Hands a frame the kernel wrote into {@code frame} to the pipeline; {@code length} is the frame's length as
-     * the kernel reports it. Returns {@code false}, releasing the buffer, if the frame did not fit.
+     * Hands a frame the kernel wrote into {@code frame} to the pipeline; {@code length} is what the read returned.
+     * Returns {@code false}, releasing the buffer, if the frame did not fit.
      */
     boolean frameRead(ByteBuf frame, int length) {
-        if (length > frame.writableBytes()) {
-            // The kernel copied what fit and reported the whole length: the MTU grew behind our back.
+        if (length >= frame.writableBytes()) {
             frame.release();
-            metrics.truncatedDropped();
-            refreshMtu();
+            frameTruncated();
             return false;
         }
+        return wholeFrameRead(frame, length);
+    }
+
+    /**
+     * Hands a frame known to be whole, the {@code length} bytes after the writer index of {@code frame}, to the
+     * pipeline. Returns {@code false}, releasing the buffer, if it is shorter than its vnet header.
+     */
+    boolean wholeFrameRead(ByteBuf frame, int length) {
         int headerLength = config.vnetHeaderLength();
         if (length < headerLength) {
             frame.release();
@@ -583,6 +589,16 @@ public final class TapChannel extends AbstractChannel {
         readPending = false;
         pipeline().fireChannelRead(headerLength == 0 ? frame : VirtioNetFrame.decode(frame));
         return true;
+    }
+
+    /**
+     * A frame filled its read buffer, which is a byte longer than the longest frame of the MTU the channel knows: the
+     * MTU grew behind its back and the kernel cut the frame short. Counts the drop and sizes the next buffers by the
+     * new MTU.
+     */
+    void frameTruncated() {
+        metrics.truncatedDropped();
+        refreshMtu();
     }
 
     private void refreshMtu() {

@@ -196,9 +196,13 @@ public final class TapChannelConfig extends DefaultChannelConfig {
         return vnetHeaderLength;
     }
 
-    /** How large a read buffer must be: the longest frame and its vnet header. */
+    /**
+     * How large a read buffer must be: the longest frame, its vnet header, and one byte more. A read into a buffer too
+     * small for the frame returns what fit, not the frame's length, so only a frame that fills its buffer to the last
+     * byte tells that the MTU grew behind the channel's back and the frame was cut short.
+     */
     int readBufferLength() {
-        return vnetHeaderLength + maxFrameLength;
+        return vnetHeaderLength + maxFrameLength + 1;
     }
 
     /** See {@link TapChannelOption#IO_URING_READ_DEPTH}. */

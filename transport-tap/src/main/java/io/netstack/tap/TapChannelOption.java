@@ -38,7 +38,8 @@ public final class TapChannelOption<T> extends ChannelOption<T> {
     /** Addresses of the kernel's side of the device, e.g. {@code CidrAddress.parse("192.0.2.1/24")}. */
     public static final ChannelOption<List<CidrAddress>> ADDRESSES = valueOf(TapChannelOption.class, "ADDRESSES");
     /**
-     * On an io_uring loop, the most reads the channel keeps in flight, each into a buffer of its own (default
+     * On an io_uring loop, where single reads are used (frames over 4 KiB, {@code read()} on demand, kernels without
+     * multishot reads), the most the channel keeps in flight, each into a buffer of its own (default
      * {@value TapChannelConfig#DEFAULT_IO_URING_READ_DEPTH}): while the device has a backlog, more take more frames
      * per loop turn; without one, the channel keeps fewer, since every read waiting on an idle device is woken by
      * each frame.

@@ -384,6 +384,43 @@ class TapChannelTest {
     }
 
     @Test
+    void anMtuRaisedBehindTheChannelsBackCostsOnlyCountedFrames() throws Exception {
+        TapChannel channel = bindUp("nsgrow0");
+        Ip.run("neigh", "replace", HOST_IP, "dev", "nsgrow0", "lladdr", HOST_MAC, "nud", "permanent");
+        // Not through the channel's config: the channel learns of it from the first frame the kernel cuts short.
+        Ip.run("link", "set", "nsgrow0", "mtu", "3000");
+        int payload = 2500;
+        int sent = 0;
+        boolean arrived = false;
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(KERNEL_IP, 0))) {
+            while (!arrived && sent < 10) {
+                socket.send(new DatagramPacket(new byte[payload], payload, InetAddress.getByName(HOST_IP), 9));
+                sent++;
+                arrived = frameOfLengthArrives(14 + 20 + 8 + payload, 500);
+            }
+        }
+        assertTrue(arrived, "no whole frame of the new MTU in 10 datagrams: " + channel.metrics());
+        assertTrue(sent >= 2, "the first frame after the change did not fit the buffers of the old MTU");
+        assertTrue(channel.metrics().truncatedDrops() >= 1, "the frames cut short are counted: " + channel.metrics());
+        assertEquals(3000, channel.config().getMtu());
+    }
+
+    private boolean frameOfLengthArrives(int length, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        ByteBuf frame;
+        while ((frame = frames.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) != null) {
+            int received = frame.readableBytes();
+            boolean ipv4 = TestFrames.etherType(frame) == TestFrames.ETHERTYPE_IPV4;
+            frame.release();
+            if (ipv4 && received == length) {
+                return true;
+            }
+            assertFalse(ipv4, "a datagram's frame reached the pipeline cut short: " + received + " of " + length);
+        }
+        return false;
+    }
+
+    @Test
     void theKernelIsAskedInTheDevicesNamespaceWhateverTheCallersIs() throws Exception {
         TapChannel channel = bindUp("nsstats0");
         for (int i = 0; i < 3; i++) {

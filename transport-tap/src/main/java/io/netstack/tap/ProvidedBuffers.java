@@ -1,0 +1,166 @@
+package io.netstack.tap;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.uring.IoUringIoOps;
+
+import java.lang.foreign.MemorySegment;
+import java.util.BitSet;
+import java.util.function.Predicate;
+
+/**
+ * The buffers a multishot read of an io_uring loop picks from ({@code IORING_OP_PROVIDE_BUFFERS}): one direct region
+ * cut into equal slots, lent to the kernel under a buffer group id. The kernel takes a slot per frame and names it
+ * in the completion; the channel copies the frame out into a buffer of its own allocator and the slot goes back to
+ * the kernel with the others of the same loop turn, in one submission per run of consecutive slots.
+ *
+ * <p>Group ids belong to the ring, and a read picks from whatever group its id names, so two channels on one ring
+ * must never share one: a frame would land in the other channel's memory. They come from one process-wide set in
+ * the upper half of the 16-bit range, which leaves the small numbers applications give Netty's own buffer rings
+ * alone. The region must outlive the kernel's use of it: {@link #remove} takes the slots back, and only after its
+ * completion (or the ring's end) may {@link #release} free them.
+ */
+final class ProvidedBuffers {
+    static final byte IORING_OP_PROVIDE_BUFFERS = 31;
+    static final byte IORING_OP_REMOVE_BUFFERS = 32;
+    private static final int FIRST_GROUP = 0x8000;
+    private static final int GROUPS = 0x8000;
+    /** The region starts on a cache line. */
+    private static final int ALIGNMENT = 64;
+    private static final BitSet GROUPS_IN_USE = new BitSet(GROUPS);
+    /** The process's memory as one segment, for copies between raw addresses that allocate nothing. */
+    private static final MemorySegment ALL_MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    private final ByteBuf region;
+    private final int firstSlotOffset;
+    private final int slotLength;
+    private final int slots;
+    /** Index into {@link #GROUPS_IN_USE}; the group id is {@link #FIRST_GROUP} above it. */
+    private final int groupIndex;
+    /** Slots whose frames were copied out, in the order the kernel used them, to give back. */
+    private final int[] used;
+    private int usedCount;
+
+    private ProvidedBuffers(ByteBuf region, int slots, int slotLength, int groupIndex) {
+        this.region = region;
+        this.firstSlotOffset = (int) (-region.memoryAddress() & (ALIGNMENT - 1));
+        this.slots = slots;
+        this.slotLength = slotLength;
+        this.groupIndex = groupIndex;
+        this.used = new int[slots];
+    }
+
+    /**
+     * {@code slots} buffers of {@code slotLength} bytes from {@code allocator}, or {@code null} if every group id is
+     * taken or the allocator gives no direct memory with an address.
+     */
+    static ProvidedBuffers allocate(ByteBufAllocator allocator, int slots, int slotLength) {
+        int group;
+        synchronized (GROUPS_IN_USE) {
+            group = GROUPS_IN_USE.nextClearBit(0);
+            if (group >= GROUPS) {
+                return null;
+            }
+            GROUPS_IN_USE.set(group);
+        }
+        ByteBuf region = null;
+        try {
+            region = allocator.directBuffer(slots * slotLength + ALIGNMENT - 1);
+            if (!region.hasMemoryAddress()) {
+                region.release();
+                region = null;
+                return null;
+            }
+            return new ProvidedBuffers(region, slots, slotLength, group);
+        } finally {
+            if (region == null) {
+                freeGroup(group);
+            }
+        }
+    }
+
+    short group() {
+        return (short) (FIRST_GROUP + groupIndex);
+    }
+
+    int slotLength() {
+        return slotLength;
+    }
+
+    /** Lends every slot to the kernel; {@code data} tells the completion apart. */
+    IoUringIoOps provideAll(short data) {
+        return provide(0, slots, data);
+    }
+
+    /**
+     * Copies the frame the kernel put into {@code slot} to {@code frame} at its writer index, where a read would have
+     * put it (the writer index stays), and keeps the slot to give back.
+     */
+    void copyOut(int slot, int length, ByteBuf frame) {
+        int offset = firstSlotOffset + slot * slotLength;
+        if (frame.hasMemoryAddress()) {
+            // Address to address: without sun.misc.Unsafe, Netty's own copy between two direct buffers goes through
+            // a ByteBuffer duplicate of each, 128 bytes of garbage per frame.
+            MemorySegment.copy(ALL_MEMORY, region.memoryAddress() + offset, ALL_MEMORY,
+                    frame.memoryAddress() + frame.writerIndex(), length);
+        } else {
+            frame.setBytes(frame.writerIndex(), region, offset, length);
+        }
+        used(slot);
+    }
+
+    /** A slot the kernel used without a frame for us (the channel was closing): give it back all the same. */
+    void used(int slot) {
+        used[usedCount++] = slot;
+    }
+
+    boolean hasUsed() {
+        return usedCount > 0;
+    }
+
+    /**
+     * Lends the used slots to the kernel again, one submission per run of consecutive slots (the kernel takes slots in
+     * the order they were lent, so a loop turn's slots are mostly one run); {@code submit} says whether it took one.
+     * What it did not take stays to give back next time.
+     */
+    void giveBack(short data, Predicate<IoUringIoOps> submit) {
+        int start = 0;
+        while (start < usedCount) {
+            int end = start + 1;
+            while (end < usedCount && used[end] == used[end - 1] + 1) {
+                end++;
+            }
+            if (!submit.test(provide(used[start], end - start, data))) {
+                break;
+            }
+            start = end;
+        }
+        System.arraycopy(used, start, used, 0, usedCount - start);
+        usedCount -= start;
+    }
+
+    /** Takes every slot the kernel still holds back from it. */
+    IoUringIoOps remove(short data) {
+        return new IoUringIoOps(IORING_OP_REMOVE_BUFFERS, (byte) 0, (short) 0, slots, 0L, 0L, 0, 0, data, group(),
+                (short) 0, 0, 0L);
+    }
+
+    /** Frees the region and the group id; only once the kernel holds none of the slots. */
+    void release() {
+        region.release();
+        freeGroup(groupIndex);
+    }
+
+    private IoUringIoOps provide(int firstSlot, int count, short data) {
+        // fd: the number of buffers; off: the first buffer id; addr and len: where the first is and how long each is.
+        return new IoUringIoOps(IORING_OP_PROVIDE_BUFFERS, (byte) 0, (short) 0, count, firstSlot,
+                region.memoryAddress() + firstSlotOffset + (long) firstSlot * slotLength, slotLength, 0, data, group(),
+                (short) 0, 0, 0L);
+    }
+
+    private static void freeGroup(int group) {
+        synchronized (GROUPS_IN_USE) {
+            GROUPS_IN_USE.clear(group);
+        }
+    }
+}
