@@ -43,7 +43,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
     private static final int POLLIN = 0x1;
     /** The largest read buffer (frame and vnet header) a multishot read copies out of; larger ones are read in place. */
     static final int MULTISHOT_MAX_FRAME = 4096;
-    /** Slots lent to a multishot read; the used ones go back once per loop turn. */
+    /** Slots lent to a multishot read; the used ones go back once per loop turn, in chunks. */
     static final int MULTISHOT_SLOTS = 128;
     /** Writes in flight at once; a flush with more frames continues when they complete. */
     static final int WRITE_DEPTH = 64;
@@ -153,13 +153,14 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
             }
             // Whole cache lines, so that every slot starts on one.
             int slotLength = (bufferLength + 63) & -64;
-            provided = ProvidedBuffers.allocate(channel.config().getAllocator(), MULTISHOT_SLOTS, slotLength);
+            provided = ProvidedBuffers.allocate(channel.config().getAllocator(), MULTISHOT_SLOTS, slotLength,
+                    PROVIDE_SLOT);
             if (provided == null) {
                 multishotRetired = true;
                 return false;
             }
             // The read is armed once the kernel has the buffers (the provide's completion calls back here).
-            if (!submitProvide(provided.provideAll(PROVIDE_SLOT))) {
+            if (!submitProvide(provided.provideAll())) {
                 provided.release();
                 provided = null;
                 return false;
@@ -316,8 +317,8 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
 
     /** Lends the slots used since the last time back to the kernel, unless the channel is done with them. */
     private void giveBackSlots() {
-        if (provided != null && provided.hasUsed() && !closing && !multishotRetired && !removeInFlight) {
-            provided.giveBack(PROVIDE_SLOT, provideSubmitter);
+        if (provided != null && !closing && !multishotRetired && !removeInFlight) {
+            provided.giveBack(provideSubmitter);
         }
     }
 

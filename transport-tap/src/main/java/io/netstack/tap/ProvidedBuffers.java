@@ -11,8 +11,10 @@ import java.util.function.Predicate;
 /**
  * The buffers a multishot read of an io_uring loop picks from ({@code IORING_OP_PROVIDE_BUFFERS}): one direct region
  * cut into equal slots, lent to the kernel under a buffer group id. The kernel takes a slot per frame and names it
- * in the completion; the channel copies the frame out into a buffer of its own allocator and the slot goes back to
- * the kernel with the others of the same loop turn, in one submission per run of consecutive slots.
+ * in the completion; the channel copies the frame out into a buffer of its own allocator, and the slots go back to
+ * the kernel a chunk of {@value #CHUNK} at a time, once all of a chunk's frames are out. The kernel takes slots in
+ * the order they were lent, so the chunks fill in turn; each chunk's submission is made once, which keeps the frame
+ * path free of allocation.
  *
  * <p>Group ids belong to the ring, and a read picks from whatever group its id names, so two channels on one ring
  * must never share one: a frame would land in the other channel's memory. They come from one process-wide set in
@@ -23,6 +25,8 @@ import java.util.function.Predicate;
 final class ProvidedBuffers {
     static final byte IORING_OP_PROVIDE_BUFFERS = 31;
     static final byte IORING_OP_REMOVE_BUFFERS = 32;
+    /** Slots per give-back; {@code slots} is a multiple of it. */
+    static final int CHUNK = 32;
     private static final int FIRST_GROUP = 0x8000;
     private static final int GROUPS = 0x8000;
     /** The region starts on a cache line. */
@@ -37,24 +41,32 @@ final class ProvidedBuffers {
     private final int slots;
     /** Index into {@link #GROUPS_IN_USE}; the group id is {@link #FIRST_GROUP} above it. */
     private final int groupIndex;
-    /** Slots whose frames were copied out, in the order the kernel used them, to give back. */
-    private final int[] used;
-    private int usedCount;
+    private final short provideData;
+    /** The submission that lends chunk {@code i} to the kernel again. */
+    private final IoUringIoOps[] provideChunk;
+    /** How many of each chunk's slots the kernel has used and the channel not yet given back. */
+    private final int[] usedInChunk;
 
-    private ProvidedBuffers(ByteBuf region, int slots, int slotLength, int groupIndex) {
+    private ProvidedBuffers(ByteBuf region, int slots, int slotLength, int groupIndex, short data) {
         this.region = region;
         this.firstSlotOffset = (int) (-region.memoryAddress() & (ALIGNMENT - 1));
         this.slots = slots;
         this.slotLength = slotLength;
         this.groupIndex = groupIndex;
-        this.used = new int[slots];
+        this.provideData = data;
+        this.provideChunk = new IoUringIoOps[slots / CHUNK];
+        this.usedInChunk = new int[slots / CHUNK];
+        for (int chunk = 0; chunk < provideChunk.length; chunk++) {
+            provideChunk[chunk] = provide(chunk * CHUNK, CHUNK, data);
+        }
     }
 
     /**
-     * {@code slots} buffers of {@code slotLength} bytes from {@code allocator}, or {@code null} if every group id is
-     * taken or the allocator gives no direct memory with an address.
+     * {@code slots} buffers (a multiple of {@link #CHUNK}) of {@code slotLength} bytes from {@code allocator}, whose
+     * provide submissions carry {@code data}; or {@code null} if every group id is taken or the allocator gives no
+     * direct memory with an address.
      */
-    static ProvidedBuffers allocate(ByteBufAllocator allocator, int slots, int slotLength) {
+    static ProvidedBuffers allocate(ByteBufAllocator allocator, int slots, int slotLength, short data) {
         int group;
         synchronized (GROUPS_IN_USE) {
             group = GROUPS_IN_USE.nextClearBit(0);
@@ -71,7 +83,7 @@ final class ProvidedBuffers {
                 region = null;
                 return null;
             }
-            return new ProvidedBuffers(region, slots, slotLength, group);
+            return new ProvidedBuffers(region, slots, slotLength, group, data);
         } finally {
             if (region == null) {
                 freeGroup(group);
@@ -87,9 +99,9 @@ final class ProvidedBuffers {
         return slotLength;
     }
 
-    /** Lends every slot to the kernel; {@code data} tells the completion apart. */
-    IoUringIoOps provideAll(short data) {
-        return provide(0, slots, data);
+    /** Lends every slot to the kernel. */
+    IoUringIoOps provideAll() {
+        return provide(0, slots, provideData);
     }
 
     /**
@@ -111,32 +123,19 @@ final class ProvidedBuffers {
 
     /** A slot the kernel used without a frame for us (the channel was closing): give it back all the same. */
     void used(int slot) {
-        used[usedCount++] = slot;
-    }
-
-    boolean hasUsed() {
-        return usedCount > 0;
+        usedInChunk[slot / CHUNK]++;
     }
 
     /**
-     * Lends the used slots to the kernel again, one submission per run of consecutive slots (the kernel takes slots in
-     * the order they were lent, so a loop turn's slots are mostly one run); {@code submit} says whether it took one.
-     * What it did not take stays to give back next time.
+     * Lends every chunk whose slots have all been used to the kernel again; {@code submit} says whether it took the
+     * submission. A chunk it did not take stays to give back next time.
      */
-    void giveBack(short data, Predicate<IoUringIoOps> submit) {
-        int start = 0;
-        while (start < usedCount) {
-            int end = start + 1;
-            while (end < usedCount && used[end] == used[end - 1] + 1) {
-                end++;
+    void giveBack(Predicate<IoUringIoOps> submit) {
+        for (int chunk = 0; chunk < usedInChunk.length; chunk++) {
+            if (usedInChunk[chunk] == CHUNK && submit.test(provideChunk[chunk])) {
+                usedInChunk[chunk] = 0;
             }
-            if (!submit.test(provide(used[start], end - start, data))) {
-                break;
-            }
-            start = end;
         }
-        System.arraycopy(used, start, used, 0, usedCount - start);
-        usedCount -= start;
     }
 
     /** Takes every slot the kernel still holds back from it. */
