@@ -42,9 +42,9 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
     private static final int IORING_CQE_BUFFER_SHIFT = 16;
     private static final int POLLIN = 0x1;
     /** The largest read buffer (frame and vnet header) a multishot read copies out of; larger ones are read in place. */
-    static final int MULTISHOT_MAX_FRAME = 4096;
+    private static final int MULTISHOT_MAX_FRAME = 4096;
     /** Slots lent to a multishot read; the used ones go back once per loop turn, in chunks. */
-    static final int MULTISHOT_SLOTS = 128;
+    private static final int MULTISHOT_SLOTS = 128;
     /** Writes in flight at once; a flush with more frames continues when they complete. */
     static final int WRITE_DEPTH = 64;
     private static final int WRITE_BASE = 1024;
@@ -151,9 +151,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
             if (bufferLength > MULTISHOT_MAX_FRAME) {
                 return false;
             }
-            // Whole cache lines, so that every slot starts on one.
-            int slotLength = (bufferLength + 63) & -64;
-            provided = ProvidedBuffers.allocate(channel.config().getAllocator(), MULTISHOT_SLOTS, slotLength,
+            provided = ProvidedBuffers.allocate(channel.config().getAllocator(), MULTISHOT_SLOTS, bufferLength,
                     PROVIDE_SLOT);
             if (provided == null) {
                 multishotRetired = true;
@@ -275,15 +273,12 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
                 giveBackSlots();
             } else if (result == -Errno.EINVAL || result == -Errno.EOPNOTSUPP || result == -Errno.EBADFD) {
                 // A kernel before 6.7, or a device it cannot read this way.
-                multishotRetired = true;
+                retireMultishot();
             } else if (result != -Errno.ECANCELED && channel.isActive() && !closing) {
                 deviceGone = channel.readFailed(-result);
             }
         }
         if (!multishotArmed) {
-            if (closing || multishotRetired) {
-                removeProvided();
-            }
             fillReads();
         }
     }
@@ -293,10 +288,9 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
             provided.used(slot);
             return;
         }
-        if (length >= provided.slotLength()) {
-            // The frame filled its slot: the MTU grew past the slots and the kernel cut the frame short.
+        if (channel.cutShort(length, provided.slotLength())) {
+            // The MTU grew past the slots.
             provided.used(slot);
-            channel.frameTruncated();
             retireMultishot();
             return;
         }
@@ -327,8 +321,6 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         if (result < 0) {
             // The group id is a buffer ring's, or the kernel is out of memory: read with single reads.
             retireMultishot();
-        } else if (closing) {
-            removeProvided();
         }
         fillReads();
     }

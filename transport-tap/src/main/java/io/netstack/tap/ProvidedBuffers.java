@@ -29,7 +29,7 @@ final class ProvidedBuffers {
     static final int CHUNK = 32;
     private static final int FIRST_GROUP = 0x8000;
     private static final int GROUPS = 0x8000;
-    /** The region starts on a cache line. */
+    /** Slots start on cache lines. */
     private static final int ALIGNMENT = 64;
     private static final BitSet GROUPS_IN_USE = new BitSet(GROUPS);
     /** The process's memory as one segment, for copies between raw addresses that allocate nothing. */
@@ -62,33 +62,30 @@ final class ProvidedBuffers {
     }
 
     /**
-     * {@code slots} buffers (a multiple of {@link #CHUNK}) of {@code slotLength} bytes from {@code allocator}, whose
-     * provide submissions carry {@code data}; or {@code null} if every group id is taken or the allocator gives no
-     * direct memory with an address.
+     * {@code slots} buffers (a multiple of {@link #CHUNK}) of at least {@code bufferLength} bytes from {@code
+     * allocator}, whose provide submissions carry {@code data}; or {@code null} if every group id is taken or the
+     * allocator gives no direct memory with an address.
      */
-    static ProvidedBuffers allocate(ByteBufAllocator allocator, int slots, int slotLength, short data) {
-        int group;
-        synchronized (GROUPS_IN_USE) {
-            group = GROUPS_IN_USE.nextClearBit(0);
-            if (group >= GROUPS) {
-                return null;
-            }
-            GROUPS_IN_USE.set(group);
+    static ProvidedBuffers allocate(ByteBufAllocator allocator, int slots, int bufferLength, short data) {
+        int group = takeGroup();
+        if (group < 0) {
+            return null;
         }
-        ByteBuf region = null;
+        // Whole cache lines, so that every slot starts on one.
+        int slotLength = (bufferLength + ALIGNMENT - 1) & -ALIGNMENT;
+        ByteBuf region;
         try {
             region = allocator.directBuffer(slots * slotLength + ALIGNMENT - 1);
-            if (!region.hasMemoryAddress()) {
-                region.release();
-                region = null;
-                return null;
-            }
-            return new ProvidedBuffers(region, slots, slotLength, group, data);
-        } finally {
-            if (region == null) {
-                freeGroup(group);
-            }
+        } catch (RuntimeException | Error e) {
+            freeGroup(group);
+            throw e;
         }
+        if (!region.hasMemoryAddress()) {
+            region.release();
+            freeGroup(group);
+            return null;
+        }
+        return new ProvidedBuffers(region, slots, slotLength, group, data);
     }
 
     short group() {
@@ -121,7 +118,7 @@ final class ProvidedBuffers {
         used(slot);
     }
 
-    /** A slot the kernel used without a frame for us (the channel was closing): give it back all the same. */
+    /** Counts a slot the kernel is done with, whether or not its frame was copied out, to give back. */
     void used(int slot) {
         usedInChunk[slot / CHUNK]++;
     }
@@ -155,6 +152,18 @@ final class ProvidedBuffers {
         return new IoUringIoOps(IORING_OP_PROVIDE_BUFFERS, (byte) 0, (short) 0, count, firstSlot,
                 region.memoryAddress() + firstSlotOffset + (long) firstSlot * slotLength, slotLength, 0, data, group(),
                 (short) 0, 0, 0L);
+    }
+
+    /** A free group index, now taken, or -1. */
+    private static int takeGroup() {
+        synchronized (GROUPS_IN_USE) {
+            int group = GROUPS_IN_USE.nextClearBit(0);
+            if (group >= GROUPS) {
+                return -1;
+            }
+            GROUPS_IN_USE.set(group);
+            return group;
+        }
     }
 
     private static void freeGroup(int group) {

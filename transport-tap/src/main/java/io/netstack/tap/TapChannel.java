@@ -565,9 +565,8 @@ public final class TapChannel extends AbstractChannel {
      * Returns {@code false}, releasing the buffer, if the frame did not fit.
      */
     boolean frameRead(ByteBuf frame, int length) {
-        if (length >= frame.writableBytes()) {
+        if (cutShort(length, frame.writableBytes())) {
             frame.release();
-            frameTruncated();
             return false;
         }
         return wholeFrameRead(frame, length);
@@ -592,13 +591,18 @@ public final class TapChannel extends AbstractChannel {
     }
 
     /**
-     * A frame filled its read buffer, which is a byte longer than the longest frame of the MTU the channel knows: the
-     * MTU grew behind its back and the kernel cut the frame short. Counts the drop and sizes the next buffers by the
-     * new MTU.
+     * Whether a read of {@code length} bytes into a buffer of {@code bufferLength} was cut short. A read buffer is a
+     * byte longer than the longest frame of the MTU the channel knows ({@link TapChannelConfig#readBufferLength()}),
+     * so a frame that fills it means the MTU grew behind the channel's back and the kernel copied only what fit. Then
+     * it counts the drop and sizes the next buffers by the new MTU.
      */
-    void frameTruncated() {
+    boolean cutShort(int length, int bufferLength) {
+        if (length < bufferLength) {
+            return false;
+        }
         metrics.truncatedDropped();
         refreshMtu();
+        return true;
     }
 
     private void refreshMtu() {
