@@ -20,6 +20,7 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.netty.util.internal.StringUtil;
@@ -29,8 +30,11 @@ import java.net.SocketAddress;
 import java.nio.channels.AlreadyBoundException;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.util.EnumSet;
-import java.util.concurrent.Callable;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -40,7 +44,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Binding to a {@link TapAddress} creates the device (or attaches to it, see {@link TapChannelOption#EXCLUSIVE}).
  * Each inbound frame reaches the pipeline as one direct {@link ByteBuf}; each outbound {@link ByteBuf} is written as
- * one frame. Closing the channel closes the device's fd, so a non-persistent device disappears.
+ * one frame. Closing the channel closes the device's fd, so a non-persistent device disappears; the close future
+ * completes once it has. The kernel's teardown in {@code close(2)} runs off the event loop, which serves its other
+ * channels meanwhile.
  *
  * <p>With {@link TapChannelOption#OFFLOADS} the device is opened with {@code IFF_VNET_HDR}: frames are read as
  * {@link VirtioNetFrame}s (the kernel's {@code virtio_net_hdr}, decoded, and the frame after it in the same
@@ -75,6 +81,14 @@ import java.util.concurrent.TimeUnit;
 public final class TapChannel extends AbstractChannel {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false);
     private static final long KERNEL_QUERY_TIMEOUT_SECONDS = 10;
+    /**
+     * Where devices are closed, off the event loops: the kernel tears a device down in {@code close(2)} of its last
+     * fd and waits for RCU grace periods meanwhile (about 16 ms here), time in which the loop serves its other
+     * channels instead. Threads come with demand and go after a minute idle, so devices closing at once overlap
+     * their waits.
+     */
+    private static final Executor DEVICE_CLOSER =
+            Executors.newCachedThreadPool(new DefaultThreadFactory("netstack-device-close", true));
 
     private final TapChannelConfig config = new TapChannelConfig(this);
     private final TapChannelMetrics metrics = new TapChannelMetrics(this);
@@ -85,6 +99,11 @@ public final class TapChannel extends AbstractChannel {
     private volatile TapAddress localAddress;
     private TapIo io;
     private boolean readPending;
+    /**
+     * The fd's close on {@link #DEVICE_CLOSER}, once the loop has let go of the fd; from then on nothing on the loop
+     * may touch it.
+     */
+    private volatile CompletableFuture<Void> fdClosedOffLoop;
 
     /** Creates an unbound channel; {@link io.netty.bootstrap.Bootstrap#channel(Class)} calls this. */
     public TapChannel() {
@@ -245,7 +264,7 @@ public final class TapChannel extends AbstractChannel {
 
     private void closeOnShutdown() {
         if (isOpen()) {
-            unsafe().close(unsafe().voidPromise());
+            ((TapUnsafe) unsafe()).closeOnLoopShutdown();
         }
     }
 
@@ -267,6 +286,12 @@ public final class TapChannel extends AbstractChannel {
     /** The device, once bound; {@code null} before. */
     TunTapDevice device() {
         return device;
+    }
+
+    /** Whether {@link #DEVICE_CLOSER} is closing the fd now. */
+    boolean isFdClosingOffLoop() {
+        CompletableFuture<Void> closing = fdClosedOffLoop;
+        return closing != null && !closing.isDone();
     }
 
     /** Read buffers follow the MTU; called whenever the channel learns the kernel's current value. */
@@ -353,6 +378,10 @@ public final class TapChannel extends AbstractChannel {
         TapIo current = isRegistered() ? io : null;
         if (current != null && eventLoop().inEventLoop()) {
             watchLoopShutdown(false);
+        }
+        if (fdClosedOffLoop != null) {
+            // Closed on DEVICE_CLOSER already.
+            return;
         }
         if (current == null) {
             closeDevice(closing);
@@ -659,37 +688,90 @@ public final class TapChannel extends AbstractChannel {
     }
 
     private final class TapUnsafe extends AbstractUnsafe {
-        private boolean quiescing;
+        /** The close under way, from its start until Netty's own close takes over; {@code null} otherwise. */
+        private ChannelPromise pendingClose;
+        /** Whether that close's operations in flight have finished, so that it waits for the loop's next turn. */
+        private boolean quiesced;
 
         /**
-         * Closes once nothing is in flight: on io_uring, reads are cancelled and writes finish first, so that the
-         * close future completes when the fd is really closed and the device (if not persistent) gone.
+         * Closes once nothing is in flight and the fd is closed: on io_uring, reads are cancelled and writes finish
+         * first; then the fd leaves the loop and is closed on {@link #DEVICE_CLOSER}; and back on the loop Netty's
+         * close completes the close future, fails the frames still queued and fires the events. The close future
+         * thus means "device gone", and the loop serves its other channels meanwhile.
          */
         @Override
         public void close(ChannelPromise promise) {
-            if (quiescing) {
+            if (pendingClose != null) {
                 closeFuture().addListener(closed -> safeSetSuccess(promise));
                 return;
             }
-            if (io != null && isRegistered() && eventLoop().inEventLoop() && io.quiesce(() -> {
-                // io_uring lets go of the requests' references to the file on its next turn; the device, if this fd
-                // was its last, goes with them. Close then, so the close future means "device gone".
-                closeDevice(device);
-                if (eventLoop().isShuttingDown()) {
-                    // A loop on its way out runs no more scheduled tasks.
-                    quiescing = false;
-                    super.close(promise);
-                    return;
-                }
-                eventLoop().schedule(() -> {
-                    quiescing = false;
-                    super.close(promise);
-                }, 1, TimeUnit.MILLISECONDS);
-            })) {
-                quiescing = true;
+            if (!isOpen() || device == null || io == null || !isRegistered() || !eventLoop().inEventLoop()) {
+                super.close(promise);
                 return;
             }
-            super.close(promise);
+            pendingClose = promise;
+            if (!io.quiesce(this::afterQuiesce)) {
+                closeFdOffLoop();
+            }
+        }
+
+        private void afterQuiesce() {
+            quiesced = true;
+            if (eventLoop().isShuttingDown()) {
+                // A loop on its way out runs no more scheduled tasks.
+                closeInPlace();
+                return;
+            }
+            // io_uring lets go of the requests' references to the file on its next turn: close after it, so that
+            // this fd is the device's last reference and its close takes the device with it.
+            eventLoop().schedule(this::closeFdOffLoop, 1, TimeUnit.MILLISECONDS);
+        }
+
+        private void closeFdOffLoop() {
+            if (pendingClose == null || fdClosedOffLoop != null) {
+                return;
+            }
+            if (eventLoop().isShuttingDown()) {
+                closeInPlace();
+                return;
+            }
+            TunTapDevice closing = device;
+            io.deregister(null);
+            CompletableFuture<Void> fdClosed = CompletableFuture.runAsync(() -> closeDevice(closing), DEVICE_CLOSER);
+            fdClosedOffLoop = fdClosed;
+            fdClosed.whenComplete((ignored, failure) -> {
+                try {
+                    eventLoop().execute(this::closeInPlace);
+                } catch (RejectedExecutionException loopStopped) {
+                    // Its shutdown hook finished the close before it stopped (closeOnLoopShutdown).
+                }
+            });
+        }
+
+        /** Hands the close under way to Netty's, on the loop. */
+        private void closeInPlace() {
+            ChannelPromise promise = pendingClose;
+            if (promise != null) {
+                pendingClose = null;
+                super.close(promise);
+            }
+        }
+
+        /**
+         * The loop is shutting down with this channel open: the close must end now, on the loop, while it still takes
+         * the tasks that fire the close's events; a quiesce would end in the loop's cleanup, when it takes none. So an
+         * fd already being closed off the loop is waited for, and otherwise Netty's close runs at once: the io lets go
+         * of the fd when its last operation has completed, which the loop's cleanup sees to.
+         */
+        void closeOnLoopShutdown() {
+            CompletableFuture<Void> fdClosed = fdClosedOffLoop;
+            if (fdClosed != null) {
+                fdClosed.join();
+            }
+            if (pendingClose == null) {
+                pendingClose = voidPromise();
+            }
+            closeInPlace();
         }
 
         /** A device has no peer to connect to; bind to a {@link TapAddress} instead. */
@@ -710,7 +792,8 @@ public final class TapChannel extends AbstractChannel {
 
         @Override
         protected void flush0() {
-            if (io == null || !io.isFlushPending()) {
+            // Once the fd has left the loop, frames wait for the close, which fails them.
+            if (fdClosedOffLoop == null && (io == null || !io.isFlushPending())) {
                 super.flush0();
             }
         }

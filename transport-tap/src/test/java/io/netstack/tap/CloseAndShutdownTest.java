@@ -10,6 +10,9 @@ import io.netstack.tap.testing.TapPair;
 import io.netstack.tap.testing.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
@@ -70,6 +73,56 @@ class CloseAndShutdownTest {
         assertFalse(Ip.linkExists("nsbusya"));
     }
 
+    /**
+     * The kernel tears a device down in {@code close(2)} of its last fd, waiting for RCU grace periods: its loop, which
+     * may serve other channels, must not wait with it: a task given to the loop while the fd is being closed runs before
+     * that close has ended. The channel's close completes after it, with the device gone.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void theLoopGoesOnWhileTheKernelTearsTheDeviceDown(Transport transport) throws Exception {
+        group = loops.open(transport, 1);
+        TapChannel channel = (TapChannel) new Bootstrap().group(group).channel(TapChannel.class)
+                .handler(new ChannelInboundHandlerAdapter()).bind(new TapAddress("nsteardown")).sync().channel();
+
+        ChannelFuture closed = channel.close();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!channel.isFdClosingOffLoop() && !closed.isDone() && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait();
+        }
+        assertTrue(channel.isFdClosingOffLoop(), "the fd's close began within 5 s, and had not ended");
+        boolean loopRanDuringTheFdsClose = channel.eventLoop().submit(channel::isFdClosingOffLoop)
+                .get(5, TimeUnit.SECONDS);
+
+        assertTrue(closed.await(5, TimeUnit.SECONDS), "the close completes");
+        assertTrue(loopRanDuringTheFdsClose, "the loop ran a task while the kernel tore the device down");
+        assertFalse(channel.isOpen());
+        assertFalse(Ip.linkExists("nsteardown"), "the device is gone when the close completes");
+        assertEquals(0, OpenFiles.tun(), "no device fd is left open");
+    }
+
+    /**
+     * A loop told to stop while a channel's close is under way (its fd being closed off the loop) still finishes that
+     * close before it stops: the close future completes, {@code channelInactive} fires, the device is gone.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aLoopStoppingDuringACloseFinishesIt(Transport transport) throws Exception {
+        group = loops.open(transport, 1);
+        CountDownLatch inactive = new CountDownLatch(1);
+        Channel channel = new Bootstrap().group(group).channel(TapChannel.class).handler(new InactiveCounter(inactive))
+                .bind(new TapAddress("nsstopclose")).sync().channel();
+
+        ChannelFuture closed = channel.close();
+        assertTrue(group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS), "the loop stops");
+
+        assertTrue(closed.isDone(), "the close completed before the loop stopped");
+        assertTrue(closed.isSuccess());
+        assertEquals(0, inactive.getCount(), "channelInactive fired");
+        assertFalse(Ip.linkExists("nsstopclose"), "the device is gone");
+        assertEquals(0, OpenFiles.tun(), "no device fd is left open");
+    }
+
     @ParameterizedTest
     @EnumSource(Transport.class)
     void shuttingIdleLoopsDownClosesTheirChannels(Transport transport) throws Exception {
@@ -88,10 +141,11 @@ class CloseAndShutdownTest {
 
     private void assertShutdownClosesChannels(Transport transport, boolean busy) throws Exception {
         group = loops.open(transport, 2);
+        CountDownLatch inactive = new CountDownLatch(4);
         List<Channel> channels = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             channels.add(new Bootstrap().group(group).channel(TapChannel.class)
-                    .handler(new ChannelInboundHandlerAdapter()).option(TapChannelOption.LINK_UP, true)
+                    .handler(new InactiveCounter(inactive)).option(TapChannelOption.LINK_UP, true)
                     .bind(new TapAddress((busy ? "nsbusyloop" : "nsidleloop") + i)).sync().channel());
         }
         assertEquals(4, OpenFiles.tun());
@@ -111,7 +165,23 @@ class CloseAndShutdownTest {
             assertTrue(channel.closeFuture().isDone(), channel + " was closed with its loop");
             assertFalse(Ip.linkExists(((TapChannel) channel).localAddress().name()), "its device is gone");
         }
+        assertEquals(0, inactive.getCount(), "channelInactive fired for every channel");
         assertEquals(0, OpenFiles.tun(), "no device fd is left open");
+    }
+
+    @ChannelHandler.Sharable
+    private static final class InactiveCounter extends ChannelInboundHandlerAdapter {
+        private final CountDownLatch inactive;
+
+        InactiveCounter(CountDownLatch inactive) {
+            this.inactive = inactive;
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            inactive.countDown();
+            ctx.fireChannelInactive();
+        }
     }
 
     private static void sleepUninterruptibly(long millis) {

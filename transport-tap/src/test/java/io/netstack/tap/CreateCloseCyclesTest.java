@@ -26,9 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class CreateCloseCyclesTest {
     private static final int CYCLES = 10_000;
     /**
-     * Closing the last fd of a device makes the kernel tear it down, waiting for RCU grace periods (about 16 ms here),
-     * with the loop blocked in {@code close(2)}: one device at a time, 10,000 cycles take minutes. Cycles on 8
-     * devices and 8 loops at once overlap those waits, and bind and close devices concurrently too.
+     * Closing the last fd of a device makes the kernel tear it down, waiting for RCU grace periods (about 16 ms here):
+     * one device at a time, 10,000 cycles take minutes. Cycles on 8 devices and 8 loops at once overlap those waits,
+     * and bind and close devices concurrently too.
      */
     private static final int PARALLEL = 8;
     /** A functional bound, far above what the cycles take, so a hang fails instead of stalling the build. */
