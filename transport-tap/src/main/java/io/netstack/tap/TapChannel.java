@@ -690,8 +690,6 @@ public final class TapChannel extends AbstractChannel {
     private final class TapUnsafe extends AbstractUnsafe {
         /** The close under way, from its start until Netty's own close takes over; {@code null} otherwise. */
         private ChannelPromise pendingClose;
-        /** Whether that close's operations in flight have finished, so that it waits for the loop's next turn. */
-        private boolean quiesced;
 
         /**
          * Closes once nothing is in flight and the fd is closed: on io_uring, reads are cancelled and writes finish
@@ -716,9 +714,8 @@ public final class TapChannel extends AbstractChannel {
         }
 
         private void afterQuiesce() {
-            quiesced = true;
             if (eventLoop().isShuttingDown()) {
-                // A loop on its way out runs no more scheduled tasks.
+                // A loop on its way out runs no more scheduled tasks (and see closeOnLoopShutdown).
                 closeInPlace();
                 return;
             }
@@ -732,6 +729,7 @@ public final class TapChannel extends AbstractChannel {
                 return;
             }
             if (eventLoop().isShuttingDown()) {
+                // See closeOnLoopShutdown.
                 closeInPlace();
                 return;
             }
