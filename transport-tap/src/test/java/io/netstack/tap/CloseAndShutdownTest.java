@@ -9,6 +9,7 @@ import io.netstack.tap.testing.SequencedWriter;
 import io.netstack.tap.testing.TapPair;
 import io.netstack.tap.testing.Transport;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -75,8 +76,9 @@ class CloseAndShutdownTest {
 
     /**
      * The kernel tears a device down in {@code close(2)} of its last fd, waiting for RCU grace periods: its loop, which
-     * may serve other channels, must not wait with it: a task given to the loop while the fd is being closed runs before
-     * that close has ended. The channel's close completes after it, with the device gone.
+     * may serve other channels, must not wait with it. A task given to the loop while the fd is being closed runs before
+     * that close has ended, and a frame written meanwhile fails with the close. The channel's close completes after
+     * it, with the device gone.
      */
     @ParameterizedTest
     @EnumSource(Transport.class)
@@ -93,9 +95,12 @@ class CloseAndShutdownTest {
         assertTrue(channel.isFdClosingOffLoop(), "the fd's close began within 5 s, and had not ended");
         boolean loopRanDuringTheFdsClose = channel.eventLoop().submit(channel::isFdClosingOffLoop)
                 .get(5, TimeUnit.SECONDS);
+        ChannelFuture lateWrite = channel.writeAndFlush(Unpooled.directBuffer(64).writeZero(64));
 
         assertTrue(closed.await(5, TimeUnit.SECONDS), "the close completes");
         assertTrue(loopRanDuringTheFdsClose, "the loop ran a task while the kernel tore the device down");
+        assertTrue(lateWrite.await(5, TimeUnit.SECONDS));
+        assertInstanceOf(ClosedChannelException.class, lateWrite.cause(), "a frame written during the close fails");
         assertFalse(channel.isOpen());
         assertFalse(Ip.linkExists("nsteardown"), "the device is gone when the close completes");
         assertEquals(0, OpenFiles.tun(), "no device fd is left open");
