@@ -319,7 +319,8 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
     private void provideCompleted(int result) {
         providesInFlight--;
         if (result < 0) {
-            // The group id is a buffer ring's, or the kernel is out of memory: read with single reads.
+            // Out of memory, or a group id that something other than Netty took for a buffer ring of this ring:
+            // read with single reads.
             retireMultishot();
         }
         fillReads();
