@@ -100,7 +100,7 @@ final class EpollTapIo extends TapIo implements EpollIoHandle {
     }
 
     private void readFrames() {
-        if (!channel.isActive()) {
+        if (!channel.isActive() || registration == null) {
             return;
         }
         TapChannelConfig config = channel.config();
@@ -125,7 +125,8 @@ final class EpollTapIo extends TapIo implements EpollIoHandle {
             if (channel.frameRead(frame, length)) {
                 allocHandle.incMessagesRead(1);
             }
-        } while (allocHandle.continueReading());
+            // A handler may have closed the channel: then the fd has left the loop, and is closed or being closed.
+        } while (registration != null && allocHandle.continueReading());
         allocHandle.readComplete();
         channel.pipeline().fireChannelReadComplete();
         if (failure != null) {

@@ -327,10 +327,20 @@ public final class TapChannel extends AbstractChannel {
     <T> T askKernel(KernelQuery<T> query, String what) {
         EventLoop loop = isRegistered() ? eventLoop() : null;
         try {
-            if (loop == null || loop.inEventLoop()) {
+            if (loop == null) {
                 return query.ask();
             }
-            Future<T> answer = loop.submit((Callable<T>) query::ask);
+            KernelQuery<T> onLoop = () -> {
+                if (fdClosedOffLoop != null) {
+                    // The fd is closed, or being closed on DEVICE_CLOSER: its number may belong to another file.
+                    throw new ChannelException("cannot " + what + " " + localAddress + ": the channel is closed");
+                }
+                return query.ask();
+            };
+            if (loop.inEventLoop()) {
+                return onLoop.ask();
+            }
+            Future<T> answer = loop.submit((Callable<T>) onLoop::ask);
             if (!answer.await(KERNEL_QUERY_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 throw new ChannelException("the event loop of " + localAddress + " did not " + what + " it within "
                         + KERNEL_QUERY_TIMEOUT_SECONDS + " s");
@@ -675,16 +685,24 @@ public final class TapChannel extends AbstractChannel {
         ((TapUnsafe) unsafe()).flushNow();
     }
 
-    /** Auto-read was turned off (from any thread): stop reading on the loop. */
+    /**
+     * Auto-read was turned off (from any thread): stop reading on the loop. The read auto-read had asked for is
+     * dropped too, as Netty's own channels do, so no frame comes until {@code read()}.
+     */
     void autoReadCleared() {
         if (isRegistered() && io != null) {
             EventLoop loop = eventLoop();
             if (loop.inEventLoop()) {
-                io.stopReading();
+                stopAutoRead();
             } else {
-                loop.execute(() -> io.stopReading());
+                loop.execute(this::stopAutoRead);
             }
         }
+    }
+
+    private void stopAutoRead() {
+        readPending = false;
+        io.stopReading();
     }
 
     private final class TapUnsafe extends AbstractUnsafe {
@@ -780,7 +798,9 @@ public final class TapChannel extends AbstractChannel {
         }
 
         void flushNow() {
-            super.flush0();
+            if (fdClosedOffLoop == null) {
+                super.flush0();
+            }
         }
 
         /** Closes the channel, failing the writes still pending with {@code cause} (as a failed flush does). */

@@ -1,12 +1,14 @@
 package io.netstack.tap;
 
 import io.netstack.tap.testing.EventLoops;
+import io.netstack.tap.testing.ExceptionQueue;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.OpenFiles;
 import io.netstack.tap.testing.SequenceChecker;
 import io.netstack.tap.testing.SequencedWriter;
 import io.netstack.tap.testing.TapPair;
+import io.netstack.tap.testing.TestFrames;
 import io.netstack.tap.testing.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -16,6 +18,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
@@ -40,6 +44,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @KernelTest
 class CloseAndShutdownTest {
+    /** Frames queued for the reader before it reads them, in one batch: fewer than it reads per wakeup (64). */
+    private static final int BATCH = 32;
+
     @RegisterExtension
     final EventLoops loops = new EventLoops();
     private EventLoopGroup group;
@@ -104,6 +111,48 @@ class CloseAndShutdownTest {
         assertFalse(channel.isOpen());
         assertFalse(Ip.linkExists("nsteardown"), "the device is gone when the close completes");
         assertEquals(0, OpenFiles.tun(), "no device fd is left open");
+    }
+
+    /**
+     * A handler that closes its channel on the first frame of a batch ends the batch there: no frame after it reaches
+     * the pipeline, and nothing reads from the fd once it has left the loop (a read there would fail, or read another
+     * file that took its number).
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aHandlerClosingItsChannelMidBatchEndsTheReads(Transport transport) throws Exception {
+        group = loops.open(transport, 2);
+        AtomicInteger delivered = new AtomicInteger();
+        ExceptionQueue exceptions = new ExceptionQueue();
+        ChannelInboundHandlerAdapter closeOnFirstFrame = new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ReferenceCountUtil.release(msg);
+                delivered.incrementAndGet();
+                ctx.close();
+            }
+        };
+        try (TapPair pair = TapPair.open(group, "nsmidread", closeOnFirstFrame)) {
+            pair.reader().pipeline().addLast(exceptions);
+            pair.reader().config().setAutoRead(false);
+            // Reading stops on the reader's loop (on io_uring, once the cancelled read has completed): two turns.
+            for (int turn = 0; turn < 2; turn++) {
+                pair.reader().eventLoop().submit(() -> { }).sync();
+            }
+            assertEquals(0, delivered.get());
+            for (int i = 0; i < BATCH; i++) {
+                pair.writer().write(TestFrames.sequenced(pair.writer().alloc(), 64, i));
+            }
+            pair.writer().flush();
+            // tc hands each frame to the reader's device within the write: once written, it waits there.
+            awaitAtLeast(pair.writer().metrics()::framesWritten, BATCH);
+            assertEquals(0, delivered.get());
+
+            pair.reader().config().setAutoRead(true);
+            assertTrue(pair.reader().closeFuture().await(5, TimeUnit.SECONDS), "the reader closes");
+            assertEquals(1, delivered.get(), "no frame after the close reached the pipeline");
+            assertEquals(0, exceptions.size(), "nothing failed");
+        }
     }
 
     /**
