@@ -231,7 +231,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         ByteBuf frame = reads[slot];
         reads[slot] = null;
         readsInFlight--;
-        if (result > 0 && channel.isActive()) {
+        if (result > 0 && channel.isActive() && !closing) {
             framesThisTurn++;
             if (channel.frameRead(frame, result) && !readCompletePending) {
                 // Completions arrive one by one; the pipeline hears "read complete" once per loop turn.
