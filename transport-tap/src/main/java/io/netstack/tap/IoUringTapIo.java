@@ -233,10 +233,8 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         readsInFlight--;
         if (result > 0 && channel.isActive() && !closing) {
             framesThisTurn++;
-            if (channel.frameRead(frame, result) && !readCompletePending) {
-                // Completions arrive one by one; the pipeline hears "read complete" once per loop turn.
-                readCompletePending = true;
-                channel.eventLoop().execute(readCompleteTask);
+            if (channel.frameRead(frame, result)) {
+                readCompleteThisTurn();
             }
             if (!channel.config().isAutoRead() && !channel.isReadPending()) {
                 // The one frame asked for has come: the other reads in flight must not hand over more.
@@ -297,9 +295,8 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         ByteBuf frame = channel.config().getAllocator().directBuffer(length);
         provided.copyOut(slot, length, frame);
         framesThisTurn++;
-        if (channel.wholeFrameRead(frame, length) && !readCompletePending) {
-            readCompletePending = true;
-            channel.eventLoop().execute(readCompleteTask);
+        if (channel.wholeFrameRead(frame, length)) {
+            readCompleteThisTurn();
         }
     }
 
@@ -362,6 +359,14 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
             pollId = registration.submit(new IoUringIoOps(IORING_OP_POLL_ADD, (byte) 0, (short) 0,
                     device.fd(), 0L, 0L, 0, POLLIN, POLL_SLOT, (short) 0, (short) 0, 0, 0L));
             pollInFlight = pollId != INVALID_ID;
+        }
+    }
+
+    /** Completions arrive one by one; the pipeline hears "read complete" once per loop turn that brought frames. */
+    private void readCompleteThisTurn() {
+        if (!readCompletePending) {
+            readCompletePending = true;
+            channel.eventLoop().execute(readCompleteTask);
         }
     }
 
@@ -479,6 +484,12 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         cancelMultishot();
     }
 
+    /** For good: cancels the reads in flight and takes the multishot read's slots back. */
+    private void endReads() {
+        cancelReads();
+        removeProvided();
+    }
+
     private void cancel(long target) {
         IoRegistration current = registration;
         if (current != null && current.submit(new IoUringIoOps(IORING_OP_ASYNC_CANCEL, (byte) 0, (short) 0, -1, 0L,
@@ -494,8 +505,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         }
         closing = true;
         whenQuiet = then;
-        cancelReads();
-        removeProvided();
+        endReads();
         return true;
     }
 
@@ -520,10 +530,8 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
             channel.closeDevice(device);
             return;
         }
-        // Cancel the reads in flight and take the multishot read's slots back first: once the registration is
-        // cancelled it accepts no more submissions.
-        cancelReads();
-        removeProvided();
+        // First, as once the registration is cancelled it accepts no more submissions.
+        endReads();
         registration = null;
         closeWhenUnregistered = device != null;
         current.cancel();

@@ -797,6 +797,7 @@ public final class TapChannel extends AbstractChannel {
                     "a TapChannel has no remote end to connect to: bind it to a TapAddress"));
         }
 
+        /** Flushes even while the io has a flush pending; once the fd has left the loop, frames wait for the close. */
         void flushNow() {
             if (fdClosedOffLoop == null) {
                 super.flush0();
@@ -810,9 +811,8 @@ public final class TapChannel extends AbstractChannel {
 
         @Override
         protected void flush0() {
-            // Once the fd has left the loop, frames wait for the close, which fails them.
-            if (fdClosedOffLoop == null && (io == null || !io.isFlushPending())) {
-                super.flush0();
+            if (io == null || !io.isFlushPending()) {
+                flushNow();
             }
         }
     }
