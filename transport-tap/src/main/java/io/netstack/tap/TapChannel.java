@@ -36,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -71,7 +72,9 @@ import java.util.concurrent.TimeUnit;
  *       writes go on by themselves.</li>
  *   <li><b>Device deleted</b> ({@code ip link del tap0}): the channel fires a {@link TunTapException} (EBADFD, naming
  *       the device) through the pipeline and closes. It learns it from the loop's error event or a failed read while
- *       idle, or from the failed write while writing; writes still pending fail.</li>
+ *       idle, or from the failed write while writing; writes still pending fail. A channel that is not reading, or
+ *       that the kernel woke before letting go of it, learns it by asking the kernel after half a second without
+ *       frames.</li>
  *   <li><b>Reader slower than the traffic</b>: the kernel queues up to {@code txqueuelen} frames for the channel and
  *       drops the rest, counting them in the device's tx_dropped ({@link TapChannelMetrics#kernelTxDropped()}). Frames
  *       are read in the order the kernel queued them, and the channel drops none without counting it in
@@ -81,6 +84,8 @@ import java.util.concurrent.TimeUnit;
 public final class TapChannel extends AbstractChannel {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false);
     private static final long KERNEL_QUERY_TIMEOUT_SECONDS = 10;
+    /** How long a bound channel goes without reading a frame before it asks the kernel whether its device is there. */
+    static final long DEVICE_CHECK_MILLIS = 500;
     /**
      * Where devices are closed, off the event loops: the kernel tears a device down in {@code close(2)} of its last
      * fd and waits for RCU grace periods meanwhile (about 16 ms here), time in which the loop serves its other
@@ -104,6 +109,9 @@ public final class TapChannel extends AbstractChannel {
      * may touch it.
      */
     private volatile CompletableFuture<Void> fdClosedOffLoop;
+    /** The periodic {@link #checkDeviceWhenQuiet()} while the channel is bound and registered. */
+    private volatile ScheduledFuture<?> deviceCheck;
+    private long framesAtLastDeviceCheck;
 
     /** Creates an unbound channel; {@link io.netty.bootstrap.Bootstrap#channel(Class)} calls this. */
     public TapChannel() {
@@ -197,7 +205,7 @@ public final class TapChannel extends AbstractChannel {
             if (device != null) {
                 // Registered again after a deregister: the device is already there.
                 io.register(device);
-                watchLoopShutdown(true);
+                watch(true);
             }
             promise.setSuccess();
         } catch (Throwable t) {
@@ -238,12 +246,45 @@ public final class TapChannel extends AbstractChannel {
             localAddress = new TapAddress(opened.name(), opened.mode());
             device = opened;
             io.register(opened);
-            watchLoopShutdown(true);
+            watch(true);
         } catch (Throwable t) {
             device = null;
             opened.close();
             throw t;
         }
+    }
+
+    /** Starts watching, from the loop, for what can end the channel without a word to it; or stops. */
+    private void watch(boolean watch) {
+        watchLoopShutdown(watch);
+        if (watch) {
+            framesAtLastDeviceCheck = metrics.framesRead();
+            deviceCheck = eventLoop().scheduleWithFixedDelay(this::checkDeviceWhenQuiet, DEVICE_CHECK_MILLIS,
+                    DEVICE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        } else {
+            stopDeviceCheck();
+        }
+    }
+
+    private void stopDeviceCheck() {
+        ScheduledFuture<?> check = deviceCheck;
+        if (check != null) {
+            deviceCheck = null;
+            check.cancel(false);
+        }
+    }
+
+    /**
+     * Asks the kernel whether the device is still there, if no frame came since the last time. Deleting a device, the
+     * kernel wakes its readers before it detaches them ({@code tun_detach_all}): a reader that runs in between finds
+     * no frame and no error, and no wakeup follows. Nothing at all wakes a channel that is not reading.
+     */
+    private void checkDeviceWhenQuiet() {
+        long framesRead = metrics.framesRead();
+        if (framesRead == framesAtLastDeviceCheck && fdClosedOffLoop == null && isActive()) {
+            checkDeviceStillThere();
+        }
+        framesAtLastDeviceCheck = framesRead;
     }
 
     /**
@@ -386,6 +427,7 @@ public final class TapChannel extends AbstractChannel {
             return;
         }
         TapIo current = isRegistered() ? io : null;
+        stopDeviceCheck();
         if (current != null && eventLoop().inEventLoop()) {
             watchLoopShutdown(false);
         }
@@ -426,7 +468,7 @@ public final class TapChannel extends AbstractChannel {
     protected void doDeregister() {
         readPending = false;
         if (io != null && open) {
-            watchLoopShutdown(false);
+            watch(false);
             io.deregister(null);
         }
     }

@@ -73,6 +73,25 @@ class DeviceDeletedTest {
         assertEquals(0, OpenFiles.tun(), "the device's fd is closed");
     }
 
+    /**
+     * Nothing wakes a channel that is not reading when its device goes, and the kernel may wake a reading one before
+     * it detaches it (then nothing after): the channel must find out by itself.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void deletedWhileNotReading(Transport transport) throws Exception {
+        ExceptionQueue exceptions = new ExceptionQueue();
+        TapChannel channel = bindUp(transport, "nsdeln0", exceptions);
+        channel.config().setAutoRead(false);
+        channel.eventLoop().submit(() -> { }).sync();
+
+        Ip.run("link", "del", "nsdeln0");
+
+        assertTrue(channel.closeFuture().await(3, TimeUnit.SECONDS), "the channel closes within 3 s of the deletion");
+        assertDeviceGone(exceptions, "nsdeln0");
+        assertEquals(0, OpenFiles.tun(), "the device's fd is closed");
+    }
+
     @ParameterizedTest
     @EnumSource(Transport.class)
     void deletedWhileWriting(Transport transport) throws Exception {
