@@ -269,8 +269,9 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
             if (result == -Errno.ENOBUFS) {
                 // Every slot is out with a frame: give them back now, and the read is armed again after.
                 giveBackSlots();
-            } else if (result == -Errno.EINVAL || result == -Errno.EOPNOTSUPP || result == -Errno.EBADFD) {
-                // A kernel before 6.7, or a device it cannot read this way.
+            } else if (result == -Errno.EINVAL || result == -Errno.EOPNOTSUPP) {
+                // A kernel before 6.7. (Its other refusal, EBADFD for a file that cannot be polled, is not for tun:
+                // from tun, EBADFD means the device was deleted, and goes to the pipeline below.)
                 retireMultishot();
             } else if (result != -Errno.ECANCELED && channel.isActive() && !closing) {
                 deviceGone = channel.readFailed(-result);
