@@ -97,6 +97,9 @@ class MultiQueueTest {
             assertTrue(Ip.run("-d", "-j", "link", "show", "nsmq4").contains("\"numdisabled\":1"));
             long[] detached = sendFlows(counters, FLOWS);
             assertEquals(0, detached[0], "a detached queue receives nothing: " + Arrays.toString(detached));
+            // Long enough for the channel to ask the kernel whether its device is still there (it is).
+            Thread.sleep(2 * TapChannel.DEVICE_CHECK_MILLIS + 100);
+            assertTrue(queues.get(0).isActive(), "a detached queue is not a deleted device");
 
             queues.get(0).setQueueAttached(true);
             long[] reattached = sendFlows(counters, 2 * FLOWS);
