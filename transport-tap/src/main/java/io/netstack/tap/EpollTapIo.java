@@ -14,6 +14,8 @@ import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
 
 import java.io.IOException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A TapChannel on Netty's epoll loop: readiness, then one {@code read(2)} or {@code write(2)} per frame until the
@@ -26,6 +28,8 @@ final class EpollTapIo extends TapIo implements EpollIoHandle {
     private final Runnable flushTask = this::flushLater;
     private FileDescriptor fd;
     private EpollIoOps ops = BASE_OPS;
+    /** {@link TapChannel#checkDeviceWhenQuiet()}, a task on the loop while registered. */
+    private ScheduledFuture<?> deviceCheck;
 
     EpollTapIo(TapChannel channel) {
         super(channel);
@@ -43,6 +47,8 @@ final class EpollTapIo extends TapIo implements EpollIoHandle {
     @Override
     void onRegistered() {
         registration.submit(ops);
+        deviceCheck = channel.eventLoop().scheduleWithFixedDelay(channel::checkDeviceWhenQuiet,
+                TapChannel.DEVICE_CHECK_MILLIS, TapChannel.DEVICE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -77,6 +83,10 @@ final class EpollTapIo extends TapIo implements EpollIoHandle {
         IoRegistration current = registration;
         registration = null;
         ops = BASE_OPS;
+        if (deviceCheck != null) {
+            deviceCheck.cancel(false);
+            deviceCheck = null;
+        }
         try {
             if (current != null) {
                 current.cancel();

@@ -1,6 +1,7 @@
 package io.netstack.tap;
 
 import io.netstack.tap.linux.Errno;
+import io.netstack.tap.linux.KernelTimespec;
 import io.netstack.tap.linux.TunTapDevice;
 import io.netstack.tap.linux.TunTapException;
 import io.netty.buffer.ByteBuf;
@@ -12,6 +13,7 @@ import io.netty.channel.uring.IoUringIoEvent;
 import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.uring.IoUringIoOps;
 
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -32,6 +34,7 @@ import java.util.function.Predicate;
  */
 final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutboundBuffer.MessageProcessor {
     private static final byte IORING_OP_POLL_ADD = 6;
+    private static final byte IORING_OP_TIMEOUT = 11;
     private static final byte IORING_OP_ASYNC_CANCEL = 14;
     private static final byte IORING_OP_READ = 22;
     private static final byte IORING_OP_WRITE = 23;
@@ -53,6 +56,15 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
     private static final short MULTISHOT_SLOT = 2050;
     private static final short PROVIDE_SLOT = 2051;
     private static final short REMOVE_SLOT = 2052;
+    private static final short DEVICE_CHECK_SLOT = 2053;
+    /**
+     * {@link TapChannel#DEVICE_CHECK_MILLIS} for the device check's timeout operation. Not a task scheduled on the
+     * loop: while one is, Netty's io_uring loop submits a timeout operation with every wait for completions (a kernel
+     * timer and one more completion each, thousands a second on a busy channel), and its kind, a timeout that also
+     * ends at the next completion, has the kernel check the ring's timeouts at every completion from then on.
+     */
+    private static final long DEVICE_CHECK_INTERVAL =
+            KernelTimespec.constant(TimeUnit.MILLISECONDS.toNanos(TapChannel.DEVICE_CHECK_MILLIS));
     private static final long INVALID_ID = 0;
 
     private final Runnable readCompleteTask = this::readComplete;
@@ -81,6 +93,8 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
     private long multishotId;
     private int providesInFlight;
     private boolean removeInFlight;
+    private boolean deviceCheckArmed;
+    private long deviceCheckId;
     /** Single reads from now on: the kernel refused a multishot read or its buffers, or frames outgrew the slots. */
     private boolean multishotRetired;
     private int writeHead;
@@ -103,6 +117,24 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
     @Override
     void onRegistered() {
         // Reads start when the channel asks for them (auto-read or read()).
+        armDeviceCheck();
+    }
+
+    private void armDeviceCheck() {
+        if (registration != null && !closing) {
+            deviceCheckId = registration.submit(new IoUringIoOps(IORING_OP_TIMEOUT, (byte) 0, (short) 0, -1, 0L,
+                    DEVICE_CHECK_INTERVAL, 1, 0, DEVICE_CHECK_SLOT, (short) 0, (short) 0, 0, 0L));
+            deviceCheckArmed = deviceCheckId != INVALID_ID;
+        }
+    }
+
+    /** The device check's timeout expired (or was cancelled, as the channel closes). */
+    private void deviceCheckCompleted(int result) {
+        deviceCheckArmed = false;
+        if (result == -Errno.ETIME) {
+            channel.checkDeviceWhenQuiet();
+            armDeviceCheck();
+        }
     }
 
     @Override
@@ -222,6 +254,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
             }
             // The cancelled read completes on its own, with -ECANCELED.
             case IORING_OP_ASYNC_CANCEL -> cancelsInFlight--;
+            case IORING_OP_TIMEOUT -> deviceCheckCompleted(completion.res());
             default -> throw new IllegalStateException("unexpected completion " + completion);
         }
         checkQuiet();
@@ -348,6 +381,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
 
     private void removeCompleted() {
         removeInFlight = false;
+        deviceCheckArmed = false;
         if (provided != null) {
             provided.release();
             provided = null;
@@ -485,9 +519,12 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         cancelMultishot();
     }
 
-    /** For good: cancels the reads in flight and takes the multishot read's slots back. */
-    private void endReads() {
+    /** For good: cancels the reads in flight and the device check, and takes the multishot read's slots back. */
+    private void endAll() {
         cancelReads();
+        if (deviceCheckArmed) {
+            cancel(deviceCheckId);
+        }
         removeProvided();
     }
 
@@ -506,13 +543,13 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         }
         closing = true;
         whenQuiet = then;
-        endReads();
+        endAll();
         return true;
     }
 
     private boolean isQuiet() {
         return readsInFlight == 0 && writesInFlight == 0 && cancelsInFlight == 0 && !pollInFlight
-                && !multishotArmed && providesInFlight == 0 && provided == null;
+                && !multishotArmed && providesInFlight == 0 && provided == null && !deviceCheckArmed;
     }
 
     /** Runs what waited for the last operation in flight to finish. */
@@ -532,7 +569,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
             return;
         }
         // First, as once the registration is cancelled it accepts no more submissions.
-        endReads();
+        endAll();
         registration = null;
         closeWhenUnregistered = device != null;
         current.cancel();
@@ -553,6 +590,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         multishotArmed = false;
         providesInFlight = 0;
         removeInFlight = false;
+        deviceCheckArmed = false;
         if (provided != null) {
             // Removed, or the ring is gone and its buffer groups with it.
             provided.release();

@@ -36,7 +36,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -84,7 +83,10 @@ import java.util.concurrent.TimeUnit;
 public final class TapChannel extends AbstractChannel {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false);
     private static final long KERNEL_QUERY_TIMEOUT_SECONDS = 10;
-    /** How long a bound channel goes without reading a frame before it asks the kernel whether its device is there. */
+    /**
+     * How long a registered channel goes without reading a frame before it asks the kernel whether its device is
+     * still there (see {@link #checkDeviceWhenQuiet()}).
+     */
     static final long DEVICE_CHECK_MILLIS = 500;
     /**
      * Where devices are closed, off the event loops: the kernel tears a device down in {@code close(2)} of its last
@@ -109,8 +111,6 @@ public final class TapChannel extends AbstractChannel {
      * may touch it.
      */
     private volatile CompletableFuture<Void> fdClosedOffLoop;
-    /** The periodic {@link #checkDeviceWhenQuiet()} while the channel is bound and registered. */
-    private volatile ScheduledFuture<?> deviceCheck;
     private long framesAtLastDeviceCheck;
 
     /** Creates an unbound channel; {@link io.netty.bootstrap.Bootstrap#channel(Class)} calls this. */
@@ -205,7 +205,7 @@ public final class TapChannel extends AbstractChannel {
             if (device != null) {
                 // Registered again after a deregister: the device is already there.
                 io.register(device);
-                watch(true);
+                watchLoopShutdown(true);
             }
             promise.setSuccess();
         } catch (Throwable t) {
@@ -246,7 +246,7 @@ public final class TapChannel extends AbstractChannel {
             localAddress = new TapAddress(opened.name(), opened.mode());
             device = opened;
             io.register(opened);
-            watch(true);
+            watchLoopShutdown(true);
         } catch (Throwable t) {
             device = null;
             opened.close();
@@ -254,32 +254,13 @@ public final class TapChannel extends AbstractChannel {
         }
     }
 
-    /** Starts watching, from the loop, for what can end the channel without a word to it; or stops. */
-    private void watch(boolean watch) {
-        watchLoopShutdown(watch);
-        if (watch) {
-            framesAtLastDeviceCheck = metrics.framesRead();
-            deviceCheck = eventLoop().scheduleWithFixedDelay(this::checkDeviceWhenQuiet, DEVICE_CHECK_MILLIS,
-                    DEVICE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
-        } else {
-            stopDeviceCheck();
-        }
-    }
-
-    private void stopDeviceCheck() {
-        ScheduledFuture<?> check = deviceCheck;
-        if (check != null) {
-            deviceCheck = null;
-            check.cancel(false);
-        }
-    }
-
     /**
-     * Asks the kernel whether the device is still there, if no frame came since the last time. Deleting a device, the
-     * kernel wakes its readers before it detaches them ({@code tun_detach_all}): a reader that runs in between finds
-     * no frame and no error, and no wakeup follows. Nothing at all wakes a channel that is not reading.
+     * Asks the kernel whether the device is still there, if no frame came since the last time; the io calls it every
+     * {@link #DEVICE_CHECK_MILLIS} while registered. Deleting a device, the kernel wakes its readers before it
+     * detaches them ({@code tun_detach_all}): a reader that runs in between finds no frame and no error, and no wakeup
+     * follows. Nothing at all wakes a channel that is not reading.
      */
-    private void checkDeviceWhenQuiet() {
+    void checkDeviceWhenQuiet() {
         long framesRead = metrics.framesRead();
         if (framesRead == framesAtLastDeviceCheck && fdClosedOffLoop == null && isActive()) {
             checkDeviceStillThere();
@@ -427,7 +408,6 @@ public final class TapChannel extends AbstractChannel {
             return;
         }
         TapIo current = isRegistered() ? io : null;
-        stopDeviceCheck();
         if (current != null && eventLoop().inEventLoop()) {
             watchLoopShutdown(false);
         }
@@ -468,7 +448,7 @@ public final class TapChannel extends AbstractChannel {
     protected void doDeregister() {
         readPending = false;
         if (io != null && open) {
-            watch(false);
+            watchLoopShutdown(false);
             io.deregister(null);
         }
     }

@@ -18,6 +18,7 @@ public final class Errno {
     public static final int ENFILE = 23;
     public static final int EMFILE = 24;
     public static final int ENOTTY = 25;
+    public static final int ETIME = 62;
     public static final int EBADFD = 77;
     public static final int EMSGSIZE = 90;
     public static final int EOPNOTSUPP = 95;
@@ -46,6 +47,7 @@ public final class Errno {
             case ENFILE -> "ENFILE";
             case EMFILE -> "EMFILE";
             case ENOTTY -> "ENOTTY";
+            case ETIME -> "ETIME";
             case EBADFD -> "EBADFD";
             case EMSGSIZE -> "EMSGSIZE";
             case EOPNOTSUPP -> "EOPNOTSUPP";
