@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the C reference benchmarks into benchmarks/native/build/.
 #   c-blocking  always (needs only gcc and libc)
+#   xcpu-probe  always: the cache-line round trip between two CPUs (see xcpu_probe.c)
 #   c-io_uring  if liburing is present; when it is missing and we are root
 #               with apt-get, installs liburing-dev (set NO_INSTALL=1 to
 #               forbid that); otherwise skips it and says why.
@@ -17,6 +18,8 @@ command -v "$cc" >/dev/null || { echo "build.sh: $cc not found; install gcc" >&2
 
 "$cc" "${cflags[@]}" -o "$out/c-blocking" "$here/c_blocking.c" "$here/common.c"
 echo "built $out/c-blocking"
+"$cc" "${cflags[@]}" -o "$out/xcpu-probe" "$here/xcpu_probe.c"
+echo "built $out/xcpu-probe"
 
 have_uring() {
   # A header alone is not enough: compile and link a tiny program.

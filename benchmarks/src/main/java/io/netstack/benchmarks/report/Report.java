@@ -14,7 +14,8 @@ import java.util.TreeMap;
 /**
  * Turns the RESULT lines of one benchmarks/run.sh run (C programs, JMH iterations, drasyl windows) into the table,
  * a CSV and a PNG chart. Each line is one sample (a measured window); the table gives the median of the samples of
- * an implementation and case, their min and max, and the ratio of the medians to c-blocking's in the same run.
+ * an implementation and case, their min and max, and the ratio of the medians to c-blocking's in the same run;
+ * {@code xcpu_ns} is the cache-line round trip between the two CPUs measured before each run (see run.sh).
  *
  * <p>Usage: {@code Report RESULTS_FILE CSV_FILE PNG_FILE "TITLE"}; prints the table as Markdown on stdout.
  */
@@ -28,7 +29,7 @@ public final class Report {
 
     /** One implementation in one case (mode and size), over all its samples. */
     record Row(String impl, String mode, int size, int samples, double fps, double fpsMin, double fpsMax,
-               double gbps, double lossPercent, double userNs, double sysNs, double otherCpus,
+               double gbps, double lossPercent, double userNs, double sysNs, double otherCpus, double xcpuNs,
                double readAllocBytes, double writeAllocBytes, double ratio) {
     }
 
@@ -81,7 +82,8 @@ public final class Report {
             Row row = new Row(first.get("impl"), first.get("mode"), Integer.parseInt(first.get("size")), group.size(),
                     median(fps), min(fps), max(fps), median(values(group, "gbps")), median(loss),
                     median(values(group, "user_ns_per_frame")), median(values(group, "sys_ns_per_frame")),
-                    median(values(group, "other_cpus")), median(values(group, "read_alloc_bytes_per_frame")),
+                    median(values(group, "other_cpus")), median(values(group, "xcpu_ns")),
+                    median(values(group, "read_alloc_bytes_per_frame")),
                     median(values(group, "write_alloc_bytes_per_frame")), Double.NaN);
             if (BASELINE.equals(row.impl)) {
                 baseline.put(row.mode + row.size, row.fps);
@@ -89,7 +91,7 @@ public final class Report {
             rows.add(row);
         }
         rows.replaceAll(r -> new Row(r.impl, r.mode, r.size, r.samples, r.fps, r.fpsMin, r.fpsMax, r.gbps,
-                r.lossPercent, r.userNs, r.sysNs, r.otherCpus, r.readAllocBytes, r.writeAllocBytes,
+                r.lossPercent, r.userNs, r.sysNs, r.otherCpus, r.xcpuNs, r.readAllocBytes, r.writeAllocBytes,
                 r.fps / baseline.getOrDefault(r.mode + r.size, Double.NaN)));
         rows.sort(Comparator.comparing((Row r) -> r.mode).thenComparingInt(r -> r.size)
                 .thenComparingInt(r -> order(r.impl)));
@@ -130,16 +132,16 @@ public final class Report {
     private static String markdown(List<Row> rows) {
         StringBuilder out = new StringBuilder();
         out.append("| implementation | mode | size | frames/s (median) | min..max | Gbit/s | loss | user ns/frame"
-                + " | sys ns/frame | x c-blocking | alloc B/frame read/write | n | other CPUs |\n");
-        out.append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|\n");
+                + " | sys ns/frame | x c-blocking | alloc B/frame read/write | n | other CPUs | x-CPU ns |\n");
+        out.append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
         for (Row r : rows) {
             out.append(String.format(Locale.ROOT,
-                    "| %s | %s | %d | %,.0f | %,.0f..%,.0f | %.2f | %.1f %% | %,.0f | %,.0f | %s | %s | %d | %.2f |%n",
+                    "| %s | %s | %d | %,.0f | %,.0f..%,.0f | %.2f | %.1f %% | %,.0f | %,.0f | %s | %s | %d | %.2f | %s |%n",
                     r.impl, r.mode, r.size, r.fps, r.fpsMin, r.fpsMax, r.gbps, r.lossPercent, r.userNs, r.sysNs,
                     Double.isNaN(r.ratio) ? "-" : String.format(Locale.ROOT, "%.2f", r.ratio),
                     Double.isNaN(r.readAllocBytes) ? "-"
                             : String.format(Locale.ROOT, "%.2f / %.2f", r.readAllocBytes, r.writeAllocBytes),
-                    r.samples, r.otherCpus));
+                    r.samples, r.otherCpus, Double.isNaN(r.xcpuNs) ? "-" : String.format(Locale.ROOT, "%.0f", r.xcpuNs)));
         }
         return out.toString();
     }
@@ -147,13 +149,13 @@ public final class Report {
     private static String csv(List<Row> rows) {
         StringBuilder out = new StringBuilder("implementation,mode,size,samples,fps_median,fps_min,fps_max,gbps,"
                 + "loss_percent,user_ns_per_frame,sys_ns_per_frame,ratio_to_c_blocking,read_alloc_bytes_per_frame,"
-                + "write_alloc_bytes_per_frame,other_cpus\n");
+                + "write_alloc_bytes_per_frame,other_cpus,xcpu_ns\n");
         for (Row r : rows) {
-            out.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%.0f,%.0f,%.0f,%.3f,%.2f,%.0f,%.0f,%.3f,%s,%s,%.2f%n",
+            out.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%.0f,%.0f,%.0f,%.3f,%.2f,%.0f,%.0f,%.3f,%s,%s,%.2f,%s%n",
                     r.impl, r.mode, r.size, r.samples, r.fps, r.fpsMin, r.fpsMax, r.gbps, r.lossPercent, r.userNs,
                     r.sysNs, r.ratio, Double.isNaN(r.readAllocBytes) ? "" : String.format(Locale.ROOT, "%.3f", r.readAllocBytes),
                     Double.isNaN(r.writeAllocBytes) ? "" : String.format(Locale.ROOT, "%.3f", r.writeAllocBytes),
-                    r.otherCpus));
+                    r.otherCpus, Double.isNaN(r.xcpuNs) ? "" : String.format(Locale.ROOT, "%.0f", r.xcpuNs)));
         }
         return out.toString();
     }
