@@ -381,7 +381,6 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
 
     private void removeCompleted() {
         removeInFlight = false;
-        deviceCheckArmed = false;
         if (provided != null) {
             provided.release();
             provided = null;
