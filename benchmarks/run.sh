@@ -13,7 +13,7 @@
 #    the JMH JVM under unshare, its fork running topology.sh up/down itself; drasyl with topology.sh around it.
 #    Nothing touches the host namespace; the script checks its link list before and after.
 #    Before each run, native/build/xcpu-probe measures the cache-line round trip between the two CPUs (xcpu_ns on
-#    the run's RESULT lines): on a VM the host moves the vCPUs, and the frame rate follows.
+#    the run's RESULT lines): on a VM the host moves the vCPUs, and every frame crosses between them.
 # 3. Report (benchmarks module) turns all RESULT lines into the table (stdout), a CSV and a PNG chart under
 #    benchmarks/results/; the raw RESULT lines and the JMH JSON land there too. It ends with the -prof gc figures
 #    of the decode and read-path benchmarks.
@@ -102,8 +102,8 @@ for ((round = 1; round <= rounds; round++)); do
     mode=${c%%:*} size=${c#*:}
     for impl in "${impls[@]}"; do
       log "round $round/$rounds: $impl $mode $size"
-      # Where the host has put the two vCPUs just now, as the cache-line round trip between them: the frame rate
-      # follows it (see native/xcpu_probe.c). It goes on each RESULT line of the run.
+      # Where the host has put the two vCPUs just now, as the cache-line round trip between them (see
+      # native/xcpu_probe.c). It goes on each RESULT line of the run.
       xcpu=$(benchmarks/native/build/xcpu-probe 2>/dev/null || echo xcpu_ns=-1)
       case $impl in
         c-*) run_c "$impl" "$mode" "$size" ;;

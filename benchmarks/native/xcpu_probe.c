@@ -2,10 +2,10 @@
  * xcpu-probe: how long one cache line takes to go from CPU A to CPU B and back (the first two CPUs this process may
  * run on), median over ~0.2 s of round trips. Prints "xcpu_ns=N" (or "xcpu_ns=-1" with fewer than two CPUs).
  *
- * Why: every benchmark frame crosses from the writer's CPU to the reader's (the skb, its data, the tun ring), so the
- * frame rate follows this latency. On a VM it is the host's choice where the two vCPUs run, and it changes while we
- * measure (here: 55-75 ns when they share a cache, 330-340 ns when not, flipping within minutes). run.sh runs this
- * before each benchmark run and puts the figure beside the run's results.
+ * Why: every benchmark frame crosses from the writer's CPU to the reader's (the skb, its data, the tun ring), so this
+ * latency is part of each frame's cost. On a VM it is the host's choice where the two vCPUs run, and it changes while
+ * we measure (here: 49-82 ns at some times, 309-352 ns at others, flipping within minutes). run.sh runs this before
+ * each benchmark run and puts the figure beside the run's results.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
