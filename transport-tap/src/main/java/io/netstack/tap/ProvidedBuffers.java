@@ -19,8 +19,8 @@ import java.util.function.Predicate;
  * <p>Group ids belong to the ring, and a read picks from whatever group its id names, so two channels on one ring
  * must never share one: a frame would land in the other channel's memory. They come from one process-wide set in
  * the upper half of the 16-bit range, which Netty's own buffer rings never take: their ids are non-negative shorts
- * ({@code IoUringBufferRingConfig} checks). The region must outlive the kernel's use of it: {@link #remove} takes the slots back, and only after its
- * completion (or the ring's end) may {@link #release} free them.
+ * ({@code IoUringBufferRingConfig} checks). The region must outlive the kernel's use of it: {@link #remove} takes the
+ * slots back, and only after its completion (or the ring's end) may {@link #release} free them.
  */
 final class ProvidedBuffers {
     static final byte IORING_OP_PROVIDE_BUFFERS = 31;

@@ -262,7 +262,7 @@ public final class TapChannel extends AbstractChannel {
      */
     void checkDeviceWhenQuiet() {
         long framesRead = metrics.framesRead();
-        if (framesRead == framesAtLastDeviceCheck && fdClosedOffLoop == null && isActive()) {
+        if (framesRead == framesAtLastDeviceCheck) {
             checkDeviceStillThere();
         }
         framesAtLastDeviceCheck = framesRead;
@@ -691,7 +691,8 @@ public final class TapChannel extends AbstractChannel {
     /** The loop reported an error condition without a read to make: ask the device whether it is still there. */
     void checkDeviceStillThere() {
         TunTapDevice current = device;
-        if (current == null) {
+        if (current == null || !open || fdClosedOffLoop != null) {
+            // Not bound, or closing: the fd may be closed already, and its number another file's.
             return;
         }
         try {

@@ -136,12 +136,13 @@ public final class Report {
         out.append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
         for (Row r : rows) {
             out.append(String.format(Locale.ROOT,
-                    "| %s | %s | %d | %,.0f | %,.0f..%,.0f | %.2f | %.1f %% | %,.0f | %,.0f | %s | %s | %d | %.2f | %s |%n",
+                    "| %s | %s | %d | %,.0f | %,.0f..%,.0f | %.2f | %.1f %% | %,.0f | %,.0f | %s | %s | %d | %.2f"
+                            + " | %s |%n",
                     r.impl, r.mode, r.size, r.fps, r.fpsMin, r.fpsMax, r.gbps, r.lossPercent, r.userNs, r.sysNs,
-                    Double.isNaN(r.ratio) ? "-" : String.format(Locale.ROOT, "%.2f", r.ratio),
+                    formatOr("%.2f", r.ratio, "-"),
                     Double.isNaN(r.readAllocBytes) ? "-"
                             : String.format(Locale.ROOT, "%.2f / %.2f", r.readAllocBytes, r.writeAllocBytes),
-                    r.samples, r.otherCpus, Double.isNaN(r.xcpuNs) ? "-" : String.format(Locale.ROOT, "%.0f", r.xcpuNs)));
+                    r.samples, r.otherCpus, formatOr("%.0f", r.xcpuNs, "-")));
         }
         return out.toString();
     }
@@ -153,10 +154,14 @@ public final class Report {
         for (Row r : rows) {
             out.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%.0f,%.0f,%.0f,%.3f,%.2f,%.0f,%.0f,%.3f,%s,%s,%.2f,%s%n",
                     r.impl, r.mode, r.size, r.samples, r.fps, r.fpsMin, r.fpsMax, r.gbps, r.lossPercent, r.userNs,
-                    r.sysNs, r.ratio, Double.isNaN(r.readAllocBytes) ? "" : String.format(Locale.ROOT, "%.3f", r.readAllocBytes),
-                    Double.isNaN(r.writeAllocBytes) ? "" : String.format(Locale.ROOT, "%.3f", r.writeAllocBytes),
-                    r.otherCpus, Double.isNaN(r.xcpuNs) ? "" : String.format(Locale.ROOT, "%.0f", r.xcpuNs)));
+                    r.sysNs, r.ratio, formatOr("%.3f", r.readAllocBytes, ""), formatOr("%.3f", r.writeAllocBytes, ""),
+                    r.otherCpus, formatOr("%.0f", r.xcpuNs, "")));
         }
         return out.toString();
+    }
+
+    /** {@code value} in {@code format}, or {@code missing} for a figure the samples did not have (NaN). */
+    private static String formatOr(String format, double value, String missing) {
+        return Double.isNaN(value) ? missing : String.format(Locale.ROOT, format, value);
     }
 }
