@@ -8,8 +8,8 @@
 # 1. Builds, outside any namespace: the Java benchmarks (Maven, which also tells us the JDK 25 and class path it
 #    selected), the drasyl benchmark (its own Maven build, Netty 4.1), the C references (native/build.sh, gcc).
 # 2. Runs the cases (TAP 64/1500/9000/65000 bytes, TUN 1500) in rounds; in each round and case the implementations
-#    take turns (c-blocking, c-io_uring, netstack-epoll, netstack-io_uring, drasyl-tun on TUN), so machine noise hits
-#    them alike. Each run gets a network namespace of its own (`unshare -n`): the C runs through native/run-c.sh;
+#    take turns (c-blocking, c-io_uring, c-io_uring-mshot up to 4095 bytes, netstack-epoll, netstack-io_uring,
+#    drasyl-tun on TUN), so machine noise hits them alike. Each run gets a network namespace of its own (`unshare -n`): the C runs through native/run-c.sh;
 #    the JMH JVM under unshare, its fork running topology.sh up/down itself; drasyl with topology.sh around it.
 #    Nothing touches the host namespace; the script checks its link list before and after.
 #    Before each run, native/build/xcpu-probe measures the cache-line round trip between the two CPUs (xcpu_ns on
@@ -18,7 +18,7 @@
 #    benchmarks/results/; the raw RESULT lines and the JMH JSON land there too. It ends with the -prof gc figures
 #    of the decode and read-path benchmarks.
 #
-# Env: BENCH_ROUNDS, BENCH_SECONDS (window), BENCH_CASES ("tap:64 tap:1500 ..."), BENCH_IMPLS (subset of the five),
+# Env: BENCH_ROUNDS, BENCH_SECONDS (window), BENCH_CASES ("tap:64 tap:1500 ..."), BENCH_IMPLS (subset of the six),
 #      BENCH_EXTRA_JVM_FLAGS (added to the netstack JVMs, e.g. -Dio.netty.allocator.type=pooled),
 #      BENCH_WAIT_QUIET (s to wait for an idle machine before each C run; run-c.sh's knob).
 set -euo pipefail
@@ -38,7 +38,7 @@ else
   export BENCH_WAIT_QUIET=${BENCH_WAIT_QUIET:-5}
 fi
 cases=(${BENCH_CASES:-tap:64 tap:1500 tap:9000 tap:65000 tun:1500})
-impls=(${BENCH_IMPLS:-c-blocking c-io_uring netstack-epoll netstack-io_uring drasyl-tun})
+impls=(${BENCH_IMPLS:-c-blocking c-io_uring c-io_uring-mshot netstack-epoll netstack-io_uring drasyl-tun})
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out=$here/results

@@ -2,7 +2,8 @@
 # Builds the C reference benchmarks into benchmarks/native/build/.
 #   c-blocking  always (needs only gcc and libc)
 #   xcpu-probe  always: the cache-line round trip between two CPUs (see xcpu_probe.c)
-#   c-io_uring  if liburing is present; when it is missing and we are root
+#   c-io_uring, c-io_uring-mshot (the same source built with NETSTACK_DESIGN)
+#               if liburing is present; when it is missing and we are root
 #               with apt-get, installs liburing-dev (set NO_INSTALL=1 to
 #               forbid that); otherwise skips it and says why.
 set -euo pipefail
@@ -41,8 +42,10 @@ fi
 if have_uring; then
   "$cc" "${cflags[@]}" -o "$out/c-io_uring" "$here/c_io_uring.c" "$here/common.c" -luring
   echo "built $out/c-io_uring"
+  "$cc" "${cflags[@]}" -DNETSTACK_DESIGN -o "$out/c-io_uring-mshot" "$here/c_io_uring.c" "$here/common.c" -luring
+  echo "built $out/c-io_uring-mshot"
 else
-  rm -f "$out/c-io_uring"
-  echo "build.sh: SKIPPED c-io_uring: liburing (Debian package liburing-dev) is not" \
+  rm -f "$out/c-io_uring" "$out/c-io_uring-mshot"
+  echo "build.sh: SKIPPED c-io_uring and c-io_uring-mshot: liburing (Debian package liburing-dev) is not" \
        "installed and could not be installed (NO_INSTALL=${NO_INSTALL:-0}, uid $(id -u))" >&2
 fi

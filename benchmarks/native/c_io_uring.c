@@ -3,6 +3,15 @@
  * the frame and submits them with one io_uring_enter(), waiting for all of
  * them; the reader keeps QD reads outstanding on the output device, each into
  * its own buffer, and re-arms every completed read in the next submit.
+ *
+ * Built with -DNETSTACK_DESIGN it is c-io_uring-mshot: netstack-io_uring's
+ * design without the JVM, to show in every run what that design can reach on
+ * the machine. Both rings are set up as Netty's io_uring loop sets up its own
+ * (SINGLE_ISSUER, DEFER_TASKRUN); the writer is the same; the reader keeps one
+ * multishot read armed over 128 provided buffers (IORING_OP_PROVIDE_BUFFERS,
+ * the kind a custom handle on Netty's ring can use), copies each frame out of
+ * its slot, as the channel copies into a buffer of its allocator, and lends
+ * the slots back 32 at a time once all of a chunk's frames are out.
  */
 #include "common.h"
 
@@ -17,9 +26,15 @@
  * stream; tun ignores it. */
 #define NO_OFFSET ((__u64)-1)
 
+#ifdef NETSTACK_DESIGN
+#define RING_FLAGS (IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)
+#else
+#define RING_FLAGS 0
+#endif
+
 static int ring_init(struct bench *b, struct io_uring *ring)
 {
-	int ret = io_uring_queue_init(QD, ring, 0);
+	int ret = io_uring_queue_init(QD, ring, RING_FLAGS);
 
 	if (ret < 0) {
 		bench_fail(b, "io_uring_queue_init", -ret);
@@ -82,6 +97,126 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+#ifdef NETSTACK_DESIGN
+#define SLOTS 128
+#define CHUNK 32
+/* The largest read buffer netstack reads with a multishot read; it reads
+ * larger frames with single reads, and run-c.sh skips those sizes here. */
+#define MULTISHOT_MAX_FRAME 4096
+#define GROUP 0x8000
+#define USER_READ 1
+#define USER_PROVIDE 2
+/* Linux 6.7's opcode, which this liburing's headers do not name. */
+#define IORING_OP_READ_MULTISHOT_ 49
+
+/*
+ * A slot holds the longest frame of the device's MTU (the topology's MTU is
+ * 1500, or the frame size if larger) and one byte more, on whole cache lines:
+ * the channel's read buffers.
+ */
+static size_t slot_length(const struct bench *b)
+{
+	size_t mtu_frame = b->mode == MODE_TAP ? 1514 : 1500;
+	size_t longest = b->size > mtu_frame ? b->size : mtu_frame;
+
+	return (longest + 1 + 63) & ~(size_t)63;
+}
+
+/* Lends slots [first, first + count) to the kernel under GROUP. */
+static void provide(struct io_uring *ring, unsigned char *slots, size_t slot_len, unsigned first,
+		    unsigned count)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	io_uring_prep_provide_buffers(sqe, slots + (size_t)first * slot_len, slot_len, count, GROUP,
+				      first);
+	io_uring_sqe_set_data64(sqe, USER_PROVIDE);
+}
+
+static void arm_multishot(struct io_uring *ring, struct bench *b)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	/* This liburing predates io_uring_prep_read_multishot(). */
+	io_uring_prep_rw(IORING_OP_READ_MULTISHOT_, sqe, b->fd_out, NULL, 0, NO_OFFSET);
+	sqe->buf_group = GROUP;
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	io_uring_sqe_set_data64(sqe, USER_READ);
+}
+
+static void *reader(void *arg)
+{
+	struct bench *b = arg;
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	unsigned head, seen, used[SLOTS / CHUNK] = { 0 };
+	uint64_t received = 0, other = 0;
+	int armed = 0;
+	size_t slot_len = slot_length(b);
+	unsigned char *slots = aligned_alloc(64, SLOTS * slot_len);
+	unsigned char *copy = aligned_alloc(64, slot_len);
+
+	if (!slots || !copy) {
+		bench_fail(b, "aligned_alloc read buffers", ENOMEM);
+		goto out;
+	}
+	if (b->size + 1 > MULTISHOT_MAX_FRAME) {
+		bench_fail(b, "c-io_uring-mshot: frames over 4095 bytes", EMSGSIZE);
+		goto out;
+	}
+	if (ring_init(b, &ring) < 0)
+		goto out;
+	provide(&ring, slots, slot_len, 0, SLOTS);
+	while (!bench_stopping(b)) {
+		if (!armed) {
+			arm_multishot(&ring, b);
+			armed = 1;
+		}
+		if (submit_wait(b, &ring, 1) < 0)
+			break;
+		seen = 0;
+		io_uring_for_each_cqe(&ring, head, cqe) {
+			seen++;
+			if (io_uring_cqe_get_data64(cqe) == USER_PROVIDE) {
+				if (cqe->res < 0)
+					bench_fail(b, "io_uring provide buffers", -cqe->res);
+				continue;
+			}
+			if (!(cqe->flags & IORING_CQE_F_MORE))
+				armed = 0;
+			if (cqe->flags & IORING_CQE_F_BUFFER) {
+				unsigned slot = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+
+				if (cqe->res > 0) {
+					memcpy(copy, slots + slot * slot_len, cqe->res);
+					if (bench_is_ours(b, copy, cqe->res))
+						received++;
+					else
+						other++;
+				}
+				used[slot / CHUNK]++;
+			} else if (cqe->res < 0 && cqe->res != -ENOBUFS && cqe->res != -EINTR &&
+				   cqe->res != -ECANCELED) {
+				bench_fail(b, "io_uring multishot read", -cqe->res);
+			}
+		}
+		io_uring_cq_advance(&ring, seen);
+		for (unsigned chunk = 0; chunk < SLOTS / CHUNK; chunk++) {
+			if (used[chunk] == CHUNK) {
+				provide(&ring, slots, slot_len, chunk * CHUNK, CHUNK);
+				used[chunk] = 0;
+			}
+		}
+		bench_publish(&b->received, received);
+		bench_publish(&b->other, other);
+	}
+	io_uring_queue_exit(&ring);
+out:
+	free(slots);
+	free(copy);
+	return NULL;
+}
+#else
 static void prep_read(struct bench *b, struct io_uring *ring, unsigned char *bufs, unsigned i)
 {
 	/* The SQ has QD entries and at most QD reads are ever outstanding, so
@@ -149,7 +284,15 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+#endif
+
+#ifdef NETSTACK_DESIGN
+#define IMPL "c-io_uring-mshot"
+#else
+#define IMPL "c-io_uring"
+#endif
+
 int main(int argc, char **argv)
 {
-	return bench_main(argc, argv, "c-io_uring", writer, reader);
+	return bench_main(argc, argv, IMPL, writer, reader);
 }

@@ -22,7 +22,7 @@ disturbed() {
 cases=("tap 64" "tap 1500" "tap 9000" "tun 1500")
 for ((r = 1; r <= repeats; r++)); do
   for c in "${cases[@]}"; do
-    for impl in c-blocking c-io_uring; do
+    for impl in c-blocking c-io_uring c-io_uring-mshot; do
       for ((attempt = 0; ; attempt++)); do
         # shellcheck disable=SC2086  # $c is "MODE SIZE"
         line=$("$here/run-c.sh" "$impl" $c "$seconds") ||

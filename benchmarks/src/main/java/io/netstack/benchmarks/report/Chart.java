@@ -27,7 +27,8 @@ final class Chart {
     private static final int TOP = 60;
     private static final int BOTTOM = 110;
     private static final Color[] COLORS = {
-            new Color(0x4c72b0), new Color(0x8172b3), new Color(0xdd8452), new Color(0xc44e52), new Color(0x55a868)};
+            new Color(0x4c72b0), new Color(0x8172b3), new Color(0x937860), new Color(0xdd8452), new Color(0xc44e52),
+            new Color(0x55a868)};
 
     private Chart() {
     }

@@ -21,7 +21,8 @@ import java.util.TreeMap;
  */
 public final class Report {
     static final List<String> IMPLEMENTATIONS =
-            List.of("c-blocking", "c-io_uring", "netstack-epoll", "netstack-io_uring", "drasyl-tun");
+            List.of("c-blocking", "c-io_uring", "c-io_uring-mshot", "netstack-epoll", "netstack-io_uring",
+                    "drasyl-tun");
     private static final String BASELINE = "c-blocking";
 
     private Report() {
