@@ -34,7 +34,10 @@ if (( quick )); then
   rounds=${BENCH_ROUNDS:-1} seconds=${BENCH_SECONDS:-2} warmup=1 warmup_iterations=1 iterations=1
   export BENCH_WAIT_QUIET=${BENCH_WAIT_QUIET:-3}
 else
-  rounds=${BENCH_ROUNDS:-3} seconds=${BENCH_SECONDS:-4} warmup=2 warmup_iterations=1 iterations=2
+  # The JVMs warm up for 2 x 4 s: with both CPUs busy moving frames, the JIT compiler gets little CPU, and after a
+  # single 2-second warm-up the first measured window still ran partly before C2 had compiled the hot paths (user ns
+  # per frame 20-40 % above the second window's on io_uring, in the 13:32 UTC run of 2026-11-28).
+  rounds=${BENCH_ROUNDS:-3} seconds=${BENCH_SECONDS:-4} warmup=4 warmup_iterations=2 iterations=2
   export BENCH_WAIT_QUIET=${BENCH_WAIT_QUIET:-5}
 fi
 cases=(${BENCH_CASES:-tap:64 tap:1500 tap:9000 tap:65000 tun:1500})

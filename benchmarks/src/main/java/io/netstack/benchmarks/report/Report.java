@@ -6,9 +6,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -36,7 +38,8 @@ public final class Report {
 
     public static void main(String[] args) throws IOException {
         List<Map<String, String>> samples = new ArrayList<>();
-        List<String> skipped = new ArrayList<>();
+        // Each round repeats its SKIP lines: once each is enough.
+        Set<String> skipped = new LinkedHashSet<>();
         for (String line : Files.readAllLines(Path.of(args[0]))) {
             int at = line.indexOf("RESULT ");
             if (at >= 0) {
