@@ -2,7 +2,7 @@
 # Runs every benchmark in one go and prints ONE table: implementation x frame size -> frames/s (median, min, max),
 # Gbit/s, loss, CPU per frame, ratio to c-blocking measured in the same run.
 #
-#   sudo benchmarks/run.sh            full run: 3 rounds, 4 s windows (about 13 minutes)
+#   sudo benchmarks/run.sh            full run: 3 rounds, 4 s windows (about 16 minutes)
 #   sudo benchmarks/run.sh --quick    smoke run: 1 round, short windows (under 3 minutes)
 #
 # 1. Builds, outside any namespace: the Java benchmarks (Maven, which also tells us the JDK 25 and class path it
