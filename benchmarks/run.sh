@@ -8,7 +8,7 @@
 # 1. Builds, outside any namespace: the Java benchmarks (Maven, which also tells us the JDK 25 and class path it
 #    selected), the drasyl benchmark (its own Maven build, Netty 4.1), the C references (native/build.sh, gcc).
 # 2. Runs the cases (TAP 64/1500/9000/65000 bytes, TUN 1500) in rounds; in each round and case the implementations
-#    take turns (c-blocking, c-io_uring, c-io_uring-mshot up to 4095 bytes, netstack-epoll, netstack-io_uring,
+#    take turns (c-blocking, c-io_uring, c-io_uring-mshot up to 4091 bytes, netstack-epoll, netstack-io_uring,
 #    drasyl-tun on TUN), so machine noise hits them alike. Each run gets a network namespace of its own
 #    (`unshare -n`): the C runs through native/run-c.sh; the JMH JVM under unshare, its fork running topology.sh
 #    up/down itself; drasyl with topology.sh around it.

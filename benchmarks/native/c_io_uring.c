@@ -19,6 +19,12 @@
 #include <liburing.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef NETSTACK_DESIGN
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
 
 #define QD 64
 
@@ -100,9 +106,12 @@ static void *writer(void *arg)
 #ifdef NETSTACK_DESIGN
 #define SLOTS 128
 #define CHUNK 32
-/* The largest read buffer netstack reads with a multishot read; it reads
- * larger frames with single reads, and run-c.sh skips those sizes here. */
+/* The largest read buffer netstack reads into with a multishot read (its
+ * MULTISHOT_MAX_FRAME); it reads into larger ones with single reads, and
+ * run-c.sh skips such sizes here. */
 #define MULTISHOT_MAX_FRAME 4096
+/* Ethernet header and VLAN tag, which a TAP read buffer holds beyond the MTU. */
+#define TAP_LINK_OVERHEAD 18
 #define GROUP 0x8000
 #define USER_READ 1
 #define USER_PROVIDE 2
@@ -110,16 +119,24 @@ static void *writer(void *arg)
 #define IORING_OP_READ_MULTISHOT_ 49
 
 /*
- * A slot holds the longest frame of the device's MTU (the topology's MTU is
- * 1500, or the frame size if larger) and one byte more, on whole cache lines:
- * the channel's read buffers.
+ * The channel's read buffer for the device's MTU, as it asks the kernel for
+ * it: the longest frame (TAP: with Ethernet header and VLAN tag) and one byte
+ * more; 0 if the kernel does not say.
  */
-static size_t slot_length(const struct bench *b)
+static size_t read_buffer_length(const struct bench *b)
 {
-	size_t mtu_frame = b->mode == MODE_TAP ? 1514 : 1500;
-	size_t longest = b->size > mtu_frame ? b->size : mtu_frame;
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM, 0), ret;
 
-	return (longest + 1 + 63) & ~(size_t)63;
+	if (s < 0)
+		return 0;
+	memset(&ifr, 0, sizeof ifr);
+	strncpy(ifr.ifr_name, b->dev_out, IFNAMSIZ - 1);
+	ret = ioctl(s, SIOCGIFMTU, &ifr);
+	close(s);
+	if (ret < 0)
+		return 0;
+	return (size_t)ifr.ifr_mtu + (b->mode == MODE_TAP ? TAP_LINK_OVERHEAD : 0) + 1;
 }
 
 /* Lends slots [first, first + count) to the kernel under GROUP. */
@@ -152,16 +169,19 @@ static void *reader(void *arg)
 	unsigned head, seen, used[SLOTS / CHUNK] = { 0 };
 	uint64_t received = 0, other = 0;
 	int armed = 0;
-	size_t slot_len = slot_length(b);
-	unsigned char *slots = aligned_alloc(64, SLOTS * slot_len);
-	unsigned char *copy = aligned_alloc(64, slot_len);
+	size_t buffer_len = read_buffer_length(b);
+	/* Slots start on cache lines, as the channel's do. */
+	size_t slot_len = (buffer_len + 63) & ~(size_t)63;
+	unsigned char *slots = NULL, *copy = NULL;
 
+	if (buffer_len == 0 || buffer_len > MULTISHOT_MAX_FRAME) {
+		bench_fail(b, "c-io_uring-mshot: read buffer for the MTU unknown or over 4096 bytes", EMSGSIZE);
+		return NULL;
+	}
+	slots = aligned_alloc(64, SLOTS * slot_len);
+	copy = aligned_alloc(64, slot_len);
 	if (!slots || !copy) {
 		bench_fail(b, "aligned_alloc read buffers", ENOMEM);
-		goto out;
-	}
-	if (b->size + 1 > MULTISHOT_MAX_FRAME) {
-		bench_fail(b, "c-io_uring-mshot: frames over 4095 bytes", EMSGSIZE);
 		goto out;
 	}
 	if (ring_init(b, &ring) < 0)
