@@ -100,6 +100,12 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
     private int writeHead;
     private int writesInFlight;
     private int writesSubmittedThisFlush;
+    /**
+     * The writes in flight hold a reference of their own to their frames: taken when the channel leaves the loop
+     * with writes in flight, as Netty's close then fails and releases the frames that the kernel may not have read
+     * yet. Otherwise the outbound buffer's reference keeps a frame alive until its completion, which removes it.
+     */
+    private boolean writesHeld;
     private boolean closeWhenUnregistered;
     private Runnable whenQuiet;
     /** The channel is closing: nothing new is submitted, what is in flight finishes or is cancelled. */
@@ -450,8 +456,8 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         if (id == INVALID_ID) {
             return false;
         }
-        // The kernel reads the frame when the loop submits the batch: keep it alive until the completion.
-        writes[slot] = frame.retain();
+        // The kernel reads the frame when the loop submits the batch; the outbound buffer keeps it until then.
+        writes[slot] = frame;
         writeResults[slot] = Integer.MIN_VALUE;
         writesInFlight++;
         return ++writesSubmittedThisFlush < WRITE_DEPTH;
@@ -471,7 +477,9 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
             writeHead++;
             writesInFlight--;
             int length = frame.readableBytes();
-            frame.release();
+            if (writesHeld) {
+                frame.release();
+            }
             if (in == null) {
                 continue; // closed meanwhile: the promises have failed already
             }
@@ -494,9 +502,25 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
                 in.remove(deviceGone);
             }
         }
-        if (writesInFlight == 0 && in != null && !in.isEmpty() && !closing) {
-            channel.flushNow();
+        if (writesInFlight == 0) {
+            writesHeld = false;
+            if (in != null && !in.isEmpty() && !closing) {
+                channel.flushNow();
+            }
         }
+    }
+
+    /** Keeps the frames of the writes in flight alive on their own, whatever happens to the outbound buffer. */
+    private void holdWritesInFlight() {
+        if (writesHeld) {
+            return;
+        }
+        for (int slot = writeHead; slot < writesSubmittedThisFlush; slot++) {
+            if (writes[slot] != null) {
+                writes[slot].retain();
+            }
+        }
+        writesHeld = writesInFlight > 0;
     }
 
     /** Cancels the reads in flight; if a {@code read()} is pending, one read is submitted again afterwards. */
@@ -567,6 +591,8 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
             channel.closeDevice(device);
             return;
         }
+        // Before Netty's close releases the frames of the outbound buffer.
+        holdWritesInFlight();
         // First, as once the registration is cancelled it accepts no more submissions.
         endAll();
         registration = null;
@@ -584,6 +610,17 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
             }
         }
         readsInFlight = 0;
+        if (writesHeld) {
+            // Completions the ring's end took with it.
+            for (int slot = writeHead; slot < writesSubmittedThisFlush; slot++) {
+                if (writes[slot] != null) {
+                    writes[slot].release();
+                    writes[slot] = null;
+                }
+            }
+            writesHeld = false;
+            writesInFlight = 0;
+        }
         cancelsInFlight = 0;
         pollInFlight = false;
         multishotArmed = false;

@@ -16,6 +16,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.WrappedByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -244,6 +245,89 @@ class TapChannelTest {
                 ports.add(received.getPort());
             }
             assertEquals(List.of(40001, 40002), ports, "both frames arrive, in order");
+        }
+    }
+
+    /**
+     * A loop told to stop right after a flush, its writes still in flight: Netty's close fails the outbound buffer's
+     * frames and releases them, while io_uring may not have handed them to the kernel yet. Every frame the kernel
+     * takes must still be the frame as written: these frames overwrite their payload when their last reference goes,
+     * as the next user of a pooled buffer would. (The loop hands the kernel what was flushed before it stops.)
+     */
+    @Test
+    void framesInFlightWhenTheLoopStopsReachTheKernelAsWritten() throws Exception {
+        TapChannel channel = bindUp("nsflight0");
+        channels.remove(channel); // closed by its loop, which the test stops
+        byte[] kernelMac = mac(Ip.macAddress("nsflight0"));
+        int count = 16;
+        List<OverwrittenOnRelease> written = new ArrayList<>();
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(KERNEL_IP, 0))) {
+            channel.eventLoop().submit(() -> {
+                for (int i = 0; i < count; i++) {
+                    byte[] payload = String.format("frame %02d", i).getBytes(StandardCharsets.US_ASCII);
+                    OverwrittenOnRelease frame = new OverwrittenOnRelease(TestFrames.udpFrame(
+                            channel.alloc().directBuffer(), mac(HOST_MAC), kernelMac, ipv4(HOST_IP), ipv4(KERNEL_IP),
+                            40000, socket.getLocalPort(), payload));
+                    written.add(frame);
+                    channel.write(frame);
+                }
+                channel.flush();
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }).sync();
+            assertTrue(group.terminationFuture().await(5, TimeUnit.SECONDS), "the loop stops");
+
+            socket.setSoTimeout(2000);
+            List<String> expected = new ArrayList<>();
+            List<String> received = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                expected.add(String.format("frame %02d", i));
+                DatagramPacket datagram = new DatagramPacket(new byte[100], 100);
+                socket.receive(datagram);
+                received.add(new String(datagram.getData(), 0, datagram.getLength(), StandardCharsets.US_ASCII));
+            }
+            assertEquals(expected, received, "each frame flushed before the stop reached the kernel as written"
+                    + " (\"released\": a frame released before the kernel had it)");
+        } finally {
+            for (OverwrittenOnRelease frame : written) {
+                assertTrue(frame.released(), "every frame was released");
+                frame.free();
+            }
+        }
+    }
+
+    /**
+     * A frame that, when its last reference goes, has its UDP payload overwritten instead of going back to its pool;
+     * {@link #free} returns it.
+     */
+    private static final class OverwrittenOnRelease extends WrappedByteBuf {
+        private static final int PAYLOAD_OFFSET = 14 + 20 + 8;
+        private boolean released;
+
+        OverwrittenOnRelease(ByteBuf memory) {
+            super(memory);
+        }
+
+        @Override
+        public boolean release() {
+            return release(1);
+        }
+
+        @Override
+        public boolean release(int decrement) {
+            if (released || unwrap().refCnt() != decrement) {
+                return super.release(decrement);
+            }
+            released = true;
+            unwrap().setCharSequence(PAYLOAD_OFFSET, "released", StandardCharsets.US_ASCII);
+            return true;
+        }
+
+        boolean released() {
+            return released;
+        }
+
+        void free() {
+            unwrap().release();
         }
     }
 
