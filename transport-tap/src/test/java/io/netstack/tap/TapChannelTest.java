@@ -288,16 +288,14 @@ class TapChannelTest {
             assertEquals(expected, received, "each frame flushed before the stop reached the kernel as written"
                     + " (\"released\": a frame released before the kernel had it)");
         } finally {
-            for (OverwrittenOnRelease frame : written) {
-                assertTrue(frame.released(), "every frame was released");
-                frame.free();
-            }
+            written.forEach(OverwrittenOnRelease::free);
         }
+        assertTrue(written.stream().allMatch(OverwrittenOnRelease::released), "every frame was released");
     }
 
     /**
      * A frame that, when its last reference goes, has its UDP payload overwritten instead of going back to its pool;
-     * {@link #free} returns it.
+     * {@link #free} then drops the reference that release kept.
      */
     private static final class OverwrittenOnRelease extends WrappedByteBuf {
         private static final int PAYLOAD_OFFSET = 14 + 20 + 8;
