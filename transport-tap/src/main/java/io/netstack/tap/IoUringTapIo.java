@@ -515,10 +515,9 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         if (writesHeld) {
             return;
         }
+        // The writes in flight are those from the head on; the ones before it have completed and are settled.
         for (int slot = writeHead; slot < writesSubmittedThisFlush; slot++) {
-            if (writes[slot] != null) {
-                writes[slot].retain();
-            }
+            writes[slot].retain();
         }
         writesHeld = writesInFlight > 0;
     }
@@ -613,10 +612,8 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle, ChannelOutbou
         if (writesHeld) {
             // Completions the ring's end took with it.
             for (int slot = writeHead; slot < writesSubmittedThisFlush; slot++) {
-                if (writes[slot] != null) {
-                    writes[slot].release();
-                    writes[slot] = null;
-                }
+                writes[slot].release();
+                writes[slot] = null;
             }
             writesHeld = false;
             writesInFlight = 0;
