@@ -8,10 +8,10 @@
 # 1. Builds, outside any namespace: the Java benchmarks (Maven, which also tells us the JDK 25 and class path it
 #    selected), the drasyl benchmark (its own Maven build, Netty 4.1), the C references (native/build.sh, gcc).
 # 2. Runs the cases (TAP 64/1500/9000/65000 bytes, TUN 1500) in rounds; in each round and case the implementations
-#    take turns (c-blocking, c-io_uring, c-io_uring-mshot up to 4091 bytes, netstack-epoll, netstack-io_uring,
-#    drasyl-tun on TUN), so machine noise hits them alike. Each run gets a network namespace of its own
-#    (`unshare -n`): the C runs through native/run-c.sh; the JMH JVM under unshare, its fork running topology.sh
-#    up/down itself; drasyl with topology.sh around it.
+#    take turns (c-blocking, c-io_uring, c-io_uring-mshot where read buffers fit 4096 bytes, netstack-epoll,
+#    netstack-io_uring, drasyl-tun on TUN), so machine noise hits them alike. Each run gets a network namespace of
+#    its own (`unshare -n`): the C runs through native/run-c.sh; the JMH JVM under unshare, its fork running
+#    topology.sh up/down itself; drasyl with topology.sh around it.
 #    Nothing touches the host namespace; the script checks its link list before and after.
 #    Before each run, native/build/xcpu-probe measures the cache-line round trip between the two CPUs (xcpu_ns on
 #    the run's RESULT lines): on a VM the host moves the vCPUs, and every frame crosses between them.

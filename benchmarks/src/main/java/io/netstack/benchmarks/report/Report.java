@@ -86,7 +86,7 @@ public final class Report {
             Row row = new Row(first.get("impl"), first.get("mode"), Integer.parseInt(first.get("size")), group.size(),
                     median(fps), min(fps), max(fps), median(values(group, "gbps")), median(loss),
                     median(values(group, "user_ns_per_frame")), median(values(group, "sys_ns_per_frame")),
-                    median(values(group, "other_cpus")), median(values(group, "xcpu_ns")),
+                    median(values(group, "other_cpus")), median(measured(values(group, "xcpu_ns"))),
                     median(values(group, "read_alloc_bytes_per_frame")),
                     median(values(group, "write_alloc_bytes_per_frame")), Double.NaN);
             if (BASELINE.equals(row.impl)) {
@@ -109,6 +109,11 @@ public final class Report {
 
     private static double[] values(List<Map<String, String>> group, String key) {
         return group.stream().filter(s -> s.containsKey(key)).mapToDouble(s -> num(s, key)).toArray();
+    }
+
+    /** Without the probe's "no figure" (-1: fewer than two CPUs, or no probe), which is not a latency. */
+    private static double[] measured(double[] values) {
+        return java.util.Arrays.stream(values).filter(v -> v >= 0).toArray();
     }
 
     private static double num(Map<String, String> s, String key) {
