@@ -23,7 +23,13 @@ command -v perf >/dev/null || { echo "profile-threads.sh: perf not found; instal
 seconds=${PROFILE_SECONDS:-6} hz=${PROFILE_HZ:-999}
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+maps_before=$(ls /tmp/perf-*.map 2>/dev/null || true)
+# The JVM's perf map is only needed until perf script has read it.
+cleanup() {
+  rm -rf "$work"
+  comm -13 <(echo "$maps_before") <(ls /tmp/perf-*.map 2>/dev/null || true) | xargs -r rm -f
+}
+trap cleanup EXIT
 
 eval "$(./mvnw -q -B -pl benchmarks -am package exec:exec -DskipTests -Dbench.main=io.netstack.benchmarks.JavaSetup)"
 java=$JAVA_HOME_25/bin/java
@@ -32,7 +38,8 @@ java=$JAVA_HOME_25/bin/java
 case $impl in
   c-blocking|c-io_uring|c-io_uring-mshot)
     benchmarks/native/build.sh >/dev/null
-    benchmarks/native/run-c.sh "$impl" tap "$size" $(( seconds + 6 )) 1 > "$work/result" &
+    # No waiting for a quiet machine (run-c.sh's default): the sampling starts on a timer.
+    BENCH_WAIT_QUIET=0 benchmarks/native/run-c.sh "$impl" tap "$size" $(( seconds + 6 )) 1 > "$work/result" &
     warm=5 ;;
   netstack-epoll|netstack-io_uring)
     # One warm-up iteration of 8 s (as run.sh's 2 x 4 s), then one window that outlasts the sampling. The JVM writes
