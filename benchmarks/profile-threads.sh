@@ -43,14 +43,12 @@ case $impl in
     warm=5 ;;
   netstack-epoll|netstack-io_uring)
     # One warm-up iteration of 8 s (as run.sh's 2 x 4 s), then one window that outlasts the sampling. The JVM writes
-    # its perf map (/tmp/perf-PID.map) at exit, for perf script to name the compiled Java methods. The fork's flags
-    # replace those of the benchmark's @Fork, so they repeat them.
-    fork_flags="--enable-native-access=ALL-UNNAMED -Dio.netty.machineId=02:00:00:00:00:01"
-    fork_flags+=" -Dio.netty.leakDetection.level=disabled -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit"
+    # its perf map (/tmp/perf-PID.map) at exit, for perf script to name the compiled Java methods; prepended, so the
+    # flags of the benchmark's @Fork (its jvmArgsAppend) stay as they are.
     timeout --kill-after=10 $(( seconds + 90 )) unshare -n -- bash -c 'ip link set lo up && exec "$@"' _ \
       "$java" -cp "$BENCH_CLASSPATH" org.openjdk.jmh.Main TapThroughputBenchmark \
         -p transport="${impl#netstack-}" -p mode=tap -p size="$size" -f 1 -wi 1 -w 8s -i 1 -r $(( seconds + 8 ))s \
-        -jvmArgsAppend "$fork_flags" \
+        -jvmArgsPrepend "-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit" \
         2>&1 | grep -a -o 'RESULT .*' > "$work/result" &
     warm=14 ;;
   *) usage ;;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -113,7 +114,7 @@ public final class Report {
 
     /** Without the probe's "no figure" (-1: fewer than two CPUs, or no probe), which is not a latency. */
     private static double[] measured(double[] values) {
-        return java.util.Arrays.stream(values).filter(v -> v >= 0).toArray();
+        return Arrays.stream(values).filter(v -> v >= 0).toArray();
     }
 
     private static double num(Map<String, String> s, String key) {
