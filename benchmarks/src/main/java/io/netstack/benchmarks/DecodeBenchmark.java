@@ -1,8 +1,8 @@
 package io.netstack.benchmarks;
 
-import io.netstack.protocol.EthernetFrame;
-import io.netstack.protocol.Ipv4Packet;
-import io.netstack.protocol.UdpDatagram;
+import io.netstack.wire.EthernetFrame;
+import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.UdpDatagram;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;

@@ -1,6 +1,6 @@
 package io.netstack.benchmarks;
 
-import io.netstack.tap.linux.DeviceMode;
+import io.netstack.wire.LinkLayer;
 import io.netstack.tap.linux.TunTapDevice;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -74,7 +74,7 @@ public class ReadPathBenchmark {
         group = BenchChannels.newLoop(transport);
         counter = new CountingHandler(size);
         reader = BenchChannels.attach(group, "tap", topology.output(), counter, WriteBufferWaterMark.DEFAULT);
-        input = TunTapDevice.open(topology.input(), DeviceMode.TAP, Set.of());
+        input = TunTapDevice.open(topology.input(), LinkLayer.ETHERNET, Set.of());
         // A view of the device's fd for Netty's write(2) without a copy; the device alone closes the fd.
         inputFd = new FileDescriptor(input.fd());
         frame = BenchFrames.alignedFrame("tap", size);

@@ -1,12 +1,12 @@
 package io.netstack.benchmarks;
 
-import io.netstack.protocol.handler.FrameForwarder;
+import io.netstack.handler.FrameForwarder;
 import io.netstack.tap.TapAddress;
 import io.netstack.tap.TapChannel;
 import io.netstack.tap.TapChannelOption;
-import io.netstack.tap.linux.CidrAddress;
-import io.netstack.tap.linux.NetworkNamespace;
-import io.netstack.tap.linux.TunOffload;
+import io.netstack.wire.CidrAddress;
+import io.netstack.tap.process.NetworkNamespace;
+import io.netstack.tap.TunOffload;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;

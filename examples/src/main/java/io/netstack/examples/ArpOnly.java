@@ -1,21 +1,21 @@
 package io.netstack.examples;
 
-import io.netstack.protocol.handler.ArpResponder;
-import io.netstack.protocol.handler.DropCounters;
-import io.netstack.protocol.handler.EthernetDemultiplexer;
-import io.netstack.protocol.handler.FrameLogger;
-import io.netstack.protocol.handler.HostAddresses;
-import io.netstack.protocol.handler.InboundFrame;
-import io.netstack.protocol.handler.TrafficCounter;
-import io.netstack.protocol.handler.UdpEchoHandler;
-import io.netstack.protocol.handler.UnhandledFrameCounter;
+import io.netstack.handler.ArpResponder;
+import io.netstack.handler.DropCounters;
+import io.netstack.handler.EthernetDemultiplexer;
+import io.netstack.handler.FrameLogger;
+import io.netstack.handler.HostAddresses;
+import io.netstack.handler.InboundFrame;
+import io.netstack.handler.TrafficCounter;
+import io.netstack.handler.UdpEchoHandler;
+import io.netstack.handler.UnhandledFrameCounter;
 import io.netstack.tap.TapChannelMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 
 /**
  * A host that answers ARP and nothing else, composed from the toolkit's handlers rather than
- * {@link io.netstack.protocol.handler.UserspaceHost}: a demultiplexer, an {@link ArpResponder}, and a counter for
+ * {@link io.netstack.handler.UserspaceHost}: a demultiplexer, an {@link ArpResponder}, and a counter for
  * everything else.
  *
  * <p>The kernel sends a few UDP datagrams to the host's echo port. To do so it must first resolve 192.0.2.2 with

@@ -1,7 +1,7 @@
 package io.netstack.examples;
 
-import io.netstack.protocol.handler.UdpEchoHandler;
-import io.netstack.protocol.handler.UserspaceHost;
+import io.netstack.handler.UdpEchoHandler;
+import io.netstack.handler.UserspaceHost;
 import io.netstack.tap.TapChannelMetrics;
 
 import java.nio.file.Path;

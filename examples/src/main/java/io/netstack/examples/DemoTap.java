@@ -1,12 +1,12 @@
 package io.netstack.examples;
 
-import io.netstack.protocol.Ipv4Address;
-import io.netstack.protocol.MacAddress;
+import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.MacAddress;
 import io.netstack.tap.TapAddress;
 import io.netstack.tap.TapChannel;
 import io.netstack.tap.TapChannelOption;
-import io.netstack.tap.linux.CidrAddress;
-import io.netstack.tap.linux.NetworkNamespace;
+import io.netstack.wire.CidrAddress;
+import io.netstack.tap.process.NetworkNamespace;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
@@ -58,7 +58,7 @@ final class DemoTap implements AutoCloseable {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, loop);
         try {
             TapChannel channel = (TapChannel) new Bootstrap().group(group).channel(TapChannel.class)
-                    .option(TapChannelOption.MAC_ADDRESS, KERNEL_MAC)
+                    .option(TapChannelOption.MAC_ADDRESS, MacAddress.parse(KERNEL_MAC))
                     .option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse(KERNEL_CIDR)))
                     .option(TapChannelOption.LINK_UP, true)
                     .handler(host)

@@ -3,7 +3,7 @@ package io.netstack.examples;
 import io.netstack.tap.TapAddress;
 import io.netstack.tap.TapChannel;
 import io.netstack.tap.linux.NetDeviceControl;
-import io.netstack.tap.linux.NetworkNamespace;
+import io.netstack.tap.process.NetworkNamespace;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;

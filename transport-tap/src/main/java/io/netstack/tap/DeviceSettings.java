@@ -1,10 +1,10 @@
 package io.netstack.tap;
 
-import io.netstack.tap.linux.CidrAddress;
-import io.netstack.tap.linux.DeviceMode;
+import io.netstack.wire.CidrAddress;
+import io.netstack.wire.LinkLayer;
+import io.netstack.wire.MacAddress;
 import io.netstack.tap.linux.NetDeviceControl;
 import io.netstack.tap.linux.TunTapDevice;
-import io.netstack.tap.linux.TunTapException;
 
 import java.util.List;
 
@@ -18,7 +18,7 @@ final class DeviceSettings {
     Integer owner;
     Integer group;
     Integer mtu;
-    String macAddress;
+    MacAddress macAddress;
     Integer txQueueLength;
     Boolean carrier;
     List<CidrAddress> addresses = List.of();
@@ -31,7 +31,7 @@ final class DeviceSettings {
             throw new IllegalArgumentException("OWNER and GROUP let another user attach to " + device.name()
                     + " later, which needs a persistent device: set TapChannelOption.PERSISTENT too");
         }
-        if (macAddress != null && device.mode() != DeviceMode.TAP) {
+        if (macAddress != null && device.mode() != LinkLayer.ETHERNET) {
             throw new IllegalArgumentException(device.name() + " is a TUN device: it has no MAC address to set");
         }
     }
@@ -40,7 +40,7 @@ final class DeviceSettings {
         validate(device);
         String name = device.name();
         if (macAddress != null) {
-            NetDeviceControl.setMacAddress(name, NetDeviceControl.parseMac(macAddress));
+            NetDeviceControl.setMacAddress(name, macAddress);
         }
         if (mtu != null) {
             NetDeviceControl.setMtu(name, mtu);

@@ -3,7 +3,6 @@ package io.netstack.tap;
 import io.netstack.tap.linux.Errno;
 import io.netstack.tap.linux.KernelTimespec;
 import io.netstack.tap.linux.TunTapDevice;
-import io.netstack.tap.linux.TunTapException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.IoEvent;

@@ -1,6 +1,6 @@
 package io.netstack.tap;
 
-import io.netstack.tap.linux.DeviceMode;
+import io.netstack.wire.LinkLayer;
 import io.netstack.tap.linux.InterfaceName;
 
 import java.io.Serial;
@@ -16,7 +16,7 @@ public final class TapAddress extends SocketAddress {
     private static final long serialVersionUID = 1L;
 
     private final String name;
-    private final DeviceMode mode;
+    private final LinkLayer mode;
 
     /**
      * A TAP device named {@code name}.
@@ -24,15 +24,15 @@ public final class TapAddress extends SocketAddress {
      * @throws IllegalArgumentException if the kernel would refuse the name (the message says which rule it breaks)
      */
     public TapAddress(String name) {
-        this(name, DeviceMode.TAP);
+        this(name, LinkLayer.ETHERNET);
     }
 
     /**
-     * A device of the given mode named {@code name}.
+     * A device of the given link layer (TAP for Ethernet, TUN for IP) named {@code name}.
      *
      * @throws IllegalArgumentException if the kernel would refuse the name (the message says which rule it breaks)
      */
-    public TapAddress(String name, DeviceMode mode) {
+    public TapAddress(String name, LinkLayer mode) {
         this.name = InterfaceName.validate(name);
         if (mode == null) {
             throw new IllegalArgumentException("mode is null");
@@ -42,7 +42,7 @@ public final class TapAddress extends SocketAddress {
 
     /** A TUN device (IP packets, no Ethernet header) named {@code name}. */
     public static TapAddress tun(String name) {
-        return new TapAddress(name, DeviceMode.TUN);
+        return new TapAddress(name, LinkLayer.IP);
     }
 
     /** The interface name; "" when the kernel is to choose it. */
@@ -50,7 +50,8 @@ public final class TapAddress extends SocketAddress {
         return name;
     }
 
-    public DeviceMode mode() {
+    /** What the device carries: Ethernet frames (TAP) or IP packets (TUN). */
+    public LinkLayer linkLayer() {
         return mode;
     }
 
@@ -66,6 +67,6 @@ public final class TapAddress extends SocketAddress {
 
     @Override
     public String toString() {
-        return (name.isEmpty() ? mode.kernelNameTemplate() : name) + (mode == DeviceMode.TAP ? "" : " (tun)");
+        return name.isEmpty() ? (mode == LinkLayer.ETHERNET ? "tap%d" : "tun%d (tun)") : name + (mode == LinkLayer.ETHERNET ? "" : " (tun)");
     }
 }

@@ -1,13 +1,10 @@
 package io.netstack.tap;
 
-import io.netstack.protocol.VirtioNetFrame;
-import io.netstack.tap.linux.DeviceMode;
+import io.netstack.wire.VirtioNetFrame;
+import io.netstack.wire.LinkLayer;
 import io.netstack.tap.linux.Errno;
-import io.netstack.tap.linux.LinkStatistics;
 import io.netstack.tap.linux.NetDeviceControl;
-import io.netstack.tap.linux.TunOffload;
 import io.netstack.tap.linux.TunTapDevice;
-import io.netstack.tap.linux.TunTapException;
 import io.netstack.tap.linux.TunTapFlag;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.AbstractChannel;
@@ -232,7 +229,7 @@ public final class TapChannel extends AbstractChannel {
         if (offloads != null) {
             flags.add(TunTapFlag.VNET_HDR);
         }
-        TunTapDevice opened = TunTapDevice.open(address.name(), address.mode(), flags);
+        TunTapDevice opened = TunTapDevice.open(address.name(), address.linkLayer(), flags);
         try {
             if (offloads != null) {
                 // The header's length and byte order belong to the device: set both rather than trust defaults
@@ -290,12 +287,12 @@ public final class TapChannel extends AbstractChannel {
         }
     }
 
-    private int maxFrameLength(DeviceMode mode, int mtu) {
+    private int maxFrameLength(LinkLayer mode, int mtu) {
         return linkOverhead(mode) + (receivesSuperFrames() ? TapChannelConfig.MAX_SUPER_PACKET_LENGTH : mtu);
     }
 
-    private static int linkOverhead(DeviceMode mode) {
-        return mode == DeviceMode.TAP ? TapChannelConfig.TAP_LINK_OVERHEAD : 0;
+    private static int linkOverhead(LinkLayer mode) {
+        return mode == LinkLayer.ETHERNET ? TapChannelConfig.TAP_LINK_OVERHEAD : 0;
     }
 
     /** Whether the kernel may hand over super-frames: a segmentation offload is on. */
@@ -501,7 +498,7 @@ public final class TapChannel extends AbstractChannel {
     private void checkLength(ByteBuf frame, boolean superFrameAllowed) {
         int length = frame.readableBytes();
         int max = superFrameAllowed
-                ? linkOverhead(localAddress.mode()) + TapChannelConfig.MAX_SUPER_PACKET_LENGTH
+                ? linkOverhead(localAddress.linkLayer()) + TapChannelConfig.MAX_SUPER_PACKET_LENGTH
                 : config.getMaxFrameLength();
         if (length == 0) {
             throw new IllegalArgumentException("empty frame: a TAP/TUN device takes no zero-length writes");
@@ -510,7 +507,7 @@ public final class TapChannel extends AbstractChannel {
             metrics.oversizeDropped();
             throw new IllegalArgumentException("frame of " + length + " bytes is longer than the " + max
                     + " bytes that " + localAddress + " accepts (" + (superFrameAllowed ? "a super-frame" : "its MTU")
-                    + (localAddress != null && localAddress.mode() == DeviceMode.TAP
+                    + (localAddress != null && localAddress.linkLayer() == LinkLayer.ETHERNET
                             ? " + " + TapChannelConfig.TAP_LINK_OVERHEAD + " bytes of Ethernet header and VLAN tag"
                             : "")
                     + "); the frame was dropped, the channel stays open");

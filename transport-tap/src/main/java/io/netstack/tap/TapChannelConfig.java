@@ -1,11 +1,10 @@
 package io.netstack.tap;
 
-import io.netstack.tap.linux.CidrAddress;
+import io.netstack.wire.CidrAddress;
+import io.netstack.wire.MacAddress;
 import io.netstack.tap.linux.LinkState;
 import io.netstack.tap.linux.NetDeviceControl;
 import io.netstack.tap.linux.TunTapDevice;
-import io.netstack.tap.linux.TunOffload;
-import io.netstack.tap.linux.TunTapException;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelOption;
@@ -125,7 +124,7 @@ public final class TapChannelConfig extends DefaultChannelConfig {
         } else if (option == TapChannelOption.MTU) {
             setMtu((Integer) value);
         } else if (option == TapChannelOption.MAC_ADDRESS) {
-            setMacAddress((String) value);
+            setMacAddress((MacAddress) value);
         } else if (option == TapChannelOption.TX_QUEUE_LENGTH) {
             setTxQueueLength((Integer) value);
         } else if (option == TapChannelOption.CARRIER) {
@@ -276,17 +275,20 @@ public final class TapChannelConfig extends DefaultChannelConfig {
     }
 
     /** See {@link TapChannelOption#MAC_ADDRESS}. */
-    public String getMacAddress() {
+    public MacAddress getMacAddress() {
         LinkState link = kernelLink();
         return link != null ? link.macAddress() : requested.macAddress;
     }
 
     /**
-     * @throws IllegalArgumentException if {@code mac} is not like {@code 02:00:5e:10:00:01} or is multicast
+     * @throws IllegalArgumentException if {@code mac} is a multicast address
      */
-    public TapChannelConfig setMacAddress(String mac) {
-        byte[] bytes = NetDeviceControl.parseMac(mac);
-        return apply(() -> requested.macAddress = mac, device -> NetDeviceControl.setMacAddress(device.name(), bytes));
+    public TapChannelConfig setMacAddress(MacAddress mac) {
+        if (mac.isMulticast()) {
+            throw new IllegalArgumentException("MAC address " + mac
+                    + " is a multicast address (lowest bit of the first octet set); a device needs a unicast one");
+        }
+        return apply(() -> requested.macAddress = mac, device -> NetDeviceControl.setMacAddress(device.name(), mac));
     }
 
     /** See {@link TapChannelOption#TX_QUEUE_LENGTH}. */

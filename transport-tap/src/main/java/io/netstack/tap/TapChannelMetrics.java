@@ -1,7 +1,5 @@
 package io.netstack.tap;
 
-import io.netstack.tap.linux.LinkStatistics;
-
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 

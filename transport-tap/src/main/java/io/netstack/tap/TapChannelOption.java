@@ -1,7 +1,7 @@
 package io.netstack.tap;
 
-import io.netstack.tap.linux.CidrAddress;
-import io.netstack.tap.linux.TunOffload;
+import io.netstack.wire.CidrAddress;
+import io.netstack.wire.MacAddress;
 import io.netty.channel.ChannelOption;
 
 import java.util.List;
@@ -29,8 +29,8 @@ public final class TapChannelOption<T> extends ChannelOption<T> {
     public static final ChannelOption<Integer> GROUP = valueOf(TapChannelOption.class, "GROUP");
     /** The MTU; the read buffers follow it. */
     public static final ChannelOption<Integer> MTU = valueOf(TapChannelOption.class, "MTU");
-    /** The kernel side's MAC address of a TAP device, e.g. {@code "02:00:5e:10:00:01"} (unicast only). */
-    public static final ChannelOption<String> MAC_ADDRESS = valueOf(TapChannelOption.class, "MAC_ADDRESS");
+    /** The kernel side's MAC address of a TAP device, e.g. {@code MacAddress.parse("02:00:5e:10:00:01")} (unicast only). */
+    public static final ChannelOption<MacAddress> MAC_ADDRESS = valueOf(TapChannelOption.class, "MAC_ADDRESS");
     /** The transmit queue length in packets ({@code txqueuelen}). */
     public static final ChannelOption<Integer> TX_QUEUE_LENGTH = valueOf(TapChannelOption.class, "TX_QUEUE_LENGTH");
     /** Carrier on or off ({@code TUNSETCARRIER}). */
@@ -52,7 +52,7 @@ public final class TapChannelOption<T> extends ChannelOption<T> {
      * carry no header. Chosen at bind; afterwards the option reads as the offloads this kernel accepted, which may
      * be fewer than asked for (see {@link io.netstack.tap.linux.TunTapDevice#setOffloads}).
      *
-     * <p>The channel then reads and writes {@link io.netstack.protocol.VirtioNetFrame}s: each frame (an Ethernet
+     * <p>The channel then reads and writes {@link io.netstack.wire.VirtioNetFrame}s: each frame (an Ethernet
      * frame on a TAP device, an IP packet on a TUN device) comes with the decoded {@code virtio_net_hdr} the kernel
      * put before it (set little-endian, {@code TUNSETVNETLE}, 10 bytes, {@code TUNSETVNETHDRSZ}). With
      * {@link TunOffload#CSUM} the kernel may hand over TCP/UDP frames whose checksum is only the pseudo-header sum
@@ -62,12 +62,12 @@ public final class TapChannelOption<T> extends ChannelOption<T> {
      * work itself: {@code gso_type} is NONE, and {@code flags} 0, or {@code DATA_VALID} for a frame whose checksum
      * it has verified. Offsets ({@code csum_start}, {@code hdr_len}) count from the frame's first byte: the Ethernet
      * header on a TAP device, the IP header on a TUN device. Add a
-     * {@link io.netstack.protocol.handler.GsoSplitter} for plain MTU-sized frames instead.
+     * {@link io.netstack.handler.GsoSplitter} for plain MTU-sized frames instead.
      *
      * <p>Written {@code VirtioNetFrame}s ask the kernel to complete the checksum and to segment (whatever offloads
      * were asked for here); a plain {@code ByteBuf} written goes out with a zero header, prepended in place when
-     * the buffer has {@value io.netstack.protocol.VirtioNetFrame#HEADER_LENGTH} bytes before its reader index and
-     * no other reference, else copied once. A {@link io.netstack.protocol.handler.GroCoalescer} makes super-frames
+     * the buffer has {@value io.netstack.wire.VirtioNetFrame#HEADER_LENGTH} bytes before its reader index and
+     * no other reference, else copied once. A {@link io.netstack.handler.GroCoalescer} makes super-frames
      * out of plain TCP segments.
      */
     public static final ChannelOption<Set<TunOffload>> OFFLOADS = valueOf(TapChannelOption.class, "OFFLOADS");

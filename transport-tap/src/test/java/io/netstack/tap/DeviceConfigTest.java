@@ -1,8 +1,9 @@
 package io.netstack.tap;
 
-import io.netstack.tap.linux.CidrAddress;
+import io.netstack.wire.MacAddress;
+
+import io.netstack.wire.CidrAddress;
 import io.netstack.tap.linux.Errno;
-import io.netstack.tap.linux.TunTapException;
 import io.netstack.tap.testing.Binding;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
@@ -77,7 +78,7 @@ class DeviceConfigTest {
     void everyOptionIsAppliedAtBindAsIpShowsIt() throws Exception {
         TapChannel channel = bind(bootstrap()
                 .option(TapChannelOption.MTU, 9000)
-                .option(TapChannelOption.MAC_ADDRESS, "02:00:5e:10:00:01")
+                .option(TapChannelOption.MAC_ADDRESS, MacAddress.parse("02:00:5e:10:00:01"))
                 .option(TapChannelOption.TX_QUEUE_LENGTH, 500)
                 .option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse("192.0.2.1/24"),
                         CidrAddress.parse("2001:db8::1/64")))
@@ -107,7 +108,7 @@ class DeviceConfigTest {
         // The same values read back through the API.
         assertEquals(9000, channel.config().getMtu());
         assertEquals(9000 + 18, channel.config().getMaxFrameLength(), "read buffers follow the MTU");
-        assertEquals("02:00:5e:10:00:01", channel.config().getMacAddress());
+        assertEquals(MacAddress.parse("02:00:5e:10:00:01"), channel.config().getMacAddress());
         assertEquals(500, channel.config().getTxQueueLength());
         assertTrue(channel.config().isLinkUp());
         assertTrue(channel.config().getAddresses().contains(CidrAddress.parse("2001:db8::1/64")));
@@ -133,7 +134,7 @@ class DeviceConfigTest {
         Ip.run("addr", "add", "198.51.100.1/25", "dev", "nsout0");
         assertEquals(1400, channel.config().getMtu());
         assertEquals(1400 + 18, channel.config().getMaxFrameLength());
-        assertEquals("02:00:5e:10:00:07", channel.config().getMacAddress());
+        assertEquals(MacAddress.parse("02:00:5e:10:00:07"), channel.config().getMacAddress());
         assertEquals(42, channel.config().getTxQueueLength());
         assertTrue(channel.config().isLinkUp());
         assertTrue(channel.config().getAddresses().contains(CidrAddress.parse("198.51.100.1/25")));
@@ -192,10 +193,10 @@ class DeviceConfigTest {
     @Test
     void badInputFailsClearlyAndLeavesNoDevice() throws Exception {
         IllegalArgumentException multicast = assertThrows(IllegalArgumentException.class,
-                () -> new TapChannel().config().setMacAddress("01:00:5e:00:00:01"));
+                () -> new TapChannel().config().setMacAddress(MacAddress.parse("01:00:5e:00:00:01")));
         assertTrue(multicast.getMessage().contains("multicast"), multicast.getMessage());
         IllegalArgumentException shortMac = assertThrows(IllegalArgumentException.class,
-                () -> new TapChannel().config().setMacAddress("02:00:5e:10:00"));
+                () -> MacAddress.parse("02:00:5e:10:00"));
         assertTrue(shortMac.getMessage().contains("not a MAC address"), shortMac.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new TapChannel().config().setTxQueueLength(-1));
         assertThrows(IllegalArgumentException.class, () -> CidrAddress.parse("192.0.2.1/33"));

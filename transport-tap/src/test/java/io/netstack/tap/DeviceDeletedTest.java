@@ -1,7 +1,6 @@
 package io.netstack.tap;
 
 import io.netstack.tap.linux.Errno;
-import io.netstack.tap.linux.TunTapException;
 import io.netstack.tap.testing.EventLoops;
 import io.netstack.tap.testing.ExceptionQueue;
 import io.netstack.tap.testing.Ip;

@@ -1,8 +1,7 @@
 package io.netstack.tap;
 
-import io.netstack.tap.linux.CidrAddress;
+import io.netstack.wire.CidrAddress;
 import io.netstack.tap.linux.Errno;
-import io.netstack.tap.linux.TunTapException;
 import io.netstack.tap.testing.FrameQueue;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;

@@ -1,6 +1,6 @@
 package io.netstack.tap;
 
-import io.netstack.tap.linux.CidrAddress;
+import io.netstack.wire.CidrAddress;
 import io.netstack.tap.testing.EventLoops;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;

@@ -1,8 +1,7 @@
 package io.netstack.tap;
 
-import io.netstack.protocol.VirtioNetFrame;
-import io.netstack.tap.linux.CidrAddress;
-import io.netstack.tap.linux.TunOffload;
+import io.netstack.wire.VirtioNetFrame;
+import io.netstack.wire.CidrAddress;
 import io.netstack.tap.testing.Binding;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;

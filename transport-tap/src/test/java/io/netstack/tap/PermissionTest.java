@@ -1,9 +1,8 @@
 package io.netstack.tap;
 
-import io.netstack.tap.linux.DeviceMode;
+import io.netstack.wire.LinkLayer;
 import io.netstack.tap.linux.Errno;
 import io.netstack.tap.linux.TunTapDevice;
-import io.netstack.tap.linux.TunTapException;
 import io.netstack.tap.linux.TunTapFlag;
 import io.netstack.tap.testing.Capabilities;
 import io.netstack.tap.testing.Ip;
@@ -44,7 +43,7 @@ class PermissionTest {
         CompletableFuture<Throwable> outcome = new CompletableFuture<>();
         Thread unprivileged = new Thread(() -> {
             Capabilities.dropEffective(Capabilities.CAP_NET_ADMIN);
-            try (TunTapDevice device = TunTapDevice.open("nsperm0", DeviceMode.TAP, EnumSet.of(TunTapFlag.EXCLUSIVE))) {
+            try (TunTapDevice device = TunTapDevice.open("nsperm0", LinkLayer.ETHERNET, EnumSet.of(TunTapFlag.EXCLUSIVE))) {
                 outcome.complete(new AssertionError("opened " + device + " without CAP_NET_ADMIN"));
             } catch (Throwable t) {
                 outcome.complete(t);

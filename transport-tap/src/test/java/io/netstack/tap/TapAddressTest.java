@@ -1,6 +1,6 @@
 package io.netstack.tap;
 
-import io.netstack.tap.linux.DeviceMode;
+import io.netstack.wire.LinkLayer;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class TapAddressTest {
     @Test
     void isAValueOfNameAndMode() {
-        assertEquals(new TapAddress("tap0"), new TapAddress("tap0", DeviceMode.TAP));
-        assertEquals(new TapAddress("tap0").hashCode(), new TapAddress("tap0", DeviceMode.TAP).hashCode());
+        assertEquals(new TapAddress("tap0"), new TapAddress("tap0", LinkLayer.ETHERNET));
+        assertEquals(new TapAddress("tap0").hashCode(), new TapAddress("tap0", LinkLayer.ETHERNET).hashCode());
         assertNotEquals(new TapAddress("tap0"), new TapAddress("tap1"));
         assertNotEquals(new TapAddress("x0"), TapAddress.tun("x0"));
     }

@@ -1,9 +1,7 @@
 package io.netstack.tap;
 
 import io.netstack.tap.linux.Errno;
-import io.netstack.tap.linux.LinkStatistics;
-import io.netstack.tap.linux.NetworkNamespace;
-import io.netstack.tap.linux.TunTapException;
+import io.netstack.tap.process.NetworkNamespace;
 import io.netstack.tap.testing.Binding;
 import io.netstack.tap.testing.FrameQueue;
 import io.netstack.tap.testing.Ip;

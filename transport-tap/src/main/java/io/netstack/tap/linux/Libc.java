@@ -22,7 +22,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>These are control-plane calls made a handful of times per device, so a confined arena per call is fine.
  */
-final class Libc {
+public final class Libc {
     static final int O_RDWR = 0x2;
     static final int O_NONBLOCK = 0x800;
     static final int O_CLOEXEC = 0x80000;
@@ -36,7 +36,7 @@ final class Libc {
     static final int NETLINK_ROUTE = 0;
     static final int SOL_NETLINK = 270;
 
-    static final int CLONE_NEWNET = 0x40000000;
+    public static final int CLONE_NEWNET = 0x40000000;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -133,7 +133,7 @@ final class Libc {
         }
     }
 
-    static int unshare(int flags) {
+    public static int unshare(int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             return result((int) UNSHARE.invokeExact(state, flags), state);
@@ -183,7 +183,7 @@ final class Libc {
     }
 
     /** {@code setgroups(0, NULL)}: no supplementary groups, in every thread. */
-    static int clearGroups() {
+    public static int clearGroups() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             return result((int) SETGROUPS.invokeExact(state, 0L, MemorySegment.NULL), state);
@@ -192,7 +192,7 @@ final class Libc {
         }
     }
 
-    static int setresgid(int gid) {
+    public static int setresgid(int gid) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             return result((int) SETRESGID.invokeExact(state, gid, gid, gid), state);
@@ -201,7 +201,7 @@ final class Libc {
         }
     }
 
-    static int setresuid(int uid) {
+    public static int setresuid(int uid) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             return result((int) SETRESUID.invokeExact(state, uid, uid, uid), state);

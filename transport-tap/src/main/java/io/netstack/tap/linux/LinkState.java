@@ -1,5 +1,9 @@
 package io.netstack.tap.linux;
 
+import io.netstack.wire.LinkLayer;
+
+import io.netstack.wire.MacAddress;
+
 /**
  * A network device as the kernel reports it ({@code RTM_GETLINK}), read fresh on each call of
  * {@link NetDeviceControl#link(String)}.
@@ -8,13 +12,13 @@ package io.netstack.tap.linux;
  * @param index             the interface index
  * @param up                administratively up ({@code IFF_UP})
  * @param mtu               the MTU in bytes
- * @param macAddress        the hardware address, e.g. {@code "02:00:5e:10:00:01"}; "" for a TUN device
+ * @param macAddress        the hardware address; null for a TUN device, which has none
  * @param txQueueLength     the transmit queue length in packets
  * @param carrier           whether the link has carrier
  * @param operState         RFC 2863 operational state: UNKNOWN, DOWN, LOWERLAYERDOWN, DORMANT, UP, ...
  * @param tun               TUN/TAP details, or {@code null} for other kinds of device
  */
-public record LinkState(String name, int index, boolean up, int mtu, String macAddress, int txQueueLength,
+public record LinkState(String name, int index, boolean up, int mtu, MacAddress macAddress, int txQueueLength,
                         boolean carrier, String operState, TunInfo tun) {
 
     /**
@@ -29,7 +33,7 @@ public record LinkState(String name, int index, boolean up, int mtu, String macA
      * @param queues          the number of attached queues (fds)
      * @param disabledQueues  the number of queues detached with TUNSETQUEUE
      */
-    public record TunInfo(DeviceMode mode, long owner, long group, boolean persistent, boolean multiQueue,
+    public record TunInfo(LinkLayer mode, long owner, long group, boolean persistent, boolean multiQueue,
                           boolean vnetHeader, int queues, int disabledQueues) {
     }
 }

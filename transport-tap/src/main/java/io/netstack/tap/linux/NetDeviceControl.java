@@ -1,11 +1,18 @@
 package io.netstack.tap.linux;
 
+import io.netstack.wire.CidrAddress;
+
+import io.netstack.tap.LinkStatistics;
+
+import io.netstack.tap.TunTapException;
+
+import io.netstack.wire.MacAddress;
+
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -126,12 +133,15 @@ public final class NetDeviceControl {
     /**
      * Sets the hardware address of the kernel's side of a TAP device, like {@code ip link set NAME address MAC}.
      *
-     * @throws IllegalArgumentException if {@code mac} is not 6 bytes or is a multicast address
+     * @throws IllegalArgumentException if {@code mac} is a multicast address
      */
-    public static void setMacAddress(String name, byte[] mac) throws TunTapException {
-        requireUnicastMac(mac);
-        setLink(name, "set MAC address " + formatMac(mac), new NetlinkMessage(NetlinkMessage.RTM_NEWLINK, 0)
-                .ifinfomsg(index(name), 0, 0).attribute(IFLA_ADDRESS, mac));
+    public static void setMacAddress(String name, MacAddress mac) throws TunTapException {
+        if (mac.isMulticast()) {
+            throw new IllegalArgumentException("MAC address " + mac + " of " + name
+                    + " is a multicast address (lowest bit of the first octet set); a device needs a unicast one");
+        }
+        setLink(name, "set MAC address " + mac, new NetlinkMessage(NetlinkMessage.RTM_NEWLINK, 0)
+                .ifinfomsg(index(name), 0, 0).attribute(IFLA_ADDRESS, mac.octets()));
     }
 
     private static void setLink(String name, String operation, NetlinkMessage message) throws TunTapException {
@@ -194,7 +204,7 @@ public final class NetDeviceControl {
                 index,
                 (flags & IFF_UP) != 0,
                 u32(attributes.get(IFLA_MTU), 0),
-                mac == null ? "" : formatMac(bytes(mac)),
+                mac == null || mac.remaining() != MacAddress.LENGTH ? null : MacAddress.of(bytes(mac)),
                 u32(attributes.get(IFLA_TXQLEN), 0),
                 u8(attributes.get(IFLA_CARRIER), 0) != 0,
                 operState < OPER_STATES.length ? OPER_STATES[operState] : "state " + operState,
@@ -214,7 +224,7 @@ public final class NetDeviceControl {
         ByteBuffer owner = tun.get(IFLA_TUN_OWNER);
         ByteBuffer group = tun.get(IFLA_TUN_GROUP);
         return new LinkState.TunInfo(
-                DeviceMode.fromFlags(u8(tun.get(IFLA_TUN_TYPE), 0)),
+                TunTapFlag.linkLayerOf(u8(tun.get(IFLA_TUN_TYPE), 0)),
                 owner == null ? -1 : Integer.toUnsignedLong(owner.getInt(0)),
                 group == null ? -1 : Integer.toUnsignedLong(group.getInt(0)),
                 u8(tun.get(IFLA_TUN_PERSIST), 0) != 0,
@@ -248,40 +258,5 @@ public final class NetDeviceControl {
         } catch (UnknownHostException e) {
             throw new IllegalStateException("the kernel reported an address of " + value.remaining() + " bytes", e);
         }
-    }
-
-    /**
-     * Parses a device's MAC address written as six two-digit hex bytes separated by colons, e.g.
-     * {@code "02:00:5e:10:00:01"}.
-     *
-     * @throws IllegalArgumentException for anything else, or for a multicast address, with what was expected
-     */
-    public static byte[] parseMac(String text) {
-        byte[] mac;
-        try {
-            mac = text.length() == 17 ? HexFormat.ofDelimiter(":").parseHex(text) : null;
-        } catch (IllegalArgumentException e) {
-            mac = null;
-        }
-        if (mac == null) {
-            throw new IllegalArgumentException("\"" + text + "\" is not a MAC address like 02:00:5e:10:00:01");
-        }
-        return requireUnicastMac(mac);
-    }
-
-    /** A device's own address must be 6 bytes and unicast. */
-    private static byte[] requireUnicastMac(byte[] mac) {
-        if (mac.length != 6) {
-            throw new IllegalArgumentException("a MAC address has 6 bytes, not " + mac.length);
-        }
-        if ((mac[0] & 1) != 0) {
-            throw new IllegalArgumentException("MAC address " + formatMac(mac)
-                    + " is a multicast address (lowest bit of the first byte set); a device needs a unicast one");
-        }
-        return mac;
-    }
-
-    static String formatMac(byte[] mac) {
-        return HexFormat.ofDelimiter(":").formatHex(mac);
     }
 }

@@ -1,5 +1,7 @@
 package io.netstack.tap.linux;
 
+import io.netstack.tap.TunTapException;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;

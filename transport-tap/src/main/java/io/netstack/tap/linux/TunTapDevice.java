@@ -1,5 +1,11 @@
 package io.netstack.tap.linux;
 
+import io.netstack.wire.LinkLayer;
+
+import io.netstack.tap.TunTapException;
+
+import io.netstack.tap.TunOffload;
+
 import java.io.Closeable;
 import java.lang.foreign.Arena;
 import java.util.EnumSet;
@@ -27,11 +33,11 @@ public final class TunTapDevice implements Closeable {
 
     private final int fd;
     private final String name;
-    private final DeviceMode mode;
+    private final LinkLayer mode;
     private final int ifrFlags;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private TunTapDevice(int fd, String name, DeviceMode mode, int ifrFlags) {
+    private TunTapDevice(int fd, String name, LinkLayer mode, int ifrFlags) {
         this.fd = fd;
         this.name = name;
         this.mode = mode;
@@ -47,9 +53,9 @@ public final class TunTapDevice implements Closeable {
      * @throws IllegalArgumentException if {@code name} breaks the kernel's naming rules (before any syscall)
      * @throws TunTapException          if the kernel refuses, with errno and advice
      */
-    public static TunTapDevice open(String name, DeviceMode mode, Set<TunTapFlag> flags) throws TunTapException {
+    public static TunTapDevice open(String name, LinkLayer mode, Set<TunTapFlag> flags) throws TunTapException {
         InterfaceName.validate(name);
-        int requested = mode.iffFlag() | TunTapFlag.IFF_NO_PI;
+        int requested = TunTapFlag.modeFlag(mode) | TunTapFlag.IFF_NO_PI;
         for (TunTapFlag flag : flags) {
             requested |= flag.iffFlag();
         }
@@ -64,7 +70,7 @@ public final class TunTapDevice implements Closeable {
             // the name and the flags the device really has (an attached persistent device keeps its own).
             IfReq actual = IfReq.allocate(arena, "");
             check(Libc.ioctl(fd, IoctlRequest.TUNGETIFF, actual.segment()), name, "TUNGETIFF");
-            return new TunTapDevice(fd, actual.name(), DeviceMode.fromFlags(actual.flags()), actual.flags());
+            return new TunTapDevice(fd, actual.name(), TunTapFlag.linkLayerOf(actual.flags()), actual.flags());
         } catch (TunTapException | RuntimeException e) {
             Libc.close(fd);
             throw e;
@@ -87,7 +93,7 @@ public final class TunTapDevice implements Closeable {
         return name;
     }
 
-    public DeviceMode mode() {
+    public LinkLayer mode() {
         return mode;
     }
 
@@ -173,7 +179,7 @@ public final class TunTapDevice implements Closeable {
     public Set<TunOffload> setOffloads(Set<TunOffload> wanted) throws TunTapException {
         EnumSet<TunOffload> trying = wanted.isEmpty() ? EnumSet.noneOf(TunOffload.class) : EnumSet.copyOf(wanted);
         for (;;) {
-            int result = Libc.ioctl(fd, IoctlRequest.TUNSETOFFLOAD, TunOffload.flags(trying));
+            int result = Libc.ioctl(fd, IoctlRequest.TUNSETOFFLOAD, offloadFlags(trying));
             if (result >= 0) {
                 return trying;
             }
@@ -231,5 +237,14 @@ public final class TunTapDevice implements Closeable {
     @Override
     public String toString() {
         return "TunTapDevice(" + name + ", " + mode + ", fd " + fd + (isOpen() ? "" : ", closed") + ')';
+    }
+
+    /** The {@code TUN_F_*} bits of {@code TUNSETOFFLOAD} for a set of offloads. */
+    private static int offloadFlags(Set<TunOffload> offloads) {
+        int flags = 0;
+        for (TunOffload offload : offloads) {
+            flags |= offload.flag();
+        }
+        return flags;
     }
 }

@@ -1,5 +1,7 @@
 package io.netstack.tap.linux;
 
+import io.netstack.tap.TunTapException;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

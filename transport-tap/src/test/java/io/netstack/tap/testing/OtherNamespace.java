@@ -1,6 +1,6 @@
 package io.netstack.tap.testing;
 
-import io.netstack.tap.linux.NetworkNamespace;
+import io.netstack.tap.process.NetworkNamespace;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

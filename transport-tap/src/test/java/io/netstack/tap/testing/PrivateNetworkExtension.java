@@ -1,6 +1,6 @@
 package io.netstack.tap.testing;
 
-import io.netstack.tap.linux.NetworkNamespace;
+import io.netstack.tap.process.NetworkNamespace;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.opentest4j.TestAbortedException;

@@ -1,0 +1,115 @@
+package io.netstack.handler;
+
+import io.netstack.wire.ArpPacket;
+import io.netstack.wire.Frames;
+import io.netstack.wire.Ipv4Address;
+import io.netty.channel.ChannelHandlerContext;
+
+/**
+ * Speaks ARP (RFC 826) for a {@link HostAddresses}: answers requests for its IPv4 addresses with its MAC address,
+ * learns its neighbours' addresses into a {@link NeighbourCache}, and announces its addresses with gratuitous ARPs
+ * when the channel becomes active, so that the kernel's neighbour table knows the host before the first ping.
+ *
+ * <p>It consumes every well-formed ARP request and reply. Other operations (RARP's, InARP's) pass on, so that an
+ * {@link UnhandledFrameCounter} counts them rather than their vanishing uncounted. Counters are written by the event
+ * loop only and are volatile so that other threads read current values.
+ */
+public final class ArpResponder extends FrameResponder {
+    /** Enough for the neighbours of a test or demo network; the oldest entry gives way beyond that. */
+    public static final int DEFAULT_CACHE_CAPACITY = 64;
+    /** The sender protocol address of an ARP Probe (RFC 5227 section 2.1.1), which must not be learnt. */
+    private static final int UNSPECIFIED_ADDRESS = 0;
+
+    private final NeighbourCache neighbours;
+    private boolean announced;
+
+    private volatile long requestsAnswered;
+    private volatile long requestsForOthers;
+    private volatile long repliesReceived;
+    private volatile long announcementsSent;
+
+    public ArpResponder(HostAddresses host) {
+        this(host, new NeighbourCache(DEFAULT_CACHE_CAPACITY));
+    }
+
+    public ArpResponder(HostAddresses host, NeighbourCache neighbours) {
+        super(host);
+        this.neighbours = neighbours;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) {
+            announce(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        announce(ctx);
+        ctx.fireChannelActive();
+    }
+
+    /** Sends one gratuitous ARP per address, once, whether the handler was added before or after activation. */
+    private void announce(ChannelHandlerContext ctx) {
+        if (announced) {
+            return;
+        }
+        announced = true;
+        for (Ipv4Address address : host().ipv4Addresses()) {
+            ctx.write(Frames.gratuitousArp(ctx.alloc(), host().mac(), address.value()), ctx.voidPromise());
+            announcementsSent++;
+        }
+        ctx.flush();
+    }
+
+    @Override
+    protected boolean accepts(InboundFrame inbound) {
+        return inbound.kind() == InboundFrame.Kind.ARP && (inbound.arp().isRequest() || inbound.arp().isReply());
+    }
+
+    @Override
+    protected void respond(ChannelHandlerContext ctx, InboundFrame inbound) {
+        ArpPacket arp = inbound.arp();
+        int spa = arp.spa();
+        long sha = arp.sha();
+        boolean targetIsUs = host().isOurs(arp.tpa());
+        // RFC 826, "Packet Reception": refresh a known sender; add it only when the packet is meant for us.
+        if (spa != UNSPECIFIED_ADDRESS && !neighbours.update(spa, sha) && targetIsUs) {
+            neighbours.put(spa, sha);
+        }
+        if (arp.isReply()) {
+            repliesReceived++;
+        } else if (arp.isRequest()) {
+            if (targetIsUs) {
+                send(ctx, Frames.arpReply(ctx.alloc(), host().mac(), arp.tpa(), sha, spa));
+                requestsAnswered++;
+            } else {
+                requestsForOthers++;
+            }
+        }
+    }
+
+    /** The addresses learnt so far; read it on the channel's event loop. */
+    public NeighbourCache neighbours() {
+        return neighbours;
+    }
+
+    /** Requests for one of our addresses, each answered with a reply. */
+    public long requestsAnswered() {
+        return requestsAnswered;
+    }
+
+    /** Requests for addresses that are not ours, gratuitous ARPs of other hosts included. */
+    public long requestsForOthers() {
+        return requestsForOthers;
+    }
+
+    public long repliesReceived() {
+        return repliesReceived;
+    }
+
+    public long announcementsSent() {
+        return announcementsSent;
+    }
+}

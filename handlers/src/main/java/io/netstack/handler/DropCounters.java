@@ -1,0 +1,74 @@
+package io.netstack.handler;
+
+import io.netstack.wire.DecodeError;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Counts the inbound frames a host dropped, by reason: malformed frames by the {@link DecodeError} that rejected
+ * them, and well-formed frames that no handler took by their {@link InboundFrame.Kind}.
+ *
+ * <p>One instance is usually shared by the handlers of a channel. The counts are atomic, so they can be read from
+ * any thread while the event loop updates them.
+ */
+public final class DropCounters {
+    private static final DecodeError[] DECODE_ERRORS = DecodeError.values();
+    private static final InboundFrame.Kind[] KINDS = InboundFrame.Kind.values();
+
+    private final AtomicLongArray malformed = new AtomicLongArray(DECODE_ERRORS.length);
+    private final AtomicLongArray unhandled = new AtomicLongArray(KINDS.length);
+
+    /** Counts a frame dropped as malformed. */
+    public void increment(DecodeError reason) {
+        malformed.incrementAndGet(reason.ordinal());
+    }
+
+    /** Counts a well-formed frame dropped because no handler took it. */
+    public void increment(InboundFrame.Kind kind) {
+        unhandled.incrementAndGet(kind.ordinal());
+    }
+
+    /** How many frames were dropped as malformed for {@code reason}. */
+    public long count(DecodeError reason) {
+        return malformed.get(reason.ordinal());
+    }
+
+    /** How many well-formed frames of {@code kind} no handler took. */
+    public long count(InboundFrame.Kind kind) {
+        return unhandled.get(kind.ordinal());
+    }
+
+    /** All frames dropped, for any reason. */
+    public long total() {
+        return sum(malformed) + sum(unhandled);
+    }
+
+    private static long sum(AtomicLongArray counts) {
+        long total = 0;
+        for (int i = 0; i < counts.length(); i++) {
+            total += counts.get(i);
+        }
+        return total;
+    }
+
+    /** The non-zero counts, e.g. {@code malformed{IPV4_BAD_CHECKSUM=2}, unhandled{OTHER_ETHERTYPE=5}}. */
+    @Override
+    public String toString() {
+        StringBuilder summary = new StringBuilder("malformed{");
+        appendNonZero(summary, malformed, DECODE_ERRORS);
+        summary.append("}, unhandled{");
+        appendNonZero(summary, unhandled, KINDS);
+        return summary.append('}').toString();
+    }
+
+    private static void appendNonZero(StringBuilder summary, AtomicLongArray counts, Enum<?>[] names) {
+        String separator = "";
+        for (int i = 0; i < counts.length(); i++) {
+            long count = counts.get(i);
+            if (count != 0) {
+                summary.append(separator).append(names[i].name()).append('=').append(count);
+                separator = ", ";
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.netstack.handler;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+
+import java.util.function.Consumer;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Logs every frame that passes it, inbound and outbound, as one {@code tcpdump -e -n} style line prefixed with its
+ * direction ({@code "in  "} or {@code "out "}), to a sink such as {@code System.out::println} or a logger.
+ * See {@link FrameFormatter} for the format. It observes {@link ByteBuf} frames and {@link InboundFrame}s alike and
+ * passes every message on unchanged.
+ */
+public final class FrameLogger extends ChannelDuplexHandler {
+    private final FrameFormatter formatter = new FrameFormatter();
+    private final Consumer<String> sink;
+
+    public FrameLogger(Consumer<String> sink) {
+        this.sink = requireNonNull(sink, "sink");
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        log("in  ", msg);
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        log("out ", msg);
+        ctx.write(msg, promise);
+    }
+
+    private void log(String direction, Object msg) {
+        ByteBuf frame = InboundFrame.frameOf(msg);
+        if (frame != null) {
+            sink.accept(direction + formatter.format(frame));
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.netstack.handler;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The skeleton of a handler that answers some of the {@link InboundFrame}s coming from an
+ * {@link EthernetDemultiplexer}: it consumes and releases the frames {@link #accepts} selects, passes every other
+ * message on untouched, and batches its answers into one flush per read loop.
+ */
+public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
+    private final HostAddresses host;
+    private boolean flushPending;
+
+    protected FrameResponder(HostAddresses host) {
+        this.host = requireNonNull(host, "host");
+    }
+
+    /** The addresses this handler answers for and from. */
+    protected final HostAddresses host() {
+        return host;
+    }
+
+    @Override
+    public final void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof InboundFrame inbound && accepts(inbound)) {
+            try {
+                respond(ctx, inbound);
+            } finally {
+                inbound.release();
+            }
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    /** Whether this handler consumes {@code inbound}; the others are passed on to the next handler. */
+    protected abstract boolean accepts(InboundFrame inbound);
+
+    /**
+     * Handles a frame {@link #accepts} selected, typically by {@link #send sending} an answer. The frame is
+     * released afterwards, so its views must not be used once this returns.
+     */
+    protected abstract void respond(ChannelHandlerContext ctx, InboundFrame inbound);
+
+    /**
+     * Writes {@code frame} without a promise; it is flushed at the end of the read loop. A failed write is reported
+     * through {@code exceptionCaught}.
+     */
+    protected final void send(ChannelHandlerContext ctx, ByteBuf frame) {
+        ctx.write(frame, ctx.voidPromise());
+        flushPending = true;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (flushPending) {
+            flushPending = false;
+            ctx.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+}

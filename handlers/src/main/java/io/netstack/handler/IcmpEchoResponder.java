@@ -1,0 +1,35 @@
+package io.netstack.handler;
+
+import io.netstack.wire.Frames;
+import io.netty.channel.ChannelHandlerContext;
+
+/**
+ * Answers ICMP echo requests (RFC 792) sent to one of the host's IPv4 addresses with an echo reply carrying the
+ * same identifier, sequence number and data, which is what {@code ping} checks. Other ICMP messages pass on.
+ */
+public final class IcmpEchoResponder extends FrameResponder {
+    private volatile long repliesSent;
+
+    public IcmpEchoResponder(HostAddresses host) {
+        super(host);
+    }
+
+    @Override
+    protected boolean accepts(InboundFrame inbound) {
+        return inbound.kind() == InboundFrame.Kind.ICMPV4
+                && inbound.icmpv4().isEchoRequest()
+                && host().isOurs(inbound.ipv4().destination());
+    }
+
+    @Override
+    protected void respond(ChannelHandlerContext ctx, InboundFrame inbound) {
+        send(ctx, Frames.icmpEchoReply(ctx.alloc(), host().mac(),
+                inbound.ethernet(), inbound.ipv4(), inbound.icmpv4()));
+        repliesSent++;
+    }
+
+    /** Echo replies sent, one per echo request answered. */
+    public long repliesSent() {
+        return repliesSent;
+    }
+}

@@ -1,0 +1,60 @@
+package io.netstack.handler;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+
+/**
+ * Counts the frames and bytes that pass it in each direction; placed next to the channel, it sees what the device
+ * delivered and what was written to it. Outbound frames are counted when written, whether or not the write
+ * succeeds later. Counters are written by the event loop only and are volatile so that other threads read current
+ * values.
+ */
+public final class TrafficCounter extends ChannelDuplexHandler {
+    private volatile long framesIn;
+    private volatile long bytesIn;
+    private volatile long framesOut;
+    private volatile long bytesOut;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = InboundFrame.frameOf(msg);
+        if (frame != null) {
+            framesIn++;
+            bytesIn += frame.readableBytes();
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        ByteBuf frame = InboundFrame.frameOf(msg);
+        if (frame != null) {
+            framesOut++;
+            bytesOut += frame.readableBytes();
+        }
+        ctx.write(msg, promise);
+    }
+
+    public long framesIn() {
+        return framesIn;
+    }
+
+    public long bytesIn() {
+        return bytesIn;
+    }
+
+    public long framesOut() {
+        return framesOut;
+    }
+
+    public long bytesOut() {
+        return bytesOut;
+    }
+
+    @Override
+    public String toString() {
+        return "frames in " + framesIn + " (" + bytesIn + " bytes), out " + framesOut + " (" + bytesOut + " bytes)";
+    }
+}

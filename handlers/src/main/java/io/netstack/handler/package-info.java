@@ -1,0 +1,22 @@
+/**
+ * Netty handlers that make a channel of Ethernet frames, such as a TAP device's, into a userspace IPv4 host.
+ *
+ * <p>{@link io.netstack.handler.EthernetDemultiplexer} decodes each frame once into a reused
+ * {@link io.netstack.handler.InboundFrame}; the {@link io.netstack.handler.FrameResponder}s after
+ * it ({@link io.netstack.handler.ArpResponder}, {@link io.netstack.handler.IcmpEchoResponder},
+ * {@link io.netstack.handler.UdpEchoHandler}) answer the frames meant for them and pass the others on, and
+ * {@link io.netstack.handler.UnhandledFrameCounter} drops what is left, counted in
+ * {@link io.netstack.handler.DropCounters}. {@link io.netstack.handler.FrameLogger},
+ * {@link io.netstack.handler.PcapWriter} and {@link io.netstack.handler.TrafficCounter} observe
+ * frames in both directions. {@link io.netstack.handler.UserspaceHost} puts them all together.
+ *
+ * <p>For channels with offloads ({@code TapChannelOption.OFFLOADS}), {@link io.netstack.handler.GsoSplitter}
+ * cuts the kernel's super-frames into plain frames and completes partial checksums, and
+ * {@link io.netstack.handler.GroCoalescer} merges plain TCP segments into super-frames.
+ * {@link io.netstack.handler.FrameForwarder} copies what one channel reads into another, as a userspace
+ * bridge between two devices does.
+ *
+ * <p>No handler lets malformed input escape as an exception, and every frame a handler consumes is released exactly
+ * once.
+ */
+package io.netstack.handler;

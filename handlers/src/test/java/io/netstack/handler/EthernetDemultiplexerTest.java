@@ -1,0 +1,107 @@
+package io.netstack.handler;
+
+import io.netstack.wire.testing.CapturedFrames;
+import io.netstack.wire.DecodeError;
+import io.netstack.wire.EthernetFrame;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static io.netstack.wire.testing.CapturedFrames.pooled;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+class EthernetDemultiplexerTest {
+    private final DropCounters drops = new DropCounters();
+    private final List<InboundFrame.Kind> kinds = new ArrayList<>();
+    private final List<InboundFrame> messages = new ArrayList<>();
+    private final EmbeddedChannel channel = new EmbeddedChannel(new EthernetDemultiplexer(drops),
+            new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    if (msg instanceof InboundFrame inbound) {
+                        kinds.add(inbound.kind());
+                        messages.add(inbound);
+                        inbound.release();
+                    } else {
+                        ctx.fireChannelRead(msg);
+                    }
+                }
+            });
+
+    @AfterEach
+    void finish() {
+        assertFalse(channel.finishAndReleaseAll(), "nothing left over");
+    }
+
+    @Test
+    void classifiesEachFrameInOneReusedMessage() {
+        byte[][] frames = {CapturedFrames.ARP_REQUEST, CapturedFrames.ECHO_REQUEST, CapturedFrames.UDP_HELLO,
+                CapturedFrames.ECHO_REQUEST_LAST_FRAGMENT, CapturedFrames.echoRequestFirstFragment(),
+                CapturedFrames.tagged(CapturedFrames.ECHO_REQUEST, EthernetFrame.ETHERTYPE_VLAN, 10),
+                tcpSyn(), lldp()};
+        List<ByteBuf> written = new ArrayList<>();
+        for (byte[] frame : frames) {
+            ByteBuf buf = pooled(frame);
+            written.add(buf);
+            channel.writeInbound(buf);
+        }
+        assertEquals(List.of(InboundFrame.Kind.ARP, InboundFrame.Kind.ICMPV4, InboundFrame.Kind.UDP,
+                InboundFrame.Kind.IPV4_FRAGMENT, InboundFrame.Kind.IPV4_FRAGMENT, InboundFrame.Kind.ICMPV4,
+                InboundFrame.Kind.IPV4_OTHER, InboundFrame.Kind.OTHER_ETHERTYPE), kinds);
+        for (InboundFrame message : messages) {
+            assertSame(messages.get(0), message, "one InboundFrame per channel, re-pointed at each frame");
+        }
+        for (ByteBuf buf : written) {
+            assertEquals(0, buf.refCnt());
+        }
+        assertEquals(0, drops.total());
+    }
+
+    @Test
+    void dropsMalformedFramesByReason() {
+        byte[] badChecksum = CapturedFrames.ECHO_REQUEST.clone();
+        badChecksum[14 + 8]--;
+        byte[] badUdp = CapturedFrames.UDP_HELLO.clone();
+        badUdp[badUdp.length - 1]++;
+        ByteBuf[] frames = {pooled(new byte[10]), pooled(badChecksum), pooled(badUdp), pooled(badUdp),
+                pooled(Arrays.copyOf(CapturedFrames.ARP_REQUEST, 30))};
+        for (ByteBuf frame : frames) {
+            assertFalse(channel.writeInbound(frame));
+            assertEquals(0, frame.refCnt());
+        }
+        assertEquals(1, drops.count(DecodeError.ETHERNET_TRUNCATED));
+        assertEquals(1, drops.count(DecodeError.IPV4_BAD_CHECKSUM));
+        assertEquals(2, drops.count(DecodeError.UDP_BAD_CHECKSUM));
+        assertEquals(1, drops.count(DecodeError.ARP_TRUNCATED));
+        assertEquals(5, drops.total());
+        assertEquals("malformed{ETHERNET_TRUNCATED=1, ARP_TRUNCATED=1, IPV4_BAD_CHECKSUM=1, UDP_BAD_CHECKSUM=2}, "
+                + "unhandled{}", drops.toString());
+        assertEquals(List.of(), kinds);
+    }
+
+    @Test
+    void passesOtherMessagesOnUntouched() {
+        Object message = "not a frame";
+        channel.writeInbound(message);
+        assertSame(message, channel.readInbound());
+    }
+
+    /** A TCP SYN, to see an IPv4 protocol the demultiplexer does not decode further. */
+    private static byte[] tcpSyn() {
+        return CapturedFrames.withIpv4HeaderByte(CapturedFrames.ECHO_REQUEST, 9, 6);
+    }
+
+    /** An LLDP frame (EtherType 0x88cc) to its nearest-bridge multicast address, with an empty body. */
+    private static byte[] lldp() {
+        return CapturedFrames.hex("0180c200000e02005e10000188cc" + "00".repeat(46));
+    }
+}

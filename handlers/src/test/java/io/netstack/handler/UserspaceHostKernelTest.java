@@ -1,0 +1,249 @@
+package io.netstack.handler;
+
+import io.netstack.wire.ArpPacket;
+import io.netstack.wire.EthernetFrame;
+import io.netstack.wire.Icmpv4Packet;
+import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.MacAddress;
+import io.netstack.wire.UdpDatagram;
+import io.netstack.tap.TapAddress;
+import io.netstack.tap.TapChannel;
+import io.netstack.tap.TapChannelOption;
+import io.netstack.wire.CidrAddress;
+import io.netstack.tap.testing.Command;
+import io.netstack.tap.testing.Ip;
+import io.netstack.tap.testing.KernelTest;
+import io.netstack.testing.PcapFile;
+import io.netstack.tap.testing.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoopGroup;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A {@link UserspaceHost} on a TAP device, and the Linux kernel on the other side as its peer: the kernel's own
+ * {@code ping}, UDP sockets and neighbour table, and tshark reading the host's pcap file.
+ */
+@KernelTest
+@ParameterizedClass
+@EnumSource(Transport.class)
+class UserspaceHostKernelTest {
+    private static final String DEVICE = "nshost0";
+    private static final String KERNEL_IP = "192.0.2.1";
+    private static final String HOST_IP = "192.0.2.2";
+    private static final String HOST_MAC = "02:00:5e:10:00:02";
+    private static final int ECHO_PORT = 7;
+    /** The largest UDP payload in one frame at the default MTU of 1500: 1500 - 20 (IPv4) - 8 (UDP). */
+    private static final int MAX_UDP_PAYLOAD = 1472;
+
+    @Parameter
+    Transport transport;
+    @TempDir
+    Path directory;
+    private Path pcapFile;
+    private EventLoopGroup group;
+    private UserspaceHost host;
+    private TapChannel channel;
+
+    @BeforeEach
+    void startHost() throws InterruptedException {
+        pcapFile = directory.resolve("host.pcap");
+        host = UserspaceHost.builder(MacAddress.parse(HOST_MAC))
+                .address(Ipv4Address.parse(HOST_IP))
+                .udpEchoPort(ECHO_PORT)
+                .pcap(pcapFile)
+                .build();
+        group = transport.newGroup(1);
+        channel = (TapChannel) new Bootstrap().group(group).channel(TapChannel.class)
+                .option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse(KERNEL_IP + "/24")))
+                .option(TapChannelOption.LINK_UP, true)
+                .handler(host)
+                .bind(new TapAddress(DEVICE)).sync().channel();
+    }
+
+    @AfterEach
+    void stopHost() throws InterruptedException {
+        channel.close().sync();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    @Test
+    void theKernelPingsTheHostAHundredTimesWithoutLoss() {
+        Command.assumeInstalled("ping", "iputils-ping");
+        // ping exits 0 as long as some replies came back, so its report is what tells a loss.
+        String report = ping(100, "0.01");
+        assertTrue(report.contains("100 packets transmitted, 100 received, 0% packet loss"), report);
+        assertEquals(100, host.icmpEcho().repliesSent(), host.summary());
+    }
+
+    @Test
+    void aThousandDatagramsOfSizesUpTo1472ComeBackByteIdentical() throws IOException {
+        int datagrams = 1000;
+        Random random = new Random(862);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try (KernelSocket socket = new KernelSocket()) {
+            for (int i = 0; i < datagrams; i++) {
+                byte[] payload = new byte[i * MAX_UDP_PAYLOAD / (datagrams - 1)];
+                random.nextBytes(payload);
+                DatagramPacket echo = socket.echo(payload);
+                assertEquals(new InetSocketAddress(HOST_IP, ECHO_PORT), echo.getSocketAddress());
+                assertArrayEquals(payload, Arrays.copyOfRange(echo.getData(), 0, echo.getLength()),
+                        "datagram " + i + " of " + payload.length + " bytes");
+                assertTrue(System.nanoTime() < deadline, "1000 round trips take more than 30 s");
+            }
+        }
+        assertEquals(datagrams, host.udpEcho().datagramsEchoed(), host.summary());
+        assertEquals(0, host.drops().count(InboundFrame.Kind.UDP), host.summary());
+        assertEquals(0, channel.metrics().writeErrors() + channel.metrics().oversizeDrops());
+    }
+
+    @Test
+    void theKernelsNeighbourTableHoldsTheHostsMacAfterArp() throws IOException {
+        try (KernelSocket socket = new KernelSocket()) {
+            // The kernel must resolve the host's address before it can send: the echo proves it did.
+            socket.echo(new byte[] {1});
+        }
+        String neighbours = Ip.run("neigh", "show", "dev", DEVICE);
+        assertTrue(neighbours.contains(HOST_IP + " lladdr " + HOST_MAC + " "), neighbours);
+        assertTrue(host.arp().requestsAnswered() >= 1, host.summary());
+    }
+
+    /**
+     * tshark's dissection of the host's pcap file, field by field, against what the protocol views decode from the
+     * same records: both must read every frame of an ARP, ping and UDP conversation the same.
+     */
+    @Test
+    void tsharkReadsThePcapFileAsTheViewsDecodeIt() throws Exception {
+        Command.assumeInstalled("tshark", "tshark");
+        Command.assumeInstalled("ping", "iputils-ping");
+        ping(3, "0.05");
+        try (KernelSocket socket = new KernelSocket()) {
+            for (int size : new int[] {0, 1, 100, MAX_UDP_PAYLOAD}) {
+                socket.echo(new byte[size]);
+            }
+        }
+        channel.close().sync(); // closes the pcap file
+
+        List<String> fields = List.of("frame.len", "eth.src", "eth.dst", "eth.type", "arp.opcode", "ip.src",
+                "ip.dst", "icmp.type", "udp.srcport", "udp.dstport");
+        List<String> command = new ArrayList<>(List.of("tshark", "-n", "-r", pcapFile.toString(), "-T", "fields"));
+        for (String field : fields) {
+            command.add("-e");
+            command.add(field);
+        }
+        List<String> tshark = Command.run(Duration.ofSeconds(60), command).lines().toList();
+
+        PcapFile pcap = PcapFile.read(pcapFile);
+        assertEquals(1, pcap.linkType(), "LINKTYPE_ETHERNET");
+        List<String> ours = pcap.records().stream().map(UserspaceHostKernelTest::fieldsOf).toList();
+        assertEquals(host.traffic().framesIn() + host.traffic().framesOut(), ours.size(), host.summary());
+        assertEquals(ours.size(), tshark.size(), "records: ours " + ours + ", tshark's " + tshark);
+        for (int i = 0; i < ours.size(); i++) {
+            assertEquals(ours.get(i), tshark.get(i), "frame " + (i + 1) + " (" + fields + ")");
+        }
+        // What the comparison covered: a conversation, not just the kernel's own IPv6 chatter.
+        assertTrue(ours.stream().anyMatch(line -> line.contains("\t0x0806\t2\t")), "an ARP reply: " + ours);
+        assertEquals(3, ours.stream().filter(line -> line.endsWith("\t0\t\t")).count(), "3 echo replies: " + ours);
+        assertEquals(4, ours.stream().filter(line -> line.endsWith("\t7")).count(), "4 datagrams: " + ours);
+    }
+
+    private static String ping(int count, String interval) {
+        return Command.run(Duration.ofSeconds(30), List.of("ping", "-n", "-c", String.valueOf(count),
+                "-i", interval, "-W", "1", "-w", "20", HOST_IP));
+    }
+
+    /**
+     * The fields tshark prints for a record, as the views decode them: tab-separated, empty where a layer is not
+     * there, EtherType as {@code 0x0800}.
+     */
+    private static String fieldsOf(PcapFile.Record record) {
+        assertEquals(record.originalLength(), record.data().length, "the whole frame was captured");
+        ByteBuf frame = Unpooled.wrappedBuffer(record.data());
+        try {
+            String[] fields = new String[10];
+            Arrays.fill(fields, "");
+            EthernetFrame ethernet = new EthernetFrame();
+            assertTrue(ethernet.wrap(frame), () -> "Ethernet: " + ethernet.error());
+            fields[0] = String.valueOf(record.originalLength());
+            fields[1] = MacAddress.format(ethernet.source());
+            fields[2] = MacAddress.format(ethernet.destination());
+            fields[3] = "0x" + HexFormat.of().toHexDigits((short) ethernet.etherType());
+            if (ethernet.etherType() == EthernetFrame.ETHERTYPE_ARP) {
+                ArpPacket arp = new ArpPacket();
+                assertTrue(arp.wrap(frame, ethernet.payloadOffset(), ethernet.payloadLength()), () -> "ARP");
+                fields[4] = String.valueOf(arp.oper());
+            } else if (ethernet.etherType() == EthernetFrame.ETHERTYPE_IPV4) {
+                Ipv4Packet ipv4 = new Ipv4Packet();
+                assertTrue(ipv4.wrap(frame, ethernet.payloadOffset(), ethernet.payloadLength()), () -> "IPv4");
+                fields[5] = Ipv4Address.format(ipv4.source());
+                fields[6] = Ipv4Address.format(ipv4.destination());
+                if (ipv4.protocol() == Ipv4Packet.PROTOCOL_ICMP) {
+                    Icmpv4Packet icmp = new Icmpv4Packet();
+                    assertTrue(icmp.wrap(frame, ipv4.payloadOffset(), ipv4.payloadLength()), () -> "ICMP");
+                    fields[7] = String.valueOf(icmp.type());
+                } else if (ipv4.protocol() == Ipv4Packet.PROTOCOL_UDP) {
+                    UdpDatagram udp = new UdpDatagram();
+                    assertTrue(udp.wrap(ipv4), () -> "UDP");
+                    fields[8] = String.valueOf(udp.sourcePort());
+                    fields[9] = String.valueOf(udp.destinationPort());
+                }
+            }
+            return String.join("\t", fields);
+        } finally {
+            frame.release();
+        }
+    }
+
+    /**
+     * A UDP socket of the kernel's, bound to its side of the device. It is not connected, because a connected
+     * DatagramSocket of the JDK silently sends nothing for an empty payload.
+     */
+    private static final class KernelSocket implements AutoCloseable {
+        private final DatagramSocket socket;
+        private final InetSocketAddress host = new InetSocketAddress(InetAddress.ofLiteral(HOST_IP), ECHO_PORT);
+
+        KernelSocket() throws IOException {
+            socket = new DatagramSocket(new InetSocketAddress(InetAddress.ofLiteral(KERNEL_IP), 0));
+            socket.setSoTimeout(5000);
+        }
+
+        /** Sends {@code payload} to the host's echo port; returns the next datagram to arrive, or fails after 5 s. */
+        DatagramPacket echo(byte[] payload) throws IOException {
+            socket.send(new DatagramPacket(payload, payload.length, host));
+            DatagramPacket received = new DatagramPacket(new byte[MAX_UDP_PAYLOAD + 1], MAX_UDP_PAYLOAD + 1);
+            socket.receive(received);
+            return received;
+        }
+
+        @Override
+        public void close() {
+            socket.close();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.netstack.tap;
+
+import io.netstack.tap.linux.TunTapDevice;
+
+import io.netstack.tap.linux.Errno;
+
+import java.io.IOException;
+
+/**
+ * A failed control-plane call on a TUN/TAP device: which device, which operation, the errno, and what to do.
+ */
+public final class TunTapException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final String deviceName;
+    private final String operation;
+    private final int errno;
+
+    /**
+     * @param deviceName the device, or "" when the kernel was to choose its name
+     * @param operation  what failed, e.g. {@code "TUNSETIFF"}
+     * @param errno      the kernel's errno (positive)
+     */
+    public TunTapException(String deviceName, String operation, int errno) {
+        this(deviceName, operation, errno, null);
+    }
+
+    /**
+     * @param kernelExplanation what the kernel said besides the errno (netlink extended ack), or {@code null}
+     */
+    public TunTapException(String deviceName, String operation, int errno, String kernelExplanation) {
+        super(describe(deviceName, operation, errno, kernelExplanation));
+        this.deviceName = deviceName;
+        this.operation = operation;
+        this.errno = errno;
+    }
+
+    /** The device name as asked for ("" when the kernel was to choose it). */
+    public String deviceName() {
+        return deviceName;
+    }
+
+    /** The failed operation, e.g. {@code "TUNSETIFF"} or {@code "open /dev/net/tun"}. */
+    public String operation() {
+        return operation;
+    }
+
+    /** The kernel's errno, e.g. 1 for EPERM. */
+    public int errno() {
+        return errno;
+    }
+
+    /** The errno's symbolic name, e.g. {@code "EPERM"}. */
+    public String errnoName() {
+        return Errno.name(errno);
+    }
+
+    private static String describe(String deviceName, String operation, int errno, String kernelExplanation) {
+        String device = deviceName.isEmpty() ? "a new device" : "device " + deviceName;
+        return operation + " failed for " + device + ": " + Errno.name(errno) + " (errno " + errno + ")"
+                + (kernelExplanation == null || kernelExplanation.isEmpty() ? "" : ", the kernel says: \""
+                        + kernelExplanation + '"')
+                + ". " + advice(deviceName, operation, errno);
+    }
+
+    private static String advice(String deviceName, String operation, int errno) {
+        return switch (errno) {
+            case Errno.EPERM -> "Creating or configuring a TUN/TAP device needs CAP_NET_ADMIN: run as root, grant it"
+                    + " to the JVM once with `setcap cap_net_admin=eip <jdk>/bin/java`, run inside a user and network"
+                    + " namespace (`unshare --user --map-root-user --net`), or attach to a persistent device that"
+                    + " root created for your user (TUNSETOWNER).";
+            case Errno.EBUSY -> "A network device named " + deviceName + " already exists and exclusive creation"
+                    + " (IFF_TUN_EXCL) was asked for: choose another name, delete it (`ip link del " + deviceName
+                    + "`), or attach to it on purpose with exclusive creation turned off.";
+            case Errno.ENOENT, Errno.ENODEV, Errno.ENXIO -> operation.startsWith("open")
+                    ? "There is no usable " + TunTapDevice.CLONE_DEVICE + ": load the tun module (`modprobe tun`) or"
+                            + " create the node (`mknod " + TunTapDevice.CLONE_DEVICE + " c 10 200`)."
+                    : "No network device named " + deviceName + " exists (was it deleted?).";
+            case Errno.EACCES -> "No permission to open " + TunTapDevice.CLONE_DEVICE + ": run as root or make the"
+                    + " node accessible to your user (many distributions use mode 0666; creating a device still"
+                    + " needs CAP_NET_ADMIN).";
+            case Errno.EINVAL -> "The kernel refused the request: a device named " + deviceName + " may exist with"
+                    + " other flags (TAP vs TUN, multiqueue and vnet_hdr must match how it was created) or not be a"
+                    + " TUN/TAP device at all, or the value is out of range.";
+            case Errno.EMFILE, Errno.ENFILE -> "Too many open files: close unused channels or raise `ulimit -n`.";
+            case Errno.EBADFD -> "The device behind this file descriptor is gone (deleted from outside?).";
+            default -> "See `man 2 ioctl` and Documentation/networking/tuntap.rst for " + operation + ".";
+        };
+    }
+}

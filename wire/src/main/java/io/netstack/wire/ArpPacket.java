@@ -1,0 +1,136 @@
+package io.netstack.wire;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * A view of an ARP packet (RFC 826) for the one combination in use on Ethernet: hardware type Ethernet with 6-byte
+ * addresses, protocol type IPv4 with 4-byte addresses. Other combinations are rejected as
+ * {@link DecodeError#ARP_UNSUPPORTED_ADDRESS_FORMAT}.
+ *
+ * <pre>
+ *  0       2       4    5    6       8          14         18         24         28
+ * +-------+-------+----+----+-------+----------+----------+----------+----------+
+ * | htype | ptype |hlen|plen| oper  |   sha    |   spa    |   tha    |   tpa    |
+ * +-------+-------+----+----+-------+----------+----------+----------+----------+
+ * </pre>
+ *
+ * <p>The accessors are named after the RFC's fields ({@code ar$hrd} is {@link #htype()}, and so on); addresses are
+ * returned in their primitive forms, see {@link MacAddress} and {@link Ipv4Address}.
+ */
+public final class ArpPacket extends PacketView {
+    /** The length of an Ethernet/IPv4 ARP packet. */
+    public static final int LENGTH = 28;
+
+    /** {@code ar$hrd} for Ethernet (RFC 826; IANA "Hardware Types"). */
+    public static final int HTYPE_ETHERNET = 1;
+    /** {@code ar$pro} for IPv4: its EtherType. */
+    public static final int PTYPE_IPV4 = EthernetFrame.ETHERTYPE_IPV4;
+    public static final int OPER_REQUEST = 1;
+    public static final int OPER_REPLY = 2;
+
+    private static final int HTYPE_OFFSET = 0;
+    private static final int PTYPE_OFFSET = 2;
+    private static final int HLEN_OFFSET = 4;
+    private static final int PLEN_OFFSET = 5;
+    private static final int OPER_OFFSET = 6;
+    private static final int SHA_OFFSET = 8;
+    private static final int SPA_OFFSET = 14;
+    private static final int THA_OFFSET = 18;
+    private static final int TPA_OFFSET = 24;
+
+    /** Wraps and validates a new view over the readable bytes of {@code packet}. */
+    public static ArpPacket parse(ByteBuf packet) {
+        return parseOrThrow(new ArpPacket(), packet);
+    }
+
+    @Override
+    DecodeError validate() {
+        // The address lengths must be read before the addresses can be found.
+        if (length < SHA_OFFSET) {
+            return DecodeError.ARP_TRUNCATED;
+        }
+        if (htype() != HTYPE_ETHERNET || ptype() != PTYPE_IPV4
+                || hlen() != MacAddress.LENGTH || plen() != Ipv4Address.LENGTH) {
+            return DecodeError.ARP_UNSUPPORTED_ADDRESS_FORMAT;
+        }
+        if (length < LENGTH) {
+            return DecodeError.ARP_TRUNCATED;
+        }
+        length = LENGTH;
+        return null;
+    }
+
+    /** Hardware address space, {@code ar$hrd}. */
+    public int htype() {
+        return buf.getUnsignedShort(offset + HTYPE_OFFSET);
+    }
+
+    /** Protocol address space, {@code ar$pro}. */
+    public int ptype() {
+        return buf.getUnsignedShort(offset + PTYPE_OFFSET);
+    }
+
+    /** Byte length of each hardware address, {@code ar$hln}. */
+    public int hlen() {
+        return buf.getUnsignedByte(offset + HLEN_OFFSET);
+    }
+
+    /** Byte length of each protocol address, {@code ar$pln}. */
+    public int plen() {
+        return buf.getUnsignedByte(offset + PLEN_OFFSET);
+    }
+
+    /** The opcode, {@code ar$op}: {@link #OPER_REQUEST} or {@link #OPER_REPLY}. */
+    public int oper() {
+        return buf.getUnsignedShort(offset + OPER_OFFSET);
+    }
+
+    /** Sender hardware address, {@code ar$sha}. */
+    public long sha() {
+        return MacAddress.read(buf, offset + SHA_OFFSET);
+    }
+
+    /** Sender protocol address, {@code ar$spa}. */
+    public int spa() {
+        return Ipv4Address.read(buf, offset + SPA_OFFSET);
+    }
+
+    /** Target hardware address, {@code ar$tha}; ignored (usually zero) in requests. */
+    public long tha() {
+        return MacAddress.read(buf, offset + THA_OFFSET);
+    }
+
+    /** Target protocol address, {@code ar$tpa}. */
+    public int tpa() {
+        return Ipv4Address.read(buf, offset + TPA_OFFSET);
+    }
+
+    public boolean isRequest() {
+        return oper() == OPER_REQUEST;
+    }
+
+    public boolean isReply() {
+        return oper() == OPER_REPLY;
+    }
+
+    /**
+     * Whether this is a gratuitous ARP (an announcement, RFC 5227 section 2.3): the sender asks for, or answers
+     * about, its own address.
+     */
+    public boolean isGratuitous() {
+        return spa() == tpa();
+    }
+
+    /** Appends an Ethernet/IPv4 ARP packet. */
+    public static void write(ByteBuf out, int oper, long sha, int spa, long tha, int tpa) {
+        out.writeShort(HTYPE_ETHERNET);
+        out.writeShort(PTYPE_IPV4);
+        out.writeByte(MacAddress.LENGTH);
+        out.writeByte(Ipv4Address.LENGTH);
+        out.writeShort(oper);
+        MacAddress.write(out, sha);
+        out.writeInt(spa);
+        MacAddress.write(out, tha);
+        out.writeInt(tpa);
+    }
+}

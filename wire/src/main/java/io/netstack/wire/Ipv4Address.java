@@ -1,0 +1,141 @@
+package io.netstack.wire;
+
+import io.netty.buffer.ByteBuf;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * An IPv4 address, held as a 32-bit {@code int} in network order (the first octet in the high byte).
+ *
+ * <p>The views and builders pass addresses as that primitive {@code int} so that the packet path allocates nothing;
+ * the static helpers here work on it directly. This record is the object form for configuration and printing.
+ *
+ * @param value the address, first octet in the most significant byte
+ */
+public record Ipv4Address(int value) {
+    /** Octets in an IPv4 address. */
+    public static final int LENGTH = 4;
+
+    /** The limited broadcast address of RFC 919. */
+    public static final Ipv4Address BROADCAST = new Ipv4Address(0xffff_ffff);
+
+    private static final int MAX_OCTET = 255;
+
+    /**
+     * Parses dotted-decimal {@code 192.0.2.2}: exactly four decimal octets from 0 to 255 separated by single dots.
+     * Leading zeros are rejected, because {@code inet_aton} reads {@code 010} as octal 8 while others read 10.
+     *
+     * @throws IllegalArgumentException if {@code text} is not in that form
+     */
+    public static Ipv4Address parse(String text) {
+        int value = 0;
+        int octets = 0;
+        int i = 0;
+        int end = text.length();
+        while (i < end && octets < LENGTH) {
+            if (octets > 0) {
+                if (text.charAt(i) != '.') {
+                    throw invalid(text);
+                }
+                i++;
+            }
+            int start = i;
+            int octet = 0;
+            while (i < end && i - start < 3 && isDigit(text.charAt(i))) {
+                octet = octet * 10 + text.charAt(i) - '0';
+                i++;
+            }
+            int digits = i - start;
+            if (digits == 0 || octet > MAX_OCTET || (digits > 1 && text.charAt(start) == '0')) {
+                throw invalid(text);
+            }
+            value = value << 8 | octet;
+            octets++;
+        }
+        if (octets != LENGTH || i != end) {
+            throw invalid(text);
+        }
+        return new Ipv4Address(value);
+    }
+
+    /** The object form of a {@link java.net.Inet4Address}. */
+    public static Ipv4Address of(Inet4Address address) {
+        byte[] octets = address.getAddress();
+        return new Ipv4Address((octets[0] & 0xff) << 24 | (octets[1] & 0xff) << 16 | (octets[2] & 0xff) << 8
+                | octets[3] & 0xff);
+    }
+
+    /** Formats {@code address} in dotted-decimal. */
+    public static String format(int address) {
+        return new StringBuilder(15)
+                .append(address >>> 24).append('.')
+                .append(address >>> 16 & 0xff).append('.')
+                .append(address >>> 8 & 0xff).append('.')
+                .append(address & 0xff)
+                .toString();
+    }
+
+    /** Reads an address at absolute {@code index}. */
+    public static int read(ByteBuf buf, int index) {
+        return buf.getInt(index);
+    }
+
+    /**
+     * The netmask of a prefix length, e.g. {@code 0xffffff00} for 24.
+     *
+     * @throws IllegalArgumentException if {@code prefixLength} is not within 0..32
+     */
+    public static int netmask(int prefixLength) {
+        if (prefixLength < 0 || prefixLength > Integer.SIZE) {
+            throw new IllegalArgumentException("prefix length not within 0..32: " + prefixLength);
+        }
+        // A shift by 32 is a shift by 0 in Java, hence the special case.
+        return prefixLength == 0 ? 0 : -1 << (Integer.SIZE - prefixLength);
+    }
+
+    /** Whether {@code address} lies in {@code network}/{@code prefixLength}. */
+    public static boolean isInSubnet(int address, int network, int prefixLength) {
+        int mask = netmask(prefixLength);
+        return (address & mask) == (network & mask);
+    }
+
+    /** Whether this address lies in {@code network}/{@code prefixLength}. */
+    public boolean isInSubnet(Ipv4Address network, int prefixLength) {
+        return isInSubnet(value, network.value, prefixLength);
+    }
+
+    /** Whether this is a class D multicast address, 224.0.0.0/4. */
+    public boolean isMulticast() {
+        return isInSubnet(value, 0xe000_0000, 4);
+    }
+
+    /** Whether this is the limited broadcast address 255.255.255.255. */
+    public boolean isBroadcast() {
+        return value == BROADCAST.value;
+    }
+
+    /** The {@link java.net.Inet4Address} of this address, for use with the JDK's networking APIs. */
+    public Inet4Address toInetAddress() {
+        byte[] octets = {(byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value};
+        try {
+            return (Inet4Address) InetAddress.getByAddress(octets);
+        } catch (UnknownHostException e) {
+            throw new AssertionError("four octets are always a valid IPv4 address", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return format(value);
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static IllegalArgumentException invalid(String text) {
+        return new IllegalArgumentException("not a dotted-decimal IPv4 address: '" + text + "'");
+    }
+}

@@ -1,0 +1,141 @@
+package io.netstack.wire;
+
+import io.netty.buffer.ByteBuf;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * A view of an IPv6 packet (RFC 8200): the fixed 40-byte header and what follows it.
+ *
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |Version| Traffic Class |           Flow Label                  |
+ * |         Payload Length        |  Next Header  |   Hop Limit   |
+ * |                  Source Address (128 bits)                    |
+ * |               Destination Address (128 bits)                  |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * </pre>
+ *
+ * <p>Validation checks the version and that the payload length fits the wrapped range; the view's {@link #length()}
+ * is then the header plus the payload length, so Ethernet padding is ignored. Extension headers are not parsed:
+ * {@link #nextHeader()} is the first one's type, and the payload starts right after the fixed header. Addresses are
+ * read as absolute indexes into the buffer ({@link #sourceOffset()}), since Java has no 128-bit primitive.
+ */
+public final class Ipv6Packet extends HeaderedPacketView {
+    public static final int HEADER_LENGTH = 40;
+    public static final int ADDRESS_LENGTH = 16;
+    public static final int VERSION = 6;
+
+    private static final int VERSION_CLASS_LABEL_OFFSET = 0;
+    private static final int PAYLOAD_LENGTH_OFFSET = 4;
+    private static final int NEXT_HEADER_OFFSET = 6;
+    private static final int HOP_LIMIT_OFFSET = 7;
+    private static final int SOURCE_OFFSET = 8;
+    private static final int DESTINATION_OFFSET = 24;
+
+    /** Wraps and validates a new view over the readable bytes of {@code packet}. */
+    public static Ipv6Packet parse(ByteBuf packet) {
+        return parseOrThrow(new Ipv6Packet(), packet);
+    }
+
+    /** The fixed {@value #HEADER_LENGTH}-byte header. */
+    @Override
+    public int headerLength() {
+        return HEADER_LENGTH;
+    }
+
+    @Override
+    DecodeError validate() {
+        if (length < HEADER_LENGTH) {
+            return DecodeError.IPV6_TRUNCATED;
+        }
+        if (version() != VERSION) {
+            return DecodeError.IPV6_BAD_VERSION;
+        }
+        int packetLength = HEADER_LENGTH + payloadLengthField();
+        if (packetLength > length) {
+            return DecodeError.IPV6_TRUNCATED;
+        }
+        length = packetLength;
+        return null;
+    }
+
+    private int versionClassLabel() {
+        return buf.getInt(offset + VERSION_CLASS_LABEL_OFFSET);
+    }
+
+    public int version() {
+        return versionClassLabel() >>> 28;
+    }
+
+    /** The traffic class: DSCP in the high six bits, ECN in the low two. */
+    public int trafficClass() {
+        return (versionClassLabel() >>> 20) & 0xff;
+    }
+
+    /** The 20-bit flow label. */
+    public int flowLabel() {
+        return versionClassLabel() & 0xfffff;
+    }
+
+    /** The payload length field: the bytes after the fixed header, extension headers included. */
+    public int payloadLengthField() {
+        return buf.getUnsignedShort(offset + PAYLOAD_LENGTH_OFFSET);
+    }
+
+    /** The type of the header after the fixed one: an extension header or the upper-layer protocol. */
+    public int nextHeader() {
+        return buf.getUnsignedByte(offset + NEXT_HEADER_OFFSET);
+    }
+
+    public int hopLimit() {
+        return buf.getUnsignedByte(offset + HOP_LIMIT_OFFSET);
+    }
+
+    /** The absolute index of the 16-byte source address; the destination follows it. */
+    public int sourceOffset() {
+        return offset + SOURCE_OFFSET;
+    }
+
+    /** The absolute index of the 16-byte destination address. */
+    public int destinationOffset() {
+        return offset + DESTINATION_OFFSET;
+    }
+
+    /** The source address. Allocates. */
+    public Inet6Address sourceAddress() {
+        return address(sourceOffset());
+    }
+
+    /** The destination address. Allocates. */
+    public Inet6Address destinationAddress() {
+        return address(destinationOffset());
+    }
+
+    private Inet6Address address(int index) {
+        byte[] bytes = new byte[ADDRESS_LENGTH];
+        buf.getBytes(index, bytes);
+        try {
+            return (Inet6Address) InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // 16 bytes are always an address
+        }
+    }
+
+    /**
+     * The sum of the pseudo-header over which an upper-layer checksum is computed (RFC 8200 section 8.1), for the
+     * upper-layer protocol {@code nextHeader} (which differs from {@link #nextHeader()} after extension headers).
+     */
+    public long pseudoHeaderSum(int nextHeader, int upperLayerLength) {
+        return InternetChecksum.ipv6PseudoHeaderSum(buf, sourceOffset(), nextHeader, upperLayerLength);
+    }
+
+    /** Rewrites the payload length field in the buffer (the view's {@link #length()} stays as wrapped). */
+    public void setPayloadLength(int payloadLength) {
+        buf.setShort(offset + PAYLOAD_LENGTH_OFFSET, payloadLength);
+    }
+}

@@ -1,0 +1,158 @@
+package io.netstack.wire;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * A 48-bit IEEE 802 MAC address, held in the low 48 bits of a {@code long} in transmission (big-endian) order.
+ *
+ * <p>The views and builders pass MAC addresses as that primitive {@code long} so that the packet path allocates
+ * nothing; the static predicates here work on it directly. This record is the object form for configuration,
+ * collections and printing.
+ *
+ * @param value the address in the low 48 bits; the high 16 bits must be zero
+ */
+public record MacAddress(long value) {
+    /** Octets in a MAC address. */
+    public static final int LENGTH = 6;
+
+    private static final long MASK = 0xffff_ffff_ffffL;
+    /** The I/G bit: set in the first octet of group (multicast and broadcast) addresses. */
+    private static final long GROUP_BIT = 0x01_00_00_00_00_00L;
+    /** The U/L bit: set in the first octet of locally administered addresses. */
+    private static final long LOCAL_BIT = 0x02_00_00_00_00_00L;
+    /** {@code xx:xx:xx:xx:xx:xx}. */
+    private static final int TEXT_LENGTH = LENGTH * 3 - 1;
+    private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
+
+    public static final MacAddress BROADCAST = new MacAddress(MASK);
+    public static final MacAddress ZERO = new MacAddress(0);
+
+    public MacAddress {
+        if ((value & ~MASK) != 0) {
+            throw new IllegalArgumentException("not a 48-bit MAC address: 0x" + Long.toHexString(value));
+        }
+    }
+
+    /**
+     * Parses the colon-separated form {@code 02:00:5e:10:00:01}: exactly six pairs of hex digits (either case)
+     * separated by single colons, nothing else.
+     *
+     * @throws IllegalArgumentException if {@code text} is not in that form
+     */
+    public static MacAddress parse(String text) {
+        if (text.length() != TEXT_LENGTH) {
+            throw invalid(text);
+        }
+        long value = 0;
+        for (int octet = 0; octet < LENGTH; octet++) {
+            int at = octet * 3;
+            int high = hexDigit(text.charAt(at));
+            int low = hexDigit(text.charAt(at + 1));
+            if (high < 0 || low < 0 || (octet < LENGTH - 1 && text.charAt(at + 2) != ':')) {
+                throw invalid(text);
+            }
+            value = value << 8 | high << 4 | low;
+        }
+        return new MacAddress(value);
+    }
+
+    /**
+     * The address of six octets, first octet first, as the kernel reports a link's address.
+     *
+     * @throws IllegalArgumentException if there are not exactly six
+     */
+    public static MacAddress of(byte[] octets) {
+        if (octets.length != LENGTH) {
+            throw new IllegalArgumentException("a MAC address has " + LENGTH + " octets, not " + octets.length);
+        }
+        long value = 0;
+        for (byte octet : octets) {
+            value = value << 8 | (octet & 0xff);
+        }
+        return new MacAddress(value);
+    }
+
+    /** The six octets, first octet first, as the kernel takes a link's address. */
+    public byte[] octets() {
+        byte[] octets = new byte[LENGTH];
+        for (int i = 0; i < LENGTH; i++) {
+            octets[i] = (byte) (value >>> (8 * (LENGTH - 1 - i)));
+        }
+        return octets;
+    }
+
+    /** Reads six octets at absolute {@code index}. */
+    public static long read(ByteBuf buf, int index) {
+        return (long) buf.getUnsignedShort(index) << 32 | buf.getUnsignedInt(index + 2);
+    }
+
+    /** Appends the six octets of {@code mac} to {@code out}. */
+    public static void write(ByteBuf out, long mac) {
+        out.writeShort((int) (mac >>> 32));
+        out.writeInt((int) mac);
+    }
+
+    /** Formats {@code mac} as six lower-case hex pairs separated by colons. */
+    public static String format(long mac) {
+        char[] text = new char[TEXT_LENGTH];
+        for (int octet = 0; octet < LENGTH; octet++) {
+            int value = (int) (mac >>> (8 * (LENGTH - 1 - octet))) & 0xff;
+            int at = octet * 3;
+            text[at] = HEX_DIGITS[value >>> 4];
+            text[at + 1] = HEX_DIGITS[value & 0xf];
+            if (octet < LENGTH - 1) {
+                text[at + 2] = ':';
+            }
+        }
+        return new String(text);
+    }
+
+    /** Whether {@code mac} is a group address (multicast, broadcast included). */
+    public static boolean isMulticast(long mac) {
+        return (mac & GROUP_BIT) != 0;
+    }
+
+    /** Whether {@code mac} is {@code ff:ff:ff:ff:ff:ff}. */
+    public static boolean isBroadcast(long mac) {
+        return mac == MASK;
+    }
+
+    /** Whether {@code mac} is locally administered rather than assigned by its manufacturer's OUI. */
+    public static boolean isLocallyAdministered(long mac) {
+        return (mac & LOCAL_BIT) != 0;
+    }
+
+    public boolean isMulticast() {
+        return isMulticast(value);
+    }
+
+    public boolean isBroadcast() {
+        return isBroadcast(value);
+    }
+
+    public boolean isLocallyAdministered() {
+        return isLocallyAdministered(value);
+    }
+
+    @Override
+    public String toString() {
+        return format(value);
+    }
+
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    }
+
+    private static IllegalArgumentException invalid(String text) {
+        return new IllegalArgumentException("not a MAC address of the form 02:00:5e:10:00:01: '" + text + "'");
+    }
+}

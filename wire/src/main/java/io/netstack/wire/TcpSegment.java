@@ -1,0 +1,177 @@
+package io.netstack.wire;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * A view of a TCP segment (RFC 9293, section 3.1).
+ *
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |          Source Port          |       Destination Port        |
+ * |                        Sequence Number                        |
+ * |                    Acknowledgment Number                      |
+ * |  Data |       |C|E|U|A|P|R|S|F|                               |
+ * | Offset| Rsrvd |W|C|R|C|S|S|Y|I|            Window             |
+ * |       |       |R|E|G|K|H|T|N|N|                               |
+ * |           Checksum            |         Urgent Pointer        |
+ * |                    Options                    |    Padding    |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * </pre>
+ *
+ * <p>A segment has no length field: its length is what the IP packet leaves for it. {@link #wrap(Ipv4Packet)} and
+ * {@link #wrap(Ipv6Packet)} take that length and verify the checksum over the pseudo-header;
+ * {@link #wrap(ByteBuf, int, int)} checks the header only. Sequence and acknowledgment numbers are unsigned 32-bit
+ * values returned in an {@code int}: compare them with modular arithmetic ({@code a - b > 0}), as TCP does.
+ */
+public final class TcpSegment extends HeaderedPacketView {
+    /** The header without options (data offset 5). */
+    public static final int MIN_HEADER_LENGTH = 20;
+    /** Where the checksum field is, from the header's start: virtio's {@code csum_offset} for TCP. */
+    public static final int CHECKSUM_OFFSET = 16;
+
+    public static final int FIN = 0x01;
+    public static final int SYN = 0x02;
+    public static final int RST = 0x04;
+    public static final int PSH = 0x08;
+    public static final int ACK = 0x10;
+    public static final int URG = 0x20;
+    public static final int ECE = 0x40;
+    public static final int CWR = 0x80;
+
+    private static final int SOURCE_PORT_OFFSET = 0;
+    private static final int DESTINATION_PORT_OFFSET = 2;
+    private static final int SEQUENCE_OFFSET = 4;
+    private static final int ACKNOWLEDGMENT_OFFSET = 8;
+    private static final int DATA_OFFSET_OFFSET = 12;
+    private static final int FLAGS_OFFSET = 13;
+    private static final int WINDOW_OFFSET = 14;
+    private static final int URGENT_POINTER_OFFSET = 18;
+    /** The data offset counts 32-bit words. */
+    private static final int DATA_OFFSET_UNIT = 4;
+
+    /**
+     * Wraps and validates a new view over the payload of {@code packet}, checksum included.
+     *
+     * @throws MalformedPacketException if the segment is malformed
+     */
+    public static TcpSegment parse(Ipv4Packet packet) {
+        TcpSegment tcp = new TcpSegment();
+        if (!tcp.wrap(packet)) {
+            throw new MalformedPacketException(tcp.error());
+        }
+        return tcp;
+    }
+
+    /**
+     * Points this view at the payload of {@code packet} and checks the header and the checksum with the packet's
+     * pseudo-header. The packet must have been wrapped successfully and must not be a fragment.
+     */
+    public boolean wrap(Ipv4Packet packet) {
+        return wrap(packet.buffer(), packet.payloadOffset(), packet.payloadLength())
+                && (isChecksumValid(packet.pseudoHeaderSum(length)) || fail(DecodeError.TCP_BAD_CHECKSUM));
+    }
+
+    /**
+     * Points this view at the payload of {@code packet}, which must carry TCP right after the fixed header (no
+     * extension headers), and checks the header and the checksum with the packet's pseudo-header.
+     */
+    public boolean wrap(Ipv6Packet packet) {
+        return wrap(packet.buffer(), packet.payloadOffset(), packet.payloadLength())
+                && (isChecksumValid(packet.pseudoHeaderSum(Ipv4Packet.PROTOCOL_TCP, length))
+                        || fail(DecodeError.TCP_BAD_CHECKSUM));
+    }
+
+    @Override
+    DecodeError validate() {
+        if (length < MIN_HEADER_LENGTH) {
+            return DecodeError.TCP_TRUNCATED;
+        }
+        int headerLength = headerLength();
+        if (headerLength < MIN_HEADER_LENGTH) {
+            return DecodeError.TCP_BAD_DATA_OFFSET;
+        }
+        if (headerLength > length) {
+            return DecodeError.TCP_TRUNCATED;
+        }
+        return null;
+    }
+
+    /** Whether the segment and the given pseudo-header sum to all ones. */
+    public boolean isChecksumValid(long pseudoHeaderSum) {
+        return InternetChecksum.verify(buf, offset, length, pseudoHeaderSum);
+    }
+
+    public int sourcePort() {
+        return buf.getUnsignedShort(offset + SOURCE_PORT_OFFSET);
+    }
+
+    public int destinationPort() {
+        return buf.getUnsignedShort(offset + DESTINATION_PORT_OFFSET);
+    }
+
+    public int sequenceNumber() {
+        return buf.getInt(offset + SEQUENCE_OFFSET);
+    }
+
+    public int acknowledgmentNumber() {
+        return buf.getInt(offset + ACKNOWLEDGMENT_OFFSET);
+    }
+
+    /** The data offset in 32-bit words, 5 to 15. */
+    public int dataOffset() {
+        return buf.getUnsignedByte(offset + DATA_OFFSET_OFFSET) >>> 4;
+    }
+
+    /** The header's length in bytes, options included: {@code dataOffset() * 4}. */
+    @Override
+    public int headerLength() {
+        return dataOffset() * DATA_OFFSET_UNIT;
+    }
+
+    /** The control bits, {@link #CWR} to {@link #FIN}. */
+    public int flags() {
+        return buf.getUnsignedByte(offset + FLAGS_OFFSET);
+    }
+
+    public boolean hasFlags(int flags) {
+        return (flags() & flags) == flags;
+    }
+
+    public int window() {
+        return buf.getUnsignedShort(offset + WINDOW_OFFSET);
+    }
+
+    public int checksum() {
+        return buf.getUnsignedShort(offset + CHECKSUM_OFFSET);
+    }
+
+    public int urgentPointer() {
+        return buf.getUnsignedShort(offset + URGENT_POINTER_OFFSET);
+    }
+
+    /** The absolute index of the first option byte; options run up to {@link #payloadOffset()}. */
+    public int optionsOffset() {
+        return offset + MIN_HEADER_LENGTH;
+    }
+
+    public int optionsLength() {
+        return headerLength() - MIN_HEADER_LENGTH;
+    }
+
+    /** Rewrites the sequence number in the buffer. */
+    public void setSequenceNumber(int sequenceNumber) {
+        buf.setInt(offset + SEQUENCE_OFFSET, sequenceNumber);
+    }
+
+    /** Rewrites the control bits in the buffer. */
+    public void setFlags(int flags) {
+        buf.setByte(offset + FLAGS_OFFSET, flags);
+    }
+
+    /** Rewrites the checksum field in the buffer. */
+    public void setChecksum(int checksum) {
+        buf.setShort(offset + CHECKSUM_OFFSET, checksum);
+    }
+}
