@@ -23,12 +23,9 @@ if [ ! -f "examples/src/main/java/io/netstack/examples/$example.java" ]; then
   exit 2
 fi
 
-# The main demo has the kernel ping the userspace host, and Java cannot send ICMP itself: install iputils ping.
-if ! command -v ping >/dev/null 2>&1; then
-  echo "ping is missing: installing iputils-ping" >&2
-  if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q iputils-ping; } >&2; then
-    echo "could not install iputils-ping: the demo will report its pings as failed" >&2
-  fi
+# The main demo has the kernel ping the userspace host, and Java cannot send ICMP itself: ping must be installed.
+if ! scripts/test-tools.sh ping >&2; then
+  echo "could not install ping: the demo will report its pings as failed" >&2
 fi
 
 # Builds what the example needs, then runs it on the JDK 25 the toolchains plugin found.
