@@ -112,7 +112,7 @@ public final class TapChannelMetrics {
      * @throws io.netty.channel.ChannelException if the kernel cannot be asked or does not answer in time
      */
     public LinkStatistics kernelStatistics() {
-        return channel.kernelStatistics();
+        return channel.lifecycle().statistics();
     }
 
     /**

@@ -64,14 +64,22 @@ public final class TunTapException extends IOException {
     }
 
     private static String advice(String deviceName, String operation, int errno) {
+        boolean write = operation.startsWith("write");
         return switch (errno) {
-            case Errno.EPERM -> "Creating or configuring a TUN/TAP device needs CAP_NET_ADMIN: run as root, grant it"
-                    + " to the JVM once with `setcap cap_net_admin=eip <jdk>/bin/java`, run inside a user and network"
-                    + " namespace (`unshare --user --map-root-user --net`), or attach to a persistent device that"
-                    + " root created for your user (TUNSETOWNER).";
-            case Errno.EBUSY -> "A network device named " + deviceName + " already exists and exclusive creation"
-                    + " (IFF_TUN_EXCL) was asked for: choose another name, delete it (`ip link del " + deviceName
-                    + "`), or attach to it on purpose with exclusive creation turned off.";
+            case Errno.EPERM -> "Creating or configuring a TUN/TAP device needs CAP_NET_ADMIN: run as root, or inside a"
+                    + " user and network namespace (`unshare --user --map-root-user --net`), or attach to a persistent"
+                    + " device that root created for your user (TUNSETOWNER). To grant it to a JDK instead, copy the"
+                    + " JDK, `patchelf --set-rpath '<copy>/lib' <copy>/bin/java` (a file with capabilities gets no"
+                    + " $ORIGIN, so the launcher would not find libjli.so), then `setcap cap_net_admin=eip"
+                    + " <copy>/bin/java`.";
+            case Errno.EBUSY -> operation.contains(TunTapDevice.EXCLUSIVE_CREATION)
+                    ? "A network device named " + deviceName + " already exists and exclusive creation"
+                            + " (IFF_TUN_EXCL) was asked for: choose another name, delete it (`ip link del "
+                            + deviceName + "`), or attach to it on purpose with exclusive creation turned off."
+                    : "Device " + deviceName + " is in use: another fd (another channel or process) holds its only"
+                            + " queue, as it was not created multi-queue. Close the other user first, or create the"
+                            + " device with TapChannelOption.MULTI_QUEUE (IFF_MULTI_QUEUE) on every channel that"
+                            + " shares it.";
             case Errno.ENOENT, Errno.ENODEV, Errno.ENXIO -> operation.startsWith("open")
                     ? "There is no usable " + TunTapDevice.CLONE_DEVICE + ": load the tun module (`modprobe tun`) or"
                             + " create the node (`mknod " + TunTapDevice.CLONE_DEVICE + " c 10 200`)."
@@ -79,12 +87,34 @@ public final class TunTapException extends IOException {
             case Errno.EACCES -> "No permission to open " + TunTapDevice.CLONE_DEVICE + ": run as root or make the"
                     + " node accessible to your user (many distributions use mode 0666; creating a device still"
                     + " needs CAP_NET_ADMIN).";
-            case Errno.EINVAL -> "The kernel refused the request: a device named " + deviceName + " may exist with"
-                    + " other flags (TAP vs TUN, multiqueue and vnet_hdr must match how it was created) or not be a"
-                    + " TUN/TAP device at all, or the value is out of range.";
+            case Errno.EINVAL -> invalid(deviceName, operation);
+            case Errno.EIO -> write
+                    ? "The link of " + deviceName + " is down, so the kernel takes no frames: bring it up (`ip link"
+                            + " set " + deviceName + " up`, or bind with TapChannelOption.LINK_UP); the channel stays"
+                            + " open and the next write is tried again."
+                    : generic(operation);
             case Errno.EMFILE, Errno.ENFILE -> "Too many open files: close unused channels or raise `ulimit -n`.";
             case Errno.EBADFD -> "The device behind this file descriptor is gone (deleted from outside?).";
-            default -> "See `man 2 ioctl` and Documentation/networking/tuntap.rst for " + operation + ".";
+            default -> generic(operation);
         };
+    }
+
+    private static String invalid(String deviceName, String operation) {
+        if (operation.startsWith("write")) {
+            return "The kernel refused the frame: it is shorter than the device's link header (14 bytes of Ethernet"
+                    + " header on a TAP device; an IP header on a TUN device), or its vnet header does not fit it.";
+        }
+        if (operation.startsWith("set MTU")) {
+            return "The MTU is outside the range " + deviceName + " accepts (68 to 65521 bytes on a TAP device, to"
+                    + " 65535 on a TUN device); the frames the device carries are longer than the MTU by their link"
+                    + " header only.";
+        }
+        return "The kernel refused the request: a device named " + deviceName + " may exist with other flags (TAP vs"
+                + " TUN, multiqueue and vnet_hdr must match how it was created) or not be a TUN/TAP device at all, or"
+                + " the value is out of range.";
+    }
+
+    private static String generic(String operation) {
+        return "See `man 2 ioctl` and Documentation/networking/tuntap.rst for " + operation + ".";
     }
 }
