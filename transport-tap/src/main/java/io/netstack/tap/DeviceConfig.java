@@ -84,6 +84,8 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
+     * See {@link TapChannelOption#PERSISTENT}; once bound, as the kernel reports it.
+     *
      * @return see {@link TapChannelOption#PERSISTENT}; once bound, as the kernel reports it
      */
     public boolean isPersistent() {
@@ -103,6 +105,8 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
+     * See {@link TapChannelOption#OWNER}; -1 (or {@code null} before bind) for none.
+     *
      * @return see {@link TapChannelOption#OWNER}; -1 (or {@code null} before bind) for none
      */
     public Integer getOwner() {
@@ -122,6 +126,8 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
+     * See {@link TapChannelOption#GROUP}; -1 (or {@code null} before bind) for none.
+     *
      * @return see {@link TapChannelOption#GROUP}; -1 (or {@code null} before bind) for none
      */
     public Integer getGroup() {
@@ -141,6 +147,8 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
+     * See {@link TapChannelOption#MTU}; once bound, the kernel's current value, which read buffers then follow.
+     *
      * @return see {@link TapChannelOption#MTU}; once bound, the kernel's current value, which read buffers then follow
      */
     public Integer getMtu() {
@@ -167,6 +175,8 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
+     * See {@link TapChannelOption#MAC_ADDRESS}.
+     *
      * @return see {@link TapChannelOption#MAC_ADDRESS}
      */
     public MacAddress getMacAddress() {
@@ -191,6 +201,8 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
+     * See {@link TapChannelOption#TX_QUEUE_LENGTH}.
+     *
      * @return see {@link TapChannelOption#TX_QUEUE_LENGTH}
      */
     public Integer getTxQueueLength() {
@@ -215,6 +227,8 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
+     * See {@link TapChannelOption#CARRIER}.
+     *
      * @return see {@link TapChannelOption#CARRIER}
      */
     public Boolean isCarrier() {
@@ -234,6 +248,8 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
+     * See {@link TapChannelOption#ADDRESSES}; once bound, every address the kernel has on the device.
+     *
      * @return see {@link TapChannelOption#ADDRESSES}; once bound, every address the kernel has on the device
      */
     public List<CidrAddress> getAddresses() {
@@ -261,6 +277,8 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
+     * See {@link TapChannelOption#LINK_UP}.
+     *
      * @return see {@link TapChannelOption#LINK_UP}
      */
     public Boolean isLinkUp() {

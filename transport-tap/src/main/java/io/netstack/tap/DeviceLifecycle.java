@@ -42,6 +42,7 @@ final class DeviceLifecycle {
     private final TapChannel channel;
     private final Runnable closeOnShutdown = this::closeOnShutdown;
     private volatile TunTapDevice device;
+    private volatile TapAddress address;
     /**
      * The fd's close on {@link #DEVICE_CLOSER}, once the loop has let go of the fd; from then on nothing on the loop
      * may touch it.
@@ -64,7 +65,7 @@ final class DeviceLifecycle {
      * Opens the device {@code address} names with the flags the configuration asks for, and applies the settings
      * asked for before bind; on failure nothing is left open (and a device the call created is gone).
      */
-    TunTapDevice open(TapAddress address) throws Exception {
+    private TunTapDevice open(TapAddress address) throws Exception {
         TapChannelConfig config = channel.config();
         EnumSet<TunTapFlag> flags = EnumSet.noneOf(TunTapFlag.class);
         if (config.isExclusive()) {
@@ -95,9 +96,65 @@ final class DeviceLifecycle {
         }
     }
 
-    /** The channel is bound to {@code opened}; or, {@code null}, its binding failed. */
-    void bound(TunTapDevice opened) {
-        device = opened;
+    /** The device's name and kind, once bound; {@code null} before. */
+    TapAddress address() {
+        return address;
+    }
+
+    /**
+     * Opens the device {@code requested} names and adds its fd to the loop of {@code io}; on failure nothing is left
+     * open (and a device the call created is gone).
+     */
+    void bind(TapAddress requested, TapIo io) throws Exception {
+        TunTapDevice opened = open(requested);
+        try {
+            address = new TapAddress(opened.name(), opened.mode());
+            device = opened;
+            io.register(opened);
+            watchLoopShutdown(true);
+        } catch (Throwable t) {
+            device = null;
+            opened.close();
+            throw t;
+        }
+    }
+
+    /** The channel registered with {@code io}'s loop: after a deregister, the device is there already. */
+    void registered(TapIo io) throws Exception {
+        if (device != null) {
+            io.register(device);
+            watchLoopShutdown(true);
+        }
+    }
+
+    /**
+     * Netty's close of the channel: the fd leaves the loop of {@code io} ({@code null} if the channel is not
+     * registered) and is closed, unless the close off the loop has done so already.
+     */
+    void channelClosed(TapIo io) {
+        TunTapDevice closing = device;
+        if (closing == null) {
+            return;
+        }
+        EventLoop loop = io != null ? channel.eventLoop() : null;
+        if (loop != null && loop.inEventLoop()) {
+            watchLoopShutdown(false);
+        }
+        if (fdClosedOffLoop != null) {
+            return;
+        }
+        if (loop == null) {
+            close(closing);
+        } else if (loop.inEventLoop()) {
+            io.deregister(closing);
+        } else {
+            try {
+                loop.execute(() -> io.deregister(closing));
+            } catch (RejectedExecutionException e) {
+                // The loop is gone, and with it the registration: nothing to wait for.
+                close(closing);
+            }
+        }
     }
 
     /** Whether the fd has left the loop to be closed: from then on its number may belong to another file. */

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.channels.AlreadyBoundException;
 import java.nio.channels.UnsupportedAddressTypeException;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A Netty {@link io.netty.channel.Channel} over a Linux TAP (or TUN) device, on Netty's epoll or io_uring event
@@ -40,23 +39,8 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * <p>The device lives in the network namespace of the event loop thread that binds the channel.
  *
- * <h2>When the device changes under the channel</h2>
- * <ul>
- *   <li><b>Link set down</b> ({@code ip link set tap0 down}), and up again: the channel stays open and active. While
- *       the link is down the kernel sends nothing through the device, so nothing is read; each write fails its own
- *       promise with an {@link IOException} caused by the kernel's EIO, counted in
- *       {@link TapChannelMetrics#writeErrors()}, and the next write is tried again. Once the link is up, reads and
- *       writes go on by themselves.</li>
- *   <li><b>Device deleted</b> ({@code ip link del tap0}): the channel fires a {@link TunTapException} (EBADFD, naming
- *       the device) through the pipeline and closes. It learns it from the loop's error event or a failed read while
- *       idle, or from the failed write while writing; writes still pending fail. A channel that is not reading, or
- *       that the kernel woke before letting go of it, learns it by asking the kernel after half a second without
- *       frames.</li>
- *   <li><b>Reader slower than the traffic</b>: the kernel queues up to {@code txqueuelen} frames for the channel and
- *       drops the rest, counting them in the device's tx_dropped ({@link TapChannelMetrics#kernelTxDropped()}). Frames
- *       are read in the order the kernel queued them, and the channel drops none without counting it in
- *       {@link TapChannelMetrics}.</li>
- * </ul>
+ * <p>What the channel does when the device changes under it (link down, device deleted, a reader slower than the
+ * traffic) is told in the {@linkplain io.netstack.tap package documentation}.
  */
 public final class TapChannel extends AbstractChannel {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false);
@@ -67,19 +51,24 @@ public final class TapChannel extends AbstractChannel {
     private final OutboundFrames outbound = new OutboundFrames(config, metrics);
 
     private volatile boolean open = true;
-    private volatile TapAddress localAddress;
 
     /** Creates an unbound channel; {@link io.netty.bootstrap.Bootstrap#channel(Class)} calls this. */
     public TapChannel() {
         super(null);
     }
 
-    /** @return whether TapChannels can run on Netty's epoll loop here: Linux, with Netty's epoll transport loaded */
+    /**
+     * Whether TapChannels can run on Netty's epoll loop here: Linux, with Netty's epoll transport loaded.
+     * @return {@code true} if an epoll loop can run a TapChannel
+     */
     public static boolean isAvailable() {
         return Epoll.isAvailable();
     }
 
-    /** @return why {@link #isAvailable()} is false, or {@code null} when it is true */
+    /**
+     * Why {@link #isAvailable()} is false.
+     * @return the cause, or {@code null} when it is true
+     */
     public static Throwable unavailabilityCause() {
         return Epoll.unavailabilityCause();
     }
@@ -88,14 +77,16 @@ public final class TapChannel extends AbstractChannel {
      * Whether TapChannels can run on Netty's io_uring loop here: Netty's io_uring transport on the class or module
      * path and loaded, and the kernel allowing io_uring (a container or {@code kernel.io_uring_disabled} may forbid
      * it).
-     *
      * @return {@code true} if an io_uring loop can run a TapChannel
      */
     public static boolean isIoUringAvailable() {
         return OptionalIoUring.isAvailable();
     }
 
-    /** @return why {@link #isIoUringAvailable()} is false (a ClassNotFoundException without Netty's io_uring) */
+    /**
+     * Why {@link #isIoUringAvailable()} is false.
+     * @return the cause (a {@link ClassNotFoundException} without Netty's io_uring classes), or {@code null}
+     */
     public static Throwable ioUringUnavailabilityCause() {
         return OptionalIoUring.unavailabilityCause();
     }
@@ -105,7 +96,10 @@ public final class TapChannel extends AbstractChannel {
         return config;
     }
 
-    /** @return frames and bytes in and out, and every frame dropped on the way */
+    /**
+     * Frames and bytes in and out, and every frame dropped on the way.
+     * @return the channel's counters
+     */
     public TapChannelMetrics metrics() {
         return metrics;
     }
@@ -138,7 +132,7 @@ public final class TapChannel extends AbstractChannel {
 
     @Override
     protected SocketAddress localAddress0() {
-        return localAddress;
+        return lifecycle.address();
     }
 
     @Override
@@ -185,14 +179,9 @@ public final class TapChannel extends AbstractChannel {
     @Override
     protected void doRegister(ChannelPromise promise) {
         try {
-            TapUnsafe unsafe = tapUnsafe();
-            unsafe.io = TapIo.forLoop(this, eventLoop());
-            TunTapDevice device = lifecycle.device();
-            if (device != null) {
-                // Registered again after a deregister: the device is already there.
-                unsafe.io.register(device);
-                lifecycle.watchLoopShutdown(true);
-            }
+            TapIo io = TapIo.forLoop(this, eventLoop());
+            tapUnsafe().io = io;
+            lifecycle.registered(io);
             promise.setSuccess();
         } catch (Throwable t) {
             promise.setFailure(t);
@@ -208,17 +197,7 @@ public final class TapChannel extends AbstractChannel {
             throw new AlreadyBoundException();
         }
         config.checkRejectedOptions();
-        TunTapDevice opened = lifecycle.open(address);
-        try {
-            localAddress = new TapAddress(opened.name(), opened.mode());
-            lifecycle.bound(opened);
-            tapUnsafe().io.register(opened);
-            lifecycle.watchLoopShutdown(true);
-        } catch (Throwable t) {
-            lifecycle.bound(null);
-            opened.close();
-            throw t;
-        }
+        lifecycle.bind(address, tapUnsafe().io);
     }
 
     /** The loop is shutting down with this channel open: the close must end before it stops. */
@@ -234,27 +213,7 @@ public final class TapChannel extends AbstractChannel {
     @Override
     protected void doClose() throws Exception {
         open = false;
-        TunTapDevice closing = lifecycle.device();
-        if (closing == null || lifecycle.isFdLeavingLoop()) {
-            return;
-        }
-        TapIo io = isRegistered() ? tapUnsafe().io : null;
-        if (io == null) {
-            lifecycle.close(closing);
-            return;
-        }
-        EventLoop loop = eventLoop();
-        if (loop.inEventLoop()) {
-            lifecycle.watchLoopShutdown(false);
-            io.deregister(closing);
-            return;
-        }
-        try {
-            loop.execute(() -> io.deregister(closing));
-        } catch (RejectedExecutionException e) {
-            // The loop is gone, and with it the registration: nothing to wait for.
-            lifecycle.close(closing);
-        }
+        lifecycle.channelClosed(isRegistered() ? tapUnsafe().io : null);
     }
 
     @Override
@@ -277,7 +236,7 @@ public final class TapChannel extends AbstractChannel {
      */
     @Override
     protected Object filterOutboundMessage(Object msg) {
-        return outbound.filter(msg, localAddress);
+        return outbound.filter(msg, lifecycle.address());
     }
 
     @Override

@@ -132,6 +132,8 @@ public final class TapChannelConfig extends DeviceConfig {
     }
 
     /**
+     * See {@link TapChannelOption#EXCLUSIVE}.
+     *
      * @return see {@link TapChannelOption#EXCLUSIVE}
      */
     public boolean isExclusive() {
@@ -151,6 +153,8 @@ public final class TapChannelConfig extends DeviceConfig {
     }
 
     /**
+     * See {@link TapChannelOption#MULTI_QUEUE}.
+     *
      * @return see {@link TapChannelOption#MULTI_QUEUE}
      */
     public boolean isMultiQueue() {
@@ -214,6 +218,8 @@ public final class TapChannelConfig extends DeviceConfig {
     }
 
     /**
+     * See {@link TapChannelOption#IO_URING_READ_DEPTH}.
+     *
      * @return see {@link TapChannelOption#IO_URING_READ_DEPTH}
      */
     public int getIoUringReadDepth() {
@@ -273,6 +279,8 @@ public final class TapChannelConfig extends DeviceConfig {
      * header and VLAN tag in TAP mode; or, once segmentation offloads are on, a super-frame carrying a packet of
      * {@link #MAX_SUPER_PACKET_LENGTH}. Read buffers are this large (plus the vnet header); longer outbound frames
      * fail their promise. (On a channel with a vnet header, outbound frames may always be super-frames.)
+     *
+     * @return the longest frame, in bytes
      */
     public int getMaxFrameLength() {
         return maxFrameLength;

@@ -17,6 +17,8 @@ public final class TunTapException extends IOException {
     private final int errno;
 
     /**
+     * A failure without an explanation from the kernel beyond its errno.
+     *
      * @param deviceName the device, or "" when the kernel was to choose its name
      * @param operation  what failed, e.g. {@code "TUNSETIFF"}
      * @param errno      the kernel's errno (positive)
@@ -26,6 +28,11 @@ public final class TunTapException extends IOException {
     }
 
     /**
+     * A failure the kernel explained besides its errno.
+     *
+     * @param deviceName        the device, or "" when the kernel was to choose its name
+     * @param operation         what failed, e.g. {@code "TUNSETIFF"}
+     * @param errno             the kernel's errno (positive)
      * @param kernelExplanation what the kernel said besides the errno (netlink extended ack), or {@code null}
      */
     public TunTapException(String deviceName, String operation, int errno, String kernelExplanation) {
@@ -35,22 +42,38 @@ public final class TunTapException extends IOException {
         this.errno = errno;
     }
 
-    /** The device name as asked for ("" when the kernel was to choose it). */
+    /**
+     * The device name as asked for ("" when the kernel was to choose it).
+     *
+     * @return the device name
+     */
     public String deviceName() {
         return deviceName;
     }
 
-    /** The failed operation, e.g. {@code "TUNSETIFF"} or {@code "open /dev/net/tun"}. */
+    /**
+     * The failed operation, e.g. {@code "TUNSETIFF"} or {@code "open /dev/net/tun"}.
+     *
+     * @return the operation
+     */
     public String operation() {
         return operation;
     }
 
-    /** The kernel's errno, e.g. 1 for EPERM. */
+    /**
+     * The kernel's errno, e.g. 1 for EPERM.
+     *
+     * @return the errno
+     */
     public int errno() {
         return errno;
     }
 
-    /** The errno's symbolic name, e.g. {@code "EPERM"}. */
+    /**
+     * The errno's symbolic name, e.g. {@code "EPERM"}.
+     *
+     * @return the symbolic name
+     */
     public String errnoName() {
         return Errno.name(errno);
     }
