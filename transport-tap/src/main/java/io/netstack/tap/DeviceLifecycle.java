@@ -144,7 +144,7 @@ final class DeviceLifecycle {
             return;
         }
         if (loop == null) {
-            close(closing);
+            closeFd(closing);
         } else if (loop.inEventLoop()) {
             io.deregister(closing);
         } else {
@@ -152,7 +152,7 @@ final class DeviceLifecycle {
                 loop.execute(() -> io.deregister(closing));
             } catch (RejectedExecutionException e) {
                 // The loop is gone, and with it the registration: nothing to wait for.
-                close(closing);
+                closeFd(closing);
             }
         }
     }
@@ -280,7 +280,7 @@ final class DeviceLifecycle {
         }
         TunTapDevice closing = device;
         io.deregister(null);
-        CompletableFuture<Void> fdClosed = CompletableFuture.runAsync(() -> close(closing), DEVICE_CLOSER);
+        CompletableFuture<Void> fdClosed = CompletableFuture.runAsync(() -> closeFd(closing), DEVICE_CLOSER);
         fdClosedOffLoop = fdClosed;
         fdClosed.whenComplete((ignored, failure) -> {
             try {
@@ -331,7 +331,7 @@ final class DeviceLifecycle {
     }
 
     /** Closes {@code closing}'s fd, once nothing in the loop refers to it any more; does nothing for {@code null}. */
-    void close(TunTapDevice closing) {
+    void closeFd(TunTapDevice closing) {
         if (closing == null) {
             return;
         }

@@ -92,7 +92,7 @@ final class EpollTapIo extends TapIo implements EpollIoHandle {
                 current.cancel();
             }
         } finally {
-            channel.lifecycle().close(device);
+            channel.lifecycle().closeFd(device);
         }
     }
 

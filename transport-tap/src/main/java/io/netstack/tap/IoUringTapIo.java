@@ -235,7 +235,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle {
     void deregister(TunTapDevice device) {
         IoRegistration current = registration;
         if (current == null) {
-            channel.lifecycle().close(device);
+            channel.lifecycle().closeFd(device);
             return;
         }
         // Before Netty's close releases the frames of the outbound buffer.
@@ -257,7 +257,7 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle {
         deviceCheckArmed = false;
         if (closeWhenUnregistered) {
             closeWhenUnregistered = false;
-            channel.lifecycle().close(device);
+            channel.lifecycle().closeFd(device);
         }
     }
 }

@@ -1,8 +1,6 @@
 package io.netstack.tap;
 
-import io.netstack.wire.CidrAddress;
 import io.netstack.wire.LinkLayer;
-import io.netstack.wire.MacAddress;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelOption;
@@ -11,7 +9,6 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 

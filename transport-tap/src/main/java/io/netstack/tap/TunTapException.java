@@ -89,12 +89,11 @@ public final class TunTapException extends IOException {
     private static String advice(String deviceName, String operation, int errno) {
         boolean write = operation.startsWith("write");
         return switch (errno) {
-            case Errno.EPERM -> "Creating or configuring a TUN/TAP device needs CAP_NET_ADMIN: run as root, or inside a"
+            case Errno.EPERM -> "Creating or configuring a TUN/TAP device needs CAP_NET_ADMIN: run as root, inside a"
                     + " user and network namespace (`unshare --user --map-root-user --net`), or attach to a persistent"
-                    + " device that root created for your user (TUNSETOWNER). To grant it to a JDK instead, copy the"
-                    + " JDK, `patchelf --set-rpath '<copy>/lib' <copy>/bin/java` (a file with capabilities gets no"
-                    + " $ORIGIN, so the launcher would not find libjli.so), then `setcap cap_net_admin=eip"
-                    + " <copy>/bin/java`.";
+                    + " device root created for your user (TUNSETOWNER). To give a JVM the capability, copy bin/java,"
+                    + " point its library path at the JDK (`patchelf --set-rpath <jdk>/lib <copy>`: a binary with"
+                    + " capabilities ignores $ORIGIN) and `setcap cap_net_admin=eip <copy>`.";
             case Errno.EBUSY -> operation.contains(TunTapDevice.EXCLUSIVE_CREATION)
                     ? "A network device named " + deviceName + " already exists and exclusive creation"
                             + " (IFF_TUN_EXCL) was asked for: choose another name, delete it (`ip link del "
@@ -124,8 +123,9 @@ public final class TunTapException extends IOException {
 
     private static String invalid(String deviceName, String operation) {
         if (operation.startsWith("write")) {
-            return "The kernel refused the frame: it is shorter than the device's link header (14 bytes of Ethernet"
-                    + " header on a TAP device; an IP header on a TUN device), or its vnet header does not fit it.";
+            return "The kernel refused the frame: it is shorter than the device's link header (the 14-byte Ethernet"
+                    + " header of a TAP device), is no IPv4 or IPv6 packet (on a TUN device), or its vnet header does"
+                    + " not fit it.";
         }
         if (operation.startsWith("set MTU")) {
             return "The MTU is outside the range " + deviceName + " accepts (68 to 65521 bytes on a TAP device, to"
