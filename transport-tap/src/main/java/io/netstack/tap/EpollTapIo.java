@@ -28,7 +28,7 @@ final class EpollTapIo extends TapIo implements EpollIoHandle {
     private final Runnable flushTask = this::flushLater;
     private FileDescriptor fd;
     private EpollIoOps ops = BASE_OPS;
-    /** {@link TapChannel#checkDeviceWhenQuiet()}, a task on the loop while registered. */
+    /** {@link #checkDeviceWhenQuiet()}, a task on the loop while registered. */
     private ScheduledFuture<?> deviceCheck;
 
     EpollTapIo(TapChannel channel) {
@@ -47,12 +47,12 @@ final class EpollTapIo extends TapIo implements EpollIoHandle {
     @Override
     void onRegistered() {
         registration.submit(ops);
-        deviceCheck = channel.eventLoop().scheduleWithFixedDelay(channel::checkDeviceWhenQuiet,
-                TapChannel.DEVICE_CHECK_MILLIS, TapChannel.DEVICE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        deviceCheck = channel.eventLoop().scheduleWithFixedDelay(this::checkDeviceWhenQuiet,
+                DeviceLifecycle.DEVICE_CHECK_MILLIS, DeviceLifecycle.DEVICE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     @Override
-    void beginRead() {
+    void startReading() {
         setOps(ops.with(EpollIoOps.EPOLLIN));
     }
 
@@ -67,7 +67,7 @@ final class EpollTapIo extends TapIo implements EpollIoHandle {
 
     @Override
     void stopReading() {
-        if (!channel.isReadPending()) {
+        if (!wantsFrames()) {
             setOps(ops.without(EpollIoOps.EPOLLIN));
         }
     }
@@ -92,7 +92,7 @@ final class EpollTapIo extends TapIo implements EpollIoHandle {
                 current.cancel();
             }
         } finally {
-            channel.closeDevice(device);
+            channel.lifecycle().closeFd(device);
         }
     }
 
@@ -105,7 +105,7 @@ final class EpollTapIo extends TapIo implements EpollIoHandle {
         if (ready.contains(EpollIoOps.EPOLLIN)) {
             readFrames();
         } else if (ready.contains(EpollIoOps.EPOLLERR)) {
-            channel.checkDeviceStillThere();
+            checkDevice();
         }
     }
 
@@ -113,12 +113,11 @@ final class EpollTapIo extends TapIo implements EpollIoHandle {
         if (!channel.isActive() || registration == null) {
             return;
         }
-        TapChannelConfig config = channel.config();
         RecvByteBufAllocator.Handle allocHandle = channel.unsafe().recvBufAllocHandle();
         allocHandle.reset(config);
         IOException failure = null;
         do {
-            ByteBuf frame = channel.allocateFrame(allocHandle);
+            ByteBuf frame = inbound.allocate(allocHandle);
             int length;
             try {
                 length = fd.readAddress(frame.memoryAddress(), frame.writerIndex(), frame.capacity());
@@ -132,23 +131,22 @@ final class EpollTapIo extends TapIo implements EpollIoHandle {
                 frame.release();
                 break;
             }
-            if (channel.frameRead(frame, length)) {
+            if (frameRead(frame, length, false)) {
                 allocHandle.incMessagesRead(1);
             }
             // A handler may have closed the channel: then the fd has left the loop, and is closed or being closed.
         } while (registration != null && allocHandle.continueReading());
-        allocHandle.readComplete();
-        channel.pipeline().fireChannelReadComplete();
+        readComplete(allocHandle);
         if (failure != null) {
-            channel.readFailed(failure instanceof Errors.NativeIoException e ? -e.expectedErr() : Errno.EIO);
-        } else if (!channel.isReadPending() && !config.isAutoRead()) {
-            setOps(ops.without(EpollIoOps.EPOLLIN));
+            readFailed(failure instanceof Errors.NativeIoException e ? -e.expectedErr() : Errno.EIO);
+        } else {
+            stopReading();
         }
     }
 
     @Override
     void write(ChannelOutboundBuffer in) throws Exception {
-        int budget = channel.config().getMaxMessagesPerWrite();
+        int budget = config.getMaxMessagesPerWrite();
         while (budget-- > 0) {
             Object msg = in.current();
             if (msg == null) {
@@ -161,13 +159,11 @@ final class EpollTapIo extends TapIo implements EpollIoHandle {
             try {
                 written = fd.writeAddress(frame.memoryAddress(), frame.readerIndex(), frame.writerIndex());
             } catch (Errors.NativeIoException e) {
-                int errno = -e.expectedErr();
-                if (!TapChannel.isFrameError(errno)) {
+                TunTapException deviceFailure = writeFailed(in, length, -e.expectedErr());
+                if (deviceFailure != null) {
                     // Thrown, it makes flush0 close the channel (autoClose) and fail every pending write with it.
-                    throw channel.deviceFailedOnWrite(errno);
+                    throw deviceFailure;
                 }
-                channel.metrics().writeFailed();
-                in.remove(channel.writeFailure(length, errno));
                 continue;
             }
             if (written == 0) {

@@ -23,8 +23,6 @@ import java.util.function.Predicate;
  * slots back, and only after its completion (or the ring's end) may {@link #release} free them.
  */
 final class ProvidedBuffers {
-    static final byte IORING_OP_PROVIDE_BUFFERS = 31;
-    static final byte IORING_OP_REMOVE_BUFFERS = 32;
     /** Slots per give-back; {@code slots} is a multiple of it. */
     static final int CHUNK = 32;
     private static final int FIRST_GROUP = 0x8000;
@@ -137,8 +135,7 @@ final class ProvidedBuffers {
 
     /** Takes every slot the kernel still holds back from it. */
     IoUringIoOps remove(short data) {
-        return new IoUringIoOps(IORING_OP_REMOVE_BUFFERS, (byte) 0, (short) 0, slots, 0L, 0L, 0, 0, data, group(),
-                (short) 0, 0, 0L);
+        return IoUringOps.removeBuffers(slots, group(), data);
     }
 
     /** Frees the region and the group id; only once the kernel holds none of the slots. */
@@ -148,10 +145,8 @@ final class ProvidedBuffers {
     }
 
     private IoUringIoOps provide(int firstSlot, int count, short data) {
-        // fd: the number of buffers; off: the first buffer id; addr and len: where the first is and how long each is.
-        return new IoUringIoOps(IORING_OP_PROVIDE_BUFFERS, (byte) 0, (short) 0, count, firstSlot,
-                region.memoryAddress() + firstSlotOffset + (long) firstSlot * slotLength, slotLength, 0, data, group(),
-                (short) 0, 0, 0L);
+        return IoUringOps.provideBuffers(count, firstSlot,
+                region.memoryAddress() + firstSlotOffset + (long) firstSlot * slotLength, slotLength, group(), data);
     }
 
     /** A free group index, now taken, or -1. */

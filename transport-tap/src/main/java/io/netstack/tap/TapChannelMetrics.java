@@ -62,32 +62,56 @@ public final class TapChannelMetrics {
         add(TRUNCATED_DROPS, this, 1);
     }
 
-    /** Frames handed to the pipeline. */
+    /**
+     * Frames handed to the pipeline.
+     *
+     * @return the count
+     */
     public long framesRead() {
         return (long) FRAMES_READ.getOpaque(this);
     }
 
-    /** Bytes read from the device's fd: with {@link TapChannelOption#OFFLOADS}, vnet headers included. */
+    /**
+     * Bytes read from the device's fd: with {@link TapChannelOption#OFFLOADS}, vnet headers included.
+     *
+     * @return the count
+     */
     public long bytesRead() {
         return (long) BYTES_READ.getOpaque(this);
     }
 
-    /** Frames the kernel accepted. */
+    /**
+     * Frames the kernel accepted.
+     *
+     * @return the count
+     */
     public long framesWritten() {
         return (long) FRAMES_WRITTEN.getOpaque(this);
     }
 
-    /** Bytes written to the device's fd: with {@link TapChannelOption#OFFLOADS}, vnet headers included. */
+    /**
+     * Bytes written to the device's fd: with {@link TapChannelOption#OFFLOADS}, vnet headers included.
+     *
+     * @return the count
+     */
     public long bytesWritten() {
         return (long) BYTES_WRITTEN.getOpaque(this);
     }
 
-    /** Frames refused before any syscall because they were longer than the device allows. */
+    /**
+     * Frames refused before any syscall because they were longer than the device allows.
+     *
+     * @return the count
+     */
     public long oversizeDrops() {
         return (long) OVERSIZE_DROPS.getOpaque(this);
     }
 
-    /** Frames the kernel refused (their promises failed with the errno); the channel stayed open. */
+    /**
+     * Frames the kernel refused (their promises failed with the errno); the channel stayed open.
+     *
+     * @return the count
+     */
     public long writeErrors() {
         return (long) WRITE_ERRORS.getOpaque(this);
     }
@@ -95,6 +119,8 @@ public final class TapChannelMetrics {
     /**
      * Inbound frames dropped because they were longer than the read buffer: the MTU was raised from outside since
      * the channel last looked. The channel resizes its buffers on the first such frame.
+     *
+     * @return the count
      */
     public long truncatedDrops() {
         return (long) TRUNCATED_DROPS.getOpaque(this);
@@ -108,17 +134,20 @@ public final class TapChannelMetrics {
      * of the event loop thread that bound the channel: so the question is asked on the channel's event loop (another
      * thread waits for the answer, at most 10 s), and is right whatever namespace the caller is in.
      *
+     * @return the device's counters as the kernel has them now
      * @throws IllegalStateException if the channel is not bound, or closed
      * @throws io.netty.channel.ChannelException if the kernel cannot be asked or does not answer in time
      */
     public LinkStatistics kernelStatistics() {
-        return channel.kernelStatistics();
+        return channel.lifecycle().statistics();
     }
 
     /**
      * Frames the kernel dropped instead of queueing them for the channel to read (the device's queue of
      * {@code txqueuelen} frames was full: the channel read too slowly); the kernel's tx_dropped of the device. Takes a
      * fresh {@link #kernelStatistics()}.
+     *
+     * @return the kernel's count
      */
     public long kernelTxDropped() {
         return kernelStatistics().txDropped();
@@ -127,6 +156,8 @@ public final class TapChannelMetrics {
     /**
      * Frames the channel wrote and the kernel then dropped on receiving them; the kernel's rx_dropped of the device.
      * Takes a fresh {@link #kernelStatistics()}.
+     *
+     * @return the kernel's count
      */
     public long kernelRxDropped() {
         return kernelStatistics().rxDropped();

@@ -83,9 +83,9 @@ class CloseAndShutdownTest {
 
     /**
      * The kernel tears a device down in {@code close(2)} of its last fd, waiting for RCU grace periods: its loop, which
-     * may serve other channels, must not wait with it. A task given to the loop while the fd is being closed runs before
-     * that close has ended, and a frame written meanwhile fails with the close. The channel's close completes after
-     * it, with the device gone.
+     * may serve other channels, must not wait with it. Once the fd has left the process's table (the start of its
+     * close), a task given to the loop runs before the channel's close has completed, and a frame written meanwhile
+     * fails with the close. The channel's close completes after it, with the device gone.
      */
     @ParameterizedTest
     @EnumSource(Transport.class)
@@ -93,19 +93,19 @@ class CloseAndShutdownTest {
         group = loops.open(transport, 1);
         TapChannel channel = (TapChannel) new Bootstrap().group(group).channel(TapChannel.class)
                 .handler(new ChannelInboundHandlerAdapter()).bind(new TapAddress("nsteardown")).sync().channel();
+        assertEquals(1, OpenFiles.tun());
 
         ChannelFuture closed = channel.close();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!channel.isFdClosingOffLoop() && !closed.isDone() && System.nanoTime() - deadline < 0) {
+        while (OpenFiles.tun() != 0 && !closed.isDone() && System.nanoTime() - deadline < 0) {
             Thread.onSpinWait();
         }
-        assertTrue(channel.isFdClosingOffLoop(), "the fd's close began within 5 s, and had not ended");
-        boolean loopRanDuringTheFdsClose = channel.eventLoop().submit(channel::isFdClosingOffLoop)
-                .get(5, TimeUnit.SECONDS);
+        assertEquals(0, OpenFiles.tun(), "the fd's close began within 5 s");
+        boolean loopRanDuringTheClose = channel.eventLoop().submit(() -> !closed.isDone()).get(5, TimeUnit.SECONDS);
         ChannelFuture lateWrite = channel.writeAndFlush(Unpooled.directBuffer(64).writeZero(64));
 
         assertTrue(closed.await(5, TimeUnit.SECONDS), "the close completes");
-        assertTrue(loopRanDuringTheFdsClose, "the loop ran a task while the kernel tore the device down");
+        assertTrue(loopRanDuringTheClose, "the loop ran a task while the kernel tore the device down");
         assertTrue(lateWrite.await(5, TimeUnit.SECONDS));
         assertInstanceOf(ClosedChannelException.class, lateWrite.cause(), "a frame written during the close fails");
         assertFalse(channel.isOpen());

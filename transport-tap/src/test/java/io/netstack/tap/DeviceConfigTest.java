@@ -205,7 +205,9 @@ class DeviceConfigTest {
         TunTapException mtu = assertInstanceOf(TunTapException.class,
                 bindFails(bootstrap().option(TapChannelOption.MTU, 70000), new TapAddress("nsbad0")));
         assertEquals(Errno.EINVAL, mtu.errno());
-        assertTrue(mtu.getMessage().contains("nsbad0") && mtu.getMessage().contains("MTU"), mtu.getMessage());
+        assertTrue(mtu.getMessage().contains("nsbad0") && mtu.getMessage().contains("MTU is outside the range"),
+                mtu.getMessage());
+        assertFalse(mtu.getMessage().contains("other flags"), mtu.getMessage());
         assertFalse(Ip.linkExists("nsbad0"), "a failed configuration removes the device the bind created");
 
         IllegalArgumentException owner = assertInstanceOf(IllegalArgumentException.class,
@@ -219,6 +221,21 @@ class DeviceConfigTest {
                 .option(TapChannelOption.PERSISTENT, true)
                 .option(TapChannelOption.MTU, 10), new TapAddress("nsbad2")));
         assertFalse(Ip.linkExists("nsbad2"));
+    }
+
+    /**
+     * A Bootstrap logs an option whose setOption throws and binds anyway: a refused device option is recorded instead,
+     * and the bind fails with it, once, leaving no device.
+     */
+    @Test
+    void aBadDeviceOptionFailsTheBindOnce() throws Exception {
+        MacAddress multicast = MacAddress.parse("01:00:5e:00:00:01");
+        assertTrue(new TapChannel().config().setOption(TapChannelOption.MAC_ADDRESS, multicast),
+                "setOption takes the value, so a Bootstrap has nothing to warn about");
+        IllegalArgumentException e = assertInstanceOf(IllegalArgumentException.class,
+                bindFails(bootstrap().option(TapChannelOption.MAC_ADDRESS, multicast), new TapAddress("nsbadmac0")));
+        assertTrue(e.getMessage().contains("multicast"), e.getMessage());
+        assertFalse(Ip.linkExists("nsbadmac0"), "the bind created no device");
     }
 
     @Test

@@ -71,6 +71,8 @@ class LinkDownTest {
             TunTapException e = assertInstanceOf(TunTapException.class, refused.cause());
             assertEquals(Errno.EIO, e.errno(), e.getMessage());
             assertEquals(NAME, e.deviceName(), e.getMessage());
+            assertTrue(e.getMessage().contains("link of " + NAME + " is down") && e.getMessage().contains("LINK_UP"),
+                    e.getMessage());
             assertEquals(1, channel.metrics().writeErrors());
             assertTrue(channel.isActive(), "the channel stays open while the link is down");
 

@@ -98,7 +98,7 @@ class MultiQueueTest {
             long[] detached = sendFlows(counters, FLOWS);
             assertEquals(0, detached[0], "a detached queue receives nothing: " + Arrays.toString(detached));
             // Long enough for the channel to ask the kernel whether its device is still there (it is).
-            Thread.sleep(2 * TapChannel.DEVICE_CHECK_MILLIS + 100);
+            Thread.sleep(2 * DeviceLifecycle.DEVICE_CHECK_MILLIS + 100);
             assertTrue(queues.get(0).isActive(), "a detached queue is not a deleted device");
 
             queues.get(0).setQueueAttached(true);

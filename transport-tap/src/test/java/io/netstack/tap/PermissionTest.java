@@ -52,7 +52,7 @@ class PermissionTest {
         unprivileged.start();
         TunTapException e = assertInstanceOf(TunTapException.class, outcome.get(10, TimeUnit.SECONDS));
         assertEquals(Errno.EPERM, e.errno());
-        assertEquals("TUNSETIFF", e.operation());
+        assertTrue(e.operation().startsWith("TUNSETIFF"), e.operation());
         assertTrue(e.getMessage().contains("CAP_NET_ADMIN"), e.getMessage());
         assertFalse(Ip.linkExists("nsperm0"));
     }

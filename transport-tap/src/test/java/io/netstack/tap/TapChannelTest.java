@@ -113,6 +113,30 @@ class TapChannelTest {
     }
 
     @Test
+    void attachingToASingleQueueDeviceInUseSaysItIsInUse() throws Exception {
+        bind(new TapAddress("nsbusy1"), frames);
+        ChannelFuture second = new Bootstrap().group(group).channel(TapChannel.class).handler(frames)
+                .option(TapChannelOption.EXCLUSIVE, false).bind(new TapAddress("nsbusy1")).await();
+        TunTapException e = assertInstanceOf(TunTapException.class, second.cause());
+        assertEquals(Errno.EBUSY, e.errno());
+        assertTrue(e.getMessage().contains("in use") && e.getMessage().contains("MULTI_QUEUE"), e.getMessage());
+        assertFalse(e.getMessage().contains("exclusive creation"), e.getMessage());
+        assertTrue(channels.get(0).isActive(), "the first channel keeps its device");
+    }
+
+    @Test
+    void aFrameShorterThanALinkHeaderFailsWithThatReason() throws Exception {
+        TapChannel channel = bindUp("nsshort0");
+        ChannelFuture write = channel.writeAndFlush(Unpooled.directBuffer(5).writeZero(5)).await();
+        TunTapException e = assertInstanceOf(TunTapException.class, write.cause());
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().contains("5-byte frame") && e.getMessage().contains("shorter than"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("other flags"), e.getMessage());
+        assertTrue(channel.isActive(), "the channel stays open");
+    }
+
+    @Test
     void emptyNameLetsTheKernelChoose() throws Exception {
         TapChannel channel = bind(new TapAddress(""), frames);
         String name = channel.localAddress().name();

@@ -27,6 +27,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 public final class TunTapDevice implements Closeable {
     /** The clone device every TUN/TAP fd is opened from. */
     public static final String CLONE_DEVICE = "/dev/net/tun";
+    /** What the operation of a {@code TUNSETIFF} that asked for {@code IFF_TUN_EXCL} names. */
+    public static final String EXCLUSIVE_CREATION = "IFF_TUN_EXCL";
 
     private static final int IFF_ATTACH_QUEUE = 0x0200;
     private static final int IFF_DETACH_QUEUE = 0x0400;
@@ -65,7 +67,10 @@ public final class TunTapDevice implements Closeable {
         }
         try (Arena arena = Arena.ofConfined()) {
             IfReq request = IfReq.allocate(arena, name).flags(requested);
-            check(Libc.ioctl(fd, IoctlRequest.TUNSETIFF, request.segment()), name, "TUNSETIFF");
+            // The operation says whether exclusive creation was asked for: EBUSY means "exists" then, and "its only
+            // queue is taken" otherwise.
+            check(Libc.ioctl(fd, IoctlRequest.TUNSETIFF, request.segment()), name,
+                    flags.contains(TunTapFlag.EXCLUSIVE) ? "TUNSETIFF (" + EXCLUSIVE_CREATION + ")" : "TUNSETIFF");
             // The kernel writes the chosen name back into the request, but TUNGETIFF is the documented way to learn
             // the name and the flags the device really has (an attached persistent device keeps its own).
             IfReq actual = IfReq.allocate(arena, "");

@@ -5,6 +5,7 @@ import io.netstack.tap.TunTapException;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TunTapExceptionTest {
@@ -22,9 +23,46 @@ class TunTapExceptionTest {
 
     @Test
     void ebusySaysTheNameIsTaken() {
-        TunTapException e = new TunTapException("tap0", "TUNSETIFF", Errno.EBUSY);
+        TunTapException e = new TunTapException("tap0", "TUNSETIFF (IFF_TUN_EXCL)", Errno.EBUSY);
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
         assertTrue(e.getMessage().contains("ip link del tap0"), e.getMessage());
+    }
+
+    @Test
+    void ebusyWithoutExclusiveCreationSaysTheQueueIsTaken() {
+        TunTapException e = new TunTapException("tap0", "TUNSETIFF", Errno.EBUSY);
+        assertTrue(e.getMessage().contains("in use") && e.getMessage().contains("multi-queue"), e.getMessage());
+        assertTrue(e.getMessage().contains("MULTI_QUEUE"), e.getMessage());
+        assertFalse(e.getMessage().contains("exclusive creation"), e.getMessage());
+    }
+
+    @Test
+    void epermRecommendsACopiedJdkWithPatchelfBeforeSetcap() {
+        String message = new TunTapException("tap0", "TUNSETIFF", Errno.EPERM).getMessage();
+        assertTrue(message.contains("patchelf --set-rpath"), message);
+        assertTrue(message.indexOf("patchelf") < message.indexOf("setcap"), message);
+        assertTrue(message.contains("unshare --user --map-root-user --net"), message);
+    }
+
+    @Test
+    void eioOnAWriteSaysTheLinkIsDown() {
+        String message = new TunTapException("tap0", "write of a 60-byte frame", Errno.EIO).getMessage();
+        assertTrue(message.contains("link of tap0 is down") && message.contains("LINK_UP"), message);
+        assertFalse(message.contains("man 2 ioctl"), message);
+    }
+
+    @Test
+    void einvalOnAWriteSaysTheFrameIsShorterThanALinkHeader() {
+        String message = new TunTapException("tap0", "write of a 5-byte frame", Errno.EINVAL).getMessage();
+        assertTrue(message.contains("shorter than the device's link header"), message);
+        assertFalse(message.contains("other flags"), message);
+    }
+
+    @Test
+    void einvalOnAnMtuSaysItIsOutOfRange() {
+        String message = new TunTapException("tap0", "set MTU 70000", Errno.EINVAL).getMessage();
+        assertTrue(message.contains("MTU is outside the range"), message);
+        assertFalse(message.contains("other flags"), message);
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -27,6 +28,11 @@ public final class ChildJvm implements AutoCloseable {
     private final String classPath;
 
     public ChildJvm() {
+        this(entry -> true);
+    }
+
+    /** Copies only the class path entries {@code keep} accepts (to leave an optional library out, say). */
+    public ChildJvm(Predicate<Path> keep) {
         try {
             root = Files.createTempDirectory("netstack-child", PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rwxr-xr-x")));
@@ -38,7 +44,7 @@ public final class ChildJvm implements AutoCloseable {
             for (String entry : System.getProperty("surefire.test.class.path",
                     System.getProperty("java.class.path")).split(java.io.File.pathSeparator)) {
                 Path source = Path.of(entry);
-                if (!Files.exists(source)) {
+                if (!Files.exists(source) || !keep.test(source)) {
                     continue;
                 }
                 Path target = root.resolve("cp" + n++ + (Files.isDirectory(source) ? "" : ".jar"));
@@ -97,9 +103,16 @@ public final class ChildJvm implements AutoCloseable {
 
     /** Runs {@code prefix... java -cp CLASSPATH DeviceProbe TRANSPORT args...}; returns its exit code and output. */
     public Result runProbe(List<String> prefix, String java, Transport transport, String... args) {
+        List<String> probeArgs = new ArrayList<>(List.of(transport.name()));
+        probeArgs.addAll(List.of(args));
+        return run(prefix, java, DeviceProbe.class, probeArgs.toArray(String[]::new));
+    }
+
+    /** Runs {@code prefix... java -cp CLASSPATH MAIN args...}; returns its exit code and output. */
+    public Result run(List<String> prefix, String java, Class<?> main, String... args) {
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Dio.netty.machineId=02:00:00:00:00:01",
-                "-Djava.io.tmpdir=" + tmp, "-cp", classPath, DeviceProbe.class.getName(), transport.name()));
+                "-Djava.io.tmpdir=" + tmp, "-cp", classPath, main.getName()));
         command.addAll(List.of(args));
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
