@@ -10,7 +10,9 @@ import java.net.UnknownHostException;
  * An IPv4 address, held as a 32-bit {@code int} in network order (the first octet in the high byte).
  *
  * <p>The views and builders pass addresses as that primitive {@code int} so that the packet path allocates nothing;
- * the static helpers here work on it directly. This record is the object form for configuration and printing.
+ * the static helpers here work on it directly. This record is the object form for printing and collections, and
+ * the one parser and formatter of dotted-decimal text. An address with a prefix length, as an interface is
+ * configured with, is a {@link CidrAddress}, which parses its IPv4 part here.
  *
  * @param value the address, first octet in the most significant byte
  */
@@ -22,6 +24,9 @@ public record Ipv4Address(int value) {
     public static final Ipv4Address BROADCAST = new Ipv4Address(0xffff_ffff);
 
     private static final int MAX_OCTET = 255;
+    /** 224.0.0.0/4, the former class D (RFC 5771). */
+    private static final int MULTICAST_NETWORK = 0xe000_0000;
+    private static final int MULTICAST_MASK = 0xf000_0000;
 
     /**
      * Parses dotted-decimal {@code 192.0.2.2}: exactly four decimal octets from 0 to 255 separated by single dots.
@@ -82,33 +87,9 @@ public record Ipv4Address(int value) {
         return buf.getInt(index);
     }
 
-    /**
-     * The netmask of a prefix length, e.g. {@code 0xffffff00} for 24.
-     *
-     * @throws IllegalArgumentException if {@code prefixLength} is not within 0..32
-     */
-    public static int netmask(int prefixLength) {
-        if (prefixLength < 0 || prefixLength > Integer.SIZE) {
-            throw new IllegalArgumentException("prefix length not within 0..32: " + prefixLength);
-        }
-        // A shift by 32 is a shift by 0 in Java, hence the special case.
-        return prefixLength == 0 ? 0 : -1 << (Integer.SIZE - prefixLength);
-    }
-
-    /** Whether {@code address} lies in {@code network}/{@code prefixLength}. */
-    public static boolean isInSubnet(int address, int network, int prefixLength) {
-        int mask = netmask(prefixLength);
-        return (address & mask) == (network & mask);
-    }
-
-    /** Whether this address lies in {@code network}/{@code prefixLength}. */
-    public boolean isInSubnet(Ipv4Address network, int prefixLength) {
-        return isInSubnet(value, network.value, prefixLength);
-    }
-
     /** Whether this is a class D multicast address, 224.0.0.0/4. */
     public boolean isMulticast() {
-        return isInSubnet(value, 0xe000_0000, 4);
+        return (value & MULTICAST_MASK) == MULTICAST_NETWORK;
     }
 
     /** Whether this is the limited broadcast address 255.255.255.255. */
