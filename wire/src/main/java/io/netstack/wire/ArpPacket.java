@@ -38,7 +38,17 @@ public final class ArpPacket extends PacketView {
     private static final int THA_OFFSET = 18;
     private static final int TPA_OFFSET = 24;
 
-    /** Wraps and validates a new view over the readable bytes of {@code packet}. */
+    /** A view that wraps nothing yet: point it at packet after packet with {@link #wrap(ByteBuf, int, int)}. */
+    public ArpPacket() {
+    }
+
+    /**
+     * Wraps and validates a new view over the readable bytes of {@code packet}.
+     *
+     * @param packet the buffer whose readable bytes are the packet
+     * @return the view
+     * @throws MalformedPacketException if the packet is malformed
+     */
     public static ArpPacket parse(ByteBuf packet) {
         return parseOrThrow(new ArpPacket(), packet);
     }
@@ -119,18 +129,5 @@ public final class ArpPacket extends PacketView {
      */
     public boolean isGratuitous() {
         return spa() == tpa();
-    }
-
-    /** Appends an Ethernet/IPv4 ARP packet. */
-    public static void write(ByteBuf out, int oper, long sha, int spa, long tha, int tpa) {
-        out.writeShort(HTYPE_ETHERNET);
-        out.writeShort(PTYPE_IPV4);
-        out.writeByte(MacAddress.LENGTH);
-        out.writeByte(Ipv4Address.LENGTH);
-        out.writeShort(oper);
-        MacAddress.write(out, sha);
-        out.writeInt(spa);
-        MacAddress.write(out, tha);
-        out.writeInt(tpa);
     }
 }

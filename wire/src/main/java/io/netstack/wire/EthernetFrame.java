@@ -46,7 +46,17 @@ public final class EthernetFrame extends HeaderedPacketView {
 
     private int vlanTagCount;
 
-    /** Wraps and validates a new view over the readable bytes of {@code frame}. */
+    /** A view that wraps nothing yet: point it at frame after frame with {@link #wrap(ByteBuf)}. */
+    public EthernetFrame() {
+    }
+
+    /**
+     * Wraps and validates a new view over the readable bytes of {@code frame}.
+     *
+     * @param frame the buffer whose readable bytes are the frame
+     * @return the view
+     * @throws MalformedPacketException if the frame is malformed
+     */
     public static EthernetFrame parse(ByteBuf frame) {
         return parseOrThrow(new EthernetFrame(), frame);
     }
@@ -142,12 +152,5 @@ public final class EthernetFrame extends HeaderedPacketView {
     @Override
     public int headerLength() {
         return HEADER_LENGTH + vlanTagCount * VLAN_TAG_LENGTH;
-    }
-
-    /** Appends an untagged Ethernet II header. */
-    public static void writeHeader(ByteBuf out, long destination, long source, int etherType) {
-        MacAddress.write(out, destination);
-        MacAddress.write(out, source);
-        out.writeShort(etherType);
     }
 }

@@ -14,8 +14,9 @@ import io.netty.buffer.ByteBuf;
  * +---------------+---------------+-------------------------------+
  * </pre>
  *
- * <p>Validation checks the length and the checksum, which covers the whole message. Wrap the view over an IPv4
- * packet's payload, e.g. {@code icmp.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength())}.
+ * <p>Validation checks the length; the checksum, which covers the whole message, is verified apart by
+ * {@link #isChecksumValid()}. Wrap the view over an IPv4 packet's payload, e.g.
+ * {@code icmp.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength())}.
  */
 public final class Icmpv4Packet extends HeaderedPacketView {
     /** Type, code, checksum and the four type-specific bytes. */
@@ -28,11 +29,21 @@ public final class Icmpv4Packet extends HeaderedPacketView {
 
     private static final int TYPE_OFFSET = 0;
     private static final int CODE_OFFSET = 1;
-    private static final int CHECKSUM_OFFSET = 2;
+    static final int CHECKSUM_OFFSET = 2;
     private static final int IDENTIFIER_OFFSET = 4;
     private static final int SEQUENCE_NUMBER_OFFSET = 6;
 
-    /** Wraps and validates a new view over the readable bytes of {@code message}. */
+    /** A view that wraps nothing yet: point it at message after message with {@link #wrap(ByteBuf, int, int)}. */
+    public Icmpv4Packet() {
+    }
+
+    /**
+     * Wraps and validates a new view over the readable bytes of {@code message}; the checksum is not verified.
+     *
+     * @param message the buffer whose readable bytes are the message
+     * @return the view
+     * @throws MalformedPacketException if the message is malformed
+     */
     public static Icmpv4Packet parse(ByteBuf message) {
         return parseOrThrow(new Icmpv4Packet(), message);
     }
@@ -48,10 +59,17 @@ public final class Icmpv4Packet extends HeaderedPacketView {
         if (length < HEADER_LENGTH) {
             return DecodeError.ICMPV4_TRUNCATED;
         }
-        if (!InternetChecksum.verify(buf, offset, length, 0)) {
-            return DecodeError.ICMPV4_BAD_CHECKSUM;
-        }
         return null;
+    }
+
+    /**
+     * Whether the checksum verifies over the whole message, data included. A failure is reported as
+     * {@link DecodeError#ICMPV4_BAD_CHECKSUM}.
+     *
+     * @return {@code true} if the message sums to all ones
+     */
+    public boolean isChecksumValid() {
+        return InternetChecksum.verify(buf, offset, length, 0);
     }
 
     public int type() {
@@ -82,21 +100,5 @@ public final class Icmpv4Packet extends HeaderedPacketView {
 
     public boolean isEchoReply() {
         return type() == TYPE_ECHO_REPLY && code() == 0;
-    }
-
-    /**
-     * Appends an echo request or reply with its checksum, copying {@code length} bytes of {@code data} from absolute
-     * index {@code index} as the echo data (RFC 792: a reply returns the request's data unchanged).
-     */
-    public static void writeEcho(ByteBuf out, int type, int identifier, int sequenceNumber,
-                                 ByteBuf data, int index, int length) {
-        int start = out.writerIndex();
-        out.writeByte(type);
-        out.writeByte(0);
-        out.writeShort(0);
-        out.writeShort(identifier);
-        out.writeShort(sequenceNumber);
-        out.writeBytes(data, index, length);
-        out.setShort(start + CHECKSUM_OFFSET, InternetChecksum.checksum(out, start, HEADER_LENGTH + length));
     }
 }

@@ -20,9 +20,9 @@ import io.netty.buffer.ByteBuf;
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
  *
- * <p>A segment has no length field: its length is what the IP packet leaves for it. {@link #wrap(Ipv4Packet)} and
- * {@link #wrap(Ipv6Packet)} take that length and verify the checksum over the pseudo-header;
- * {@link #wrap(ByteBuf, int, int)} checks the header only. Sequence and acknowledgment numbers are unsigned 32-bit
+ * <p>A segment has no length field: its length is what the IP packet leaves for it, which {@link #wrap(IpPacket)}
+ * takes. Wrapping checks the header's structure only; the checksum, which covers the IP packet's pseudo-header, is
+ * verified apart by {@link #isChecksumValid(IpPacket)}. Sequence and acknowledgment numbers are unsigned 32-bit
  * values returned in an {@code int}: compare them with modular arithmetic ({@code a - b > 0}), as TCP does.
  */
 public final class TcpSegment extends HeaderedPacketView {
@@ -51,36 +51,30 @@ public final class TcpSegment extends HeaderedPacketView {
     /** The data offset counts 32-bit words. */
     private static final int DATA_OFFSET_UNIT = 4;
 
+    /** A view that wraps nothing yet: point it at segment after segment with {@link #wrap(IpPacket)}. */
+    public TcpSegment() {
+    }
+
     /**
-     * Wraps and validates a new view over the payload of {@code packet}, checksum included.
+     * Wraps and validates a new view over the payload of {@code packet}; the checksum is not verified.
      *
+     * @param packet a well-formed IP packet that is not a fragment
+     * @return the view
      * @throws MalformedPacketException if the segment is malformed
      */
-    public static TcpSegment parse(Ipv4Packet packet) {
-        TcpSegment tcp = new TcpSegment();
-        if (!tcp.wrap(packet)) {
-            throw new MalformedPacketException(tcp.error());
-        }
-        return tcp;
+    public static TcpSegment parse(IpPacket packet) {
+        return parseOrThrow(new TcpSegment(), packet.buffer(), packet.payloadOffset(), packet.payloadLength());
     }
 
     /**
-     * Points this view at the payload of {@code packet} and checks the header and the checksum with the packet's
-     * pseudo-header. The packet must have been wrapped successfully and must not be a fragment.
+     * Points this view at the payload of {@code packet}, which must carry TCP right after its header (no IPv6
+     * extension headers), and checks the header; the checksum is not verified.
+     *
+     * @param packet a well-formed IP packet that is not a fragment
+     * @return {@code true} if the segment is well-formed; otherwise {@link #error()} tells why not
      */
-    public boolean wrap(Ipv4Packet packet) {
-        return wrap(packet.buffer(), packet.payloadOffset(), packet.payloadLength())
-                && (isChecksumValid(packet.pseudoHeaderSum(length)) || fail(DecodeError.TCP_BAD_CHECKSUM));
-    }
-
-    /**
-     * Points this view at the payload of {@code packet}, which must carry TCP right after the fixed header (no
-     * extension headers), and checks the header and the checksum with the packet's pseudo-header.
-     */
-    public boolean wrap(Ipv6Packet packet) {
-        return wrap(packet.buffer(), packet.payloadOffset(), packet.payloadLength())
-                && (isChecksumValid(packet.pseudoHeaderSum(Ipv4Packet.PROTOCOL_TCP, length))
-                        || fail(DecodeError.TCP_BAD_CHECKSUM));
+    public boolean wrap(IpPacket packet) {
+        return wrap(packet.buffer(), packet.payloadOffset(), packet.payloadLength());
     }
 
     @Override
@@ -98,9 +92,15 @@ public final class TcpSegment extends HeaderedPacketView {
         return null;
     }
 
-    /** Whether the segment and the given pseudo-header sum to all ones. */
-    public boolean isChecksumValid(long pseudoHeaderSum) {
-        return InternetChecksum.verify(buf, offset, length, pseudoHeaderSum);
+    /**
+     * Whether the checksum matches the segment and the pseudo-header of {@code packet}. A failure is reported as
+     * {@link DecodeError#TCP_BAD_CHECKSUM}.
+     *
+     * @param packet the IP packet this view's segment is the payload of
+     * @return {@code true} if the segment and the pseudo-header sum to all ones
+     */
+    public boolean isChecksumValid(IpPacket packet) {
+        return InternetChecksum.verify(buf, offset, length, packet.pseudoHeaderSum(Ipv4Packet.PROTOCOL_TCP, length));
     }
 
     public int sourcePort() {
@@ -160,17 +160,29 @@ public final class TcpSegment extends HeaderedPacketView {
         return headerLength() - MIN_HEADER_LENGTH;
     }
 
-    /** Rewrites the sequence number in the buffer. */
+    /**
+     * Rewrites the sequence number in the buffer.
+     *
+     * @param sequenceNumber the new sequence number
+     */
     public void setSequenceNumber(int sequenceNumber) {
         buf.setInt(offset + SEQUENCE_OFFSET, sequenceNumber);
     }
 
-    /** Rewrites the control bits in the buffer. */
+    /**
+     * Rewrites the control bits in the buffer.
+     *
+     * @param flags the new control bits, {@link #CWR} to {@link #FIN}
+     */
     public void setFlags(int flags) {
         buf.setByte(offset + FLAGS_OFFSET, flags);
     }
 
-    /** Rewrites the checksum field in the buffer. */
+    /**
+     * Rewrites the checksum field in the buffer.
+     *
+     * @param checksum the new checksum field
+     */
     public void setChecksum(int checksum) {
         buf.setShort(offset + CHECKSUM_OFFSET, checksum);
     }
