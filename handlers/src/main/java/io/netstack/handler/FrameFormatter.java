@@ -32,6 +32,10 @@ public final class FrameFormatter {
     /** The checksum failure of the frame being formatted, or {@code null}. */
     private DecodeError checksumError;
 
+    /** A formatter with a decoder of its own. */
+    public FrameFormatter() {
+    }
+
     /**
      * Formats the readable bytes of {@code frame}, leaving its indexes alone.
      *

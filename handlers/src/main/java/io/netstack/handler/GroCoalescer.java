@@ -67,13 +67,21 @@ public final class GroCoalescer extends ChannelInboundHandlerAdapter {
     private boolean closed;
     private boolean push;
 
-    /** A coalescer with {@link #DEFAULT_MAX_PACKET_LENGTH}. */
+    /**
+     * A coalescer with {@link #DEFAULT_MAX_PACKET_LENGTH}.
+     *
+     * @param linkLayer what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device
+     */
     public GroCoalescer(LinkLayer linkLayer) {
         this(linkLayer, DEFAULT_MAX_PACKET_LENGTH);
     }
 
     /**
+     * A coalescer that stops merging before a super-frame grows past {@code maxPacketLength}.
+     *
+     * @param linkLayer       what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device
      * @param maxPacketLength the largest IP packet (header included) a super-frame may become, at most 65535
+     * @throws IllegalArgumentException if {@code maxPacketLength} is below an IPv6 header or above 65535
      */
     public GroCoalescer(LinkLayer linkLayer, int maxPacketLength) {
         if (maxPacketLength < Ipv6Packet.HEADER_LENGTH || maxPacketLength > DEFAULT_MAX_PACKET_LENGTH) {

@@ -41,18 +41,27 @@ public final class GsoSplitter extends ChannelInboundHandlerAdapter {
     private final PacketDecoder headers;
     private final DropCounters drops;
 
-    /** A splitter for frames with the given link layer ({@link LinkLayer#ETHERNET} on a TAP device). */
+    /**
+     * A splitter with counters of its own.
+     *
+     * @param linkLayer what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device
+     */
     public GsoSplitter(LinkLayer linkLayer) {
         this(linkLayer, new DropCounters());
     }
 
-    /** A splitter that counts the frames it drops in {@code drops}. */
+    /**
+     * A splitter that counts the frames it drops in {@code drops}.
+     *
+     * @param linkLayer what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device
+     * @param drops     where dropped frames are counted
+     */
     public GsoSplitter(LinkLayer linkLayer, DropCounters drops) {
         this.headers = new PacketDecoder(linkLayer);
         this.drops = drops;
     }
 
-    /** The frames dropped so far, by reason. */
+    /** {@return the frames dropped so far, by reason} */
     public DropCounters drops() {
         return drops;
     }

@@ -30,7 +30,9 @@ import io.netty.util.ReferenceCounted;
 public final class InboundFrame implements ReferenceCounted {
     /** What a frame carries, as far as decoding went. */
     public enum Kind {
+        /** An ARP packet. */
         ARP,
+        /** An ICMP message over IPv4 that is not a fragment. */
         ICMPV4,
         /** UDP over IPv4 or IPv6. */
         UDP,
@@ -48,6 +50,10 @@ public final class InboundFrame implements ReferenceCounted {
 
     private final PacketDecoder headers = new PacketDecoder(LinkLayer.ETHERNET);
     private ByteBuf frame;
+
+    /** A frame to {@link #decode} into, once per channel: it is re-pointed at every frame. */
+    public InboundFrame() {
+    }
 
     /**
      * Decodes the structure of the readable bytes of {@code frame}; see {@link PacketDecoder#decode}. Checksums are
@@ -71,7 +77,7 @@ public final class InboundFrame implements ReferenceCounted {
         return headers.verifyChecksums();
     }
 
-    /** The frame itself, with its reader index at the Ethernet header. */
+    /** {@return the frame itself, with its reader index at the Ethernet header} */
     public ByteBuf frame() {
         return frame;
     }

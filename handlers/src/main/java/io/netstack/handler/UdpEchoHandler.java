@@ -19,6 +19,13 @@ public final class UdpEchoHandler extends FrameResponder {
     private final int port;
     private volatile long datagramsEchoed;
 
+    /**
+     * An echo service for a host.
+     *
+     * @param host the addresses it answers on and from
+     * @param port the UDP port it serves, 1 to 65535
+     * @throws IllegalArgumentException if the port is out of range
+     */
     public UdpEchoHandler(HostAddresses host, int port) {
         super(host);
         if (port <= 0 || port > MAX_PORT) {
@@ -44,10 +51,12 @@ public final class UdpEchoHandler extends FrameResponder {
         datagramsEchoed++;
     }
 
+    /** {@return the UDP port served} */
     public int port() {
         return port;
     }
 
+    /** {@return how many datagrams were sent back} */
     public long datagramsEchoed() {
         return datagramsEchoed;
     }

@@ -22,9 +22,13 @@ public final class Icmpv4Packet extends HeaderedPacketView {
     /** Type, code, checksum and the four type-specific bytes. */
     public static final int HEADER_LENGTH = 8;
 
+    /** Echo Reply. */
     public static final int TYPE_ECHO_REPLY = 0;
+    /** Destination Unreachable. */
     public static final int TYPE_DESTINATION_UNREACHABLE = 3;
+    /** Echo (request). */
     public static final int TYPE_ECHO_REQUEST = 8;
+    /** Time Exceeded. */
     public static final int TYPE_TIME_EXCEEDED = 11;
 
     private static final int TYPE_OFFSET = 0;
@@ -72,32 +76,37 @@ public final class Icmpv4Packet extends HeaderedPacketView {
         return InternetChecksum.verify(buf, offset, length, 0);
     }
 
+    /** {@return the type, e.g. {@link #TYPE_ECHO_REQUEST}} */
     public int type() {
         return buf.getUnsignedByte(offset + TYPE_OFFSET);
     }
 
+    /** {@return the code, which refines the type} */
     public int code() {
         return buf.getUnsignedByte(offset + CODE_OFFSET);
     }
 
+    /** {@return the checksum field; see {@link #isChecksumValid()}} */
     public int checksum() {
         return buf.getUnsignedShort(offset + CHECKSUM_OFFSET);
     }
 
-    /** The echo identifier; meaningful for echo requests and replies only. */
+    /** {@return the echo identifier; meaningful for echo requests and replies only} */
     public int identifier() {
         return buf.getUnsignedShort(offset + IDENTIFIER_OFFSET);
     }
 
-    /** The echo sequence number; meaningful for echo requests and replies only. */
+    /** {@return the echo sequence number; meaningful for echo requests and replies only} */
     public int sequenceNumber() {
         return buf.getUnsignedShort(offset + SEQUENCE_NUMBER_OFFSET);
     }
 
+    /** {@return whether this is an echo request} */
     public boolean isEchoRequest() {
         return type() == TYPE_ECHO_REQUEST && code() == 0;
     }
 
+    /** {@return whether this is an echo reply} */
     public boolean isEchoReply() {
         return type() == TYPE_ECHO_REPLY && code() == 0;
     }

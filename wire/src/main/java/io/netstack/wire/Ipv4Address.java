@@ -32,6 +32,8 @@ public record Ipv4Address(int value) {
      * Parses dotted-decimal {@code 192.0.2.2}: exactly four decimal octets from 0 to 255 separated by single dots.
      * Leading zeros are rejected, because {@code inet_aton} reads {@code 010} as octal 8 while others read 10.
      *
+     * @param text the address in dotted-decimal
+     * @return the address
      * @throws IllegalArgumentException if {@code text} is not in that form
      */
     public static Ipv4Address parse(String text) {
@@ -65,14 +67,24 @@ public record Ipv4Address(int value) {
         return new Ipv4Address(value);
     }
 
-    /** The object form of a {@link java.net.Inet4Address}. */
+    /**
+     * The object form of a {@link java.net.Inet4Address}.
+     *
+     * @param address the JDK's address
+     * @return the same address
+     */
     public static Ipv4Address of(Inet4Address address) {
         byte[] octets = address.getAddress();
         return new Ipv4Address((octets[0] & 0xff) << 24 | (octets[1] & 0xff) << 16 | (octets[2] & 0xff) << 8
                 | octets[3] & 0xff);
     }
 
-    /** Formats {@code address} in dotted-decimal. */
+    /**
+     * Formats an address in dotted-decimal.
+     *
+     * @param address the address in its primitive form
+     * @return e.g. {@code "192.0.2.1"}
+     */
     public static String format(int address) {
         return new StringBuilder(15)
                 .append(address >>> 24).append('.')
@@ -82,22 +94,28 @@ public record Ipv4Address(int value) {
                 .toString();
     }
 
-    /** Reads an address at absolute {@code index}. */
+    /**
+     * Reads an address from a buffer.
+     *
+     * @param buf   the buffer
+     * @param index the absolute index of the address's first octet
+     * @return the address in its primitive form
+     */
     public static int read(ByteBuf buf, int index) {
         return buf.getInt(index);
     }
 
-    /** Whether this is a class D multicast address, 224.0.0.0/4. */
+    /** {@return whether this is a class D multicast address, 224.0.0.0/4} */
     public boolean isMulticast() {
         return (value & MULTICAST_MASK) == MULTICAST_NETWORK;
     }
 
-    /** Whether this is the limited broadcast address 255.255.255.255. */
+    /** {@return whether this is the limited broadcast address 255.255.255.255} */
     public boolean isBroadcast() {
         return value == BROADCAST.value;
     }
 
-    /** The {@link java.net.Inet4Address} of this address, for use with the JDK's networking APIs. */
+    /** {@return the {@link java.net.Inet4Address} of this address, for use with the JDK's networking APIs} */
     public Inet4Address toInetAddress() {
         byte[] octets = {(byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value};
         try {

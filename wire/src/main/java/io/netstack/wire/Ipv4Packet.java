@@ -26,12 +26,16 @@ import io.netty.buffer.ByteBuf;
 public final class Ipv4Packet extends HeaderedPacketView implements IpPacket {
     /** The header without options (IHL 5). */
     public static final int MIN_HEADER_LENGTH = 20;
+    /** The version field of IPv4. */
     public static final int VERSION = 4;
     /** The initial TTL of the packets built here, Linux's default ({@code net.ipv4.ip_default_ttl}). */
     public static final int DEFAULT_TTL = 64;
 
+    /** The protocol number of ICMP (IANA "Assigned Internet Protocol Numbers"). */
     public static final int PROTOCOL_ICMP = 1;
+    /** The protocol number of TCP, also IPv6's next header value for it. */
     public static final int PROTOCOL_TCP = 6;
+    /** The protocol number of UDP, also IPv6's next header value for it. */
     public static final int PROTOCOL_UDP = 17;
 
     private static final int VERSION_IHL_OFFSET = 0;
@@ -107,7 +111,7 @@ public final class Ipv4Packet extends HeaderedPacketView implements IpPacket {
         return buf.getUnsignedByte(offset + VERSION_IHL_OFFSET) >>> 4;
     }
 
-    /** The Internet Header Length in 32-bit words, 5 to 15. */
+    /** {@return the Internet Header Length in 32-bit words, 5 to 15} */
     public int ihl() {
         return buf.getUnsignedByte(offset + VERSION_IHL_OFFSET) & 0x0f;
     }
@@ -118,46 +122,51 @@ public final class Ipv4Packet extends HeaderedPacketView implements IpPacket {
         return ihl() * IHL_UNIT;
     }
 
-    /** Differentiated Services Code Point (RFC 2474), the high six bits of the former TOS byte. */
+    /** {@return Differentiated Services Code Point (RFC 2474), the high six bits of the former TOS byte} */
     public int dscp() {
         return buf.getUnsignedByte(offset + TOS_OFFSET) >>> 2;
     }
 
-    /** Explicit Congestion Notification (RFC 3168), the low two bits of the former TOS byte. */
+    /** {@return Explicit Congestion Notification (RFC 3168), the low two bits of the former TOS byte} */
     public int ecn() {
         return buf.getUnsignedByte(offset + TOS_OFFSET) & 0x03;
     }
 
-    /** The length of the whole packet, header and payload, in bytes. */
+    /** {@return the length of the whole packet, header and payload, in bytes} */
     public int totalLength() {
         return buf.getUnsignedShort(offset + TOTAL_LENGTH_OFFSET);
     }
 
+    /** {@return the identification field, which tells the fragments of one datagram} */
     public int identification() {
         return buf.getUnsignedShort(offset + IDENTIFICATION_OFFSET);
     }
 
-    /** The DF flag: the packet must not be fragmented. */
+    /** {@return the DF flag: the packet must not be fragmented} */
     public boolean dontFragment() {
         return (flagsAndFragmentOffset() & FLAG_DF) != 0;
     }
 
-    /** The MF flag: more fragments of the same datagram follow. */
+    /** {@return the MF flag: more fragments of the same datagram follow} */
     public boolean moreFragments() {
         return (flagsAndFragmentOffset() & FLAG_MF) != 0;
     }
 
-    /** The fragment offset field, in units of 8 octets as on the wire; see {@link #fragmentOffsetBytes()}. */
+    /** {@return the fragment offset field, in units of 8 octets as on the wire; see {@link #fragmentOffsetBytes()}} */
     public int fragmentOffset() {
         return flagsAndFragmentOffset() & FRAGMENT_OFFSET_MASK;
     }
 
-    /** Where this fragment's payload starts in the original datagram's payload, in bytes. */
+    /** {@return where this fragment's payload starts in the original datagram's payload, in bytes} */
     public int fragmentOffsetBytes() {
         return fragmentOffset() * FRAGMENT_UNIT;
     }
 
-    /** Whether this packet is a fragment, first or later, of a larger datagram: MF is set or the offset is not 0. */
+    /**
+
+     * {@return whether this packet is a fragment, first or later, of a larger datagram: MF is set or the offset is not 0}
+
+     */
     public boolean isFragment() {
         return (flagsAndFragmentOffset() & (FLAG_MF | FRAGMENT_OFFSET_MASK)) != 0;
     }
@@ -175,48 +184,52 @@ public final class Ipv4Packet extends HeaderedPacketView implements IpPacket {
         return buf.getUnsignedShort(offset + FLAGS_FRAGMENT_OFFSET);
     }
 
+    /** {@return the time to live, decremented by every router} */
     public int ttl() {
         return buf.getUnsignedByte(offset + TTL_OFFSET);
     }
 
-    /** The upper-layer protocol number, e.g. {@link #PROTOCOL_UDP}. */
+    /** {@return the upper-layer protocol number, e.g} {@link #PROTOCOL_UDP}. */
     public int protocol() {
         return buf.getUnsignedByte(offset + PROTOCOL_OFFSET);
     }
 
+    /** {@return the header checksum field; see {@link #isChecksumValid()}} */
     public int headerChecksum() {
         return buf.getUnsignedShort(offset + CHECKSUM_OFFSET);
     }
 
-    /** The source address as an {@code int}, see {@link Ipv4Address}. */
+    /** {@return the source address as an {@code int}, see {@link Ipv4Address}} */
     public int source() {
         return Ipv4Address.read(buf, offset + SOURCE_OFFSET);
     }
 
-    /** The destination address as an {@code int}, see {@link Ipv4Address}. */
+    /** {@return the destination address as an {@code int}, see {@link Ipv4Address}} */
     public int destination() {
         return Ipv4Address.read(buf, offset + DESTINATION_OFFSET);
     }
 
+    /** {@return the source address as an object} Allocates. */
     public Ipv4Address sourceAddress() {
         return new Ipv4Address(source());
     }
 
+    /** {@return the destination address as an object} Allocates. */
     public Ipv4Address destinationAddress() {
         return new Ipv4Address(destination());
     }
 
-    /** The absolute index of the first option byte; options run up to {@link #payloadOffset()}. */
+    /** {@return the absolute index of the first option byte; options run up to {@link #payloadOffset()}} */
     public int optionsOffset() {
         return offset + MIN_HEADER_LENGTH;
     }
 
-    /** The options' length in bytes, 0 to 40. */
+    /** {@return the options' length in bytes, 0 to 40} */
     public int optionsLength() {
         return headerLength() - MIN_HEADER_LENGTH;
     }
 
-    /** The options as a slice of the buffer, sharing its content and reference count. Allocates the slice. */
+    /** {@return the options as a slice of the buffer, sharing its content and reference count} Allocates the slice. */
     public ByteBuf options() {
         return buf.slice(optionsOffset(), optionsLength());
     }

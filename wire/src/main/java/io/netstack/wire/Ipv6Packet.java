@@ -27,8 +27,11 @@ import java.net.UnknownHostException;
  * Java has no 128-bit primitive.
  */
 public final class Ipv6Packet extends HeaderedPacketView implements IpPacket {
+    /** The fixed header's length. */
     public static final int HEADER_LENGTH = 40;
+    /** Octets in an IPv6 address. */
     public static final int ADDRESS_LENGTH = 16;
+    /** The version field of IPv6. */
     public static final int VERSION = 6;
 
     private static final int VERSION_CLASS_LABEL_OFFSET = 0;
@@ -84,46 +87,47 @@ public final class Ipv6Packet extends HeaderedPacketView implements IpPacket {
         return versionClassLabel() >>> 28;
     }
 
-    /** The traffic class: DSCP in the high six bits, ECN in the low two. */
+    /** {@return the traffic class: DSCP in the high six bits, ECN in the low two} */
     public int trafficClass() {
         return (versionClassLabel() >>> 20) & 0xff;
     }
 
-    /** The 20-bit flow label. */
+    /** {@return the 20-bit flow label} */
     public int flowLabel() {
         return versionClassLabel() & 0xfffff;
     }
 
-    /** The payload length field: the bytes after the fixed header, extension headers included. */
+    /** {@return the payload length field: the bytes after the fixed header, extension headers included} */
     public int payloadLengthField() {
         return buf.getUnsignedShort(offset + PAYLOAD_LENGTH_OFFSET);
     }
 
-    /** The type of the header after the fixed one: an extension header or the upper-layer protocol. */
+    /** {@return the type of the header after the fixed one: an extension header or the upper-layer protocol} */
     public int nextHeader() {
         return buf.getUnsignedByte(offset + NEXT_HEADER_OFFSET);
     }
 
+    /** {@return the hop limit, decremented by every router} */
     public int hopLimit() {
         return buf.getUnsignedByte(offset + HOP_LIMIT_OFFSET);
     }
 
-    /** The absolute index of the 16-byte source address; the destination follows it. */
+    /** {@return the absolute index of the 16-byte source address; the destination follows it} */
     public int sourceOffset() {
         return offset + SOURCE_OFFSET;
     }
 
-    /** The absolute index of the 16-byte destination address. */
+    /** {@return the absolute index of the 16-byte destination address} */
     public int destinationOffset() {
         return offset + DESTINATION_OFFSET;
     }
 
-    /** The source address. Allocates. */
+    /** {@return the source address} Allocates. */
     public Inet6Address sourceAddress() {
         return address(sourceOffset());
     }
 
-    /** The destination address. Allocates. */
+    /** {@return the destination address} Allocates. */
     public Inet6Address destinationAddress() {
         return address(destinationOffset());
     }

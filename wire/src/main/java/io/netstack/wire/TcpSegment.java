@@ -31,13 +31,21 @@ public final class TcpSegment extends HeaderedPacketView {
     /** Where the checksum field is, from the header's start: virtio's {@code csum_offset} for TCP. */
     public static final int CHECKSUM_OFFSET = 16;
 
+    /** No more data from the sender. */
     public static final int FIN = 0x01;
+    /** Synchronize sequence numbers. */
     public static final int SYN = 0x02;
+    /** Reset the connection. */
     public static final int RST = 0x04;
+    /** Push function. */
     public static final int PSH = 0x08;
+    /** The acknowledgment number is significant. */
     public static final int ACK = 0x10;
+    /** The urgent pointer is significant. */
     public static final int URG = 0x20;
+    /** ECN-Echo (RFC 3168). */
     public static final int ECE = 0x40;
+    /** Congestion Window Reduced (RFC 3168). */
     public static final int CWR = 0x80;
 
     private static final int SOURCE_PORT_OFFSET = 0;
@@ -103,23 +111,27 @@ public final class TcpSegment extends HeaderedPacketView {
         return InternetChecksum.verify(buf, offset, length, packet.pseudoHeaderSum(Ipv4Packet.PROTOCOL_TCP, length));
     }
 
+    /** {@return the source port} */
     public int sourcePort() {
         return buf.getUnsignedShort(offset + SOURCE_PORT_OFFSET);
     }
 
+    /** {@return the destination port} */
     public int destinationPort() {
         return buf.getUnsignedShort(offset + DESTINATION_PORT_OFFSET);
     }
 
+    /** {@return the sequence number of the first data byte (of the SYN, if set)} */
     public int sequenceNumber() {
         return buf.getInt(offset + SEQUENCE_OFFSET);
     }
 
+    /** {@return the acknowledgment number: the next sequence number the sender expects} */
     public int acknowledgmentNumber() {
         return buf.getInt(offset + ACKNOWLEDGMENT_OFFSET);
     }
 
-    /** The data offset in 32-bit words, 5 to 15. */
+    /** {@return the data offset in 32-bit words, 5 to 15} */
     public int dataOffset() {
         return buf.getUnsignedByte(offset + DATA_OFFSET_OFFSET) >>> 4;
     }
@@ -130,32 +142,42 @@ public final class TcpSegment extends HeaderedPacketView {
         return dataOffset() * DATA_OFFSET_UNIT;
     }
 
-    /** The control bits, {@link #CWR} to {@link #FIN}. */
+    /** {@return the control bits, {@link #CWR} to {@link #FIN}} */
     public int flags() {
         return buf.getUnsignedByte(offset + FLAGS_OFFSET);
     }
 
+    /**
+     * Whether all the given control bits are set.
+     *
+     * @param flags control bits, e.g. {@code ACK | PSH}
+     * @return {@code true} if every one of them is set
+     */
     public boolean hasFlags(int flags) {
         return (flags() & flags) == flags;
     }
 
+    /** {@return the window, unscaled} */
     public int window() {
         return buf.getUnsignedShort(offset + WINDOW_OFFSET);
     }
 
+    /** {@return the checksum field; see {@link #isChecksumValid(IpPacket)}} */
     public int checksum() {
         return buf.getUnsignedShort(offset + CHECKSUM_OFFSET);
     }
 
+    /** {@return the urgent pointer} */
     public int urgentPointer() {
         return buf.getUnsignedShort(offset + URGENT_POINTER_OFFSET);
     }
 
-    /** The absolute index of the first option byte; options run up to {@link #payloadOffset()}. */
+    /** {@return the absolute index of the first option byte; options run up to {@link #payloadOffset()}} */
     public int optionsOffset() {
         return offset + MIN_HEADER_LENGTH;
     }
 
+    /** {@return the options' length in bytes, 0 to 40} */
     public int optionsLength() {
         return headerLength() - MIN_HEADER_LENGTH;
     }

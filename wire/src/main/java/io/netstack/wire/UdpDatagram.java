@@ -19,6 +19,7 @@ import io.netty.buffer.ByteBuf;
  * of 0 means that an IPv4 sender computed none, and is accepted; over IPv6 it is invalid (RFC 8200 section 8.1).
  */
 public final class UdpDatagram extends HeaderedPacketView {
+    /** The length of the header: ports, length and checksum. */
     public static final int HEADER_LENGTH = 8;
 
     private static final int SOURCE_PORT_OFFSET = 0;
@@ -90,19 +91,22 @@ public final class UdpDatagram extends HeaderedPacketView {
         return InternetChecksum.verify(buf, offset, length, packet.pseudoHeaderSum(Ipv4Packet.PROTOCOL_UDP, length));
     }
 
+    /** {@return the source port} */
     public int sourcePort() {
         return buf.getUnsignedShort(offset + SOURCE_PORT_OFFSET);
     }
 
+    /** {@return the destination port} */
     public int destinationPort() {
         return buf.getUnsignedShort(offset + DESTINATION_PORT_OFFSET);
     }
 
-    /** The length field: header plus data, in bytes. Equal to {@link #length()} once wrapped. */
+    /** {@return the length field: header plus data, in bytes} Equal to {@link #length()} once wrapped. */
     public int lengthField() {
         return buf.getUnsignedShort(offset + LENGTH_OFFSET);
     }
 
+    /** {@return the checksum field, 0 for none; see {@link #isChecksumValid(IpPacket)}} */
     public int checksum() {
         return buf.getUnsignedShort(offset + CHECKSUM_OFFSET);
     }
