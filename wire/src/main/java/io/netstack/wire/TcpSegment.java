@@ -1,7 +1,5 @@
 package io.netstack.wire;
 
-import io.netty.buffer.ByteBuf;
-
 /**
  * A view of a TCP segment (RFC 9293, section 3.1).
  *

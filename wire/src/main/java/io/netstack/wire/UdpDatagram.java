@@ -1,7 +1,5 @@
 package io.netstack.wire;
 
-import io.netty.buffer.ByteBuf;
-
 /**
  * A view of a UDP datagram (RFC 768).
  *

@@ -12,7 +12,6 @@ import static io.netstack.wire.testing.CapturedFrames.padded;
 import static io.netstack.wire.testing.CapturedFrames.wrap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class UdpDatagramTest {
