@@ -138,13 +138,8 @@ class PacketDecoderTest {
         long sum = 0;
         for (int round = 0; round < rounds; round++) {
             for (ByteBuf packet : packets) {
-                DecodeError error = decoder.decode(packet);
-                if (error == null) {
-                    error = decoder.verifyChecksums();
-                }
-                if (error != null) {
-                    throw new AssertionError(error.description());
-                }
+                assertNull(decoder.decode(packet));
+                assertNull(decoder.verifyChecksums());
                 sum += decoder.kind() == InboundFrame.Kind.TCP ? decoder.tcp().sourcePort()
                         : decoder.udp().destinationPort();
             }

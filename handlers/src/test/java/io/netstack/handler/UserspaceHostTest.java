@@ -70,13 +70,10 @@ class UserspaceHostTest {
     @Test
     void countsWhatItDropsAndNeverThrows() {
         UserspaceHost host = UserspaceHost.builder(HOST_MAC).address(Ipv4Address.parse("192.0.2.2")).build();
-        EmbeddedChannel channel = new EmbeddedChannel(host);
-        channel.<ByteBuf>readOutbound().release();
+        EmbeddedChannel channel = announced(host);
 
-        byte[] badIpChecksum = CapturedFrames.ECHO_REQUEST.clone();
-        badIpChecksum[14 + 11]++;
-        byte[] badIcmpChecksum = CapturedFrames.ECHO_REQUEST.clone();
-        badIcmpChecksum[14 + 20 + 2]++;
+        byte[] badIpChecksum = incremented(CapturedFrames.ECHO_REQUEST, 14 + 11);
+        byte[] badIcmpChecksum = incremented(CapturedFrames.ECHO_REQUEST, 14 + 20 + 2);
         List<ByteBuf> frames = new ArrayList<>(List.of(
                 pooled(new byte[0]),
                 pooled(Arrays.copyOf(CapturedFrames.ECHO_REQUEST, 40)),
@@ -118,12 +115,9 @@ class UserspaceHostTest {
     @Test
     void dropsAndCountsABadChecksumUnlessTheKernelVerifiedIt() {
         UserspaceHost host = UserspaceHost.builder(HOST_MAC).address(Ipv4Address.parse("192.0.2.2")).build();
-        EmbeddedChannel channel = new EmbeddedChannel(host);
-        channel.<ByteBuf>readOutbound().release();
-        byte[] badIcmpChecksum = CapturedFrames.ECHO_REQUEST.clone();
-        badIcmpChecksum[14 + 20 + 2]++;
-        byte[] badUdpChecksum = CapturedFrames.UDP_HELLO.clone();
-        badUdpChecksum[14 + 20 + 7]++;
+        EmbeddedChannel channel = announced(host);
+        byte[] badIcmpChecksum = incremented(CapturedFrames.ECHO_REQUEST, 14 + 20 + 2);
+        byte[] badUdpChecksum = incremented(CapturedFrames.UDP_HELLO, 14 + 20 + 7);
 
         channel.writeInbound(pooled(badIcmpChecksum));
         channel.writeInbound(pooled(badUdpChecksum));
@@ -142,6 +136,20 @@ class UserspaceHostTest {
         assertEquals(1, host.udpEcho().datagramsEchoed());
         assertEquals(2, host.drops().total());
         assertEquals(4, host.traffic().framesIn(), "virtio frames are counted as they come in");
+    }
+
+    /** A channel of {@code host}, its gratuitous ARP sent and released. */
+    private static EmbeddedChannel announced(UserspaceHost host) {
+        EmbeddedChannel channel = new EmbeddedChannel(host);
+        channel.<ByteBuf>readOutbound().release();
+        return channel;
+    }
+
+    /** A copy of {@code frame} with the byte at {@code index} one higher, which breaks the checksum over it. */
+    private static byte[] incremented(byte[] frame, int index) {
+        byte[] copy = frame.clone();
+        copy[index]++;
+        return copy;
     }
 
     /** The captured "hello" datagram sent to 10.0.2.2, without a checksum, which would no longer match. */
