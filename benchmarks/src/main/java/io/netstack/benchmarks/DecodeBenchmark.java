@@ -1,8 +1,10 @@
 package io.netstack.benchmarks;
 
 import io.netstack.wire.EthernetFrame;
+import io.netstack.wire.Ipv4Header;
 import io.netstack.wire.Ipv4Packet;
 import io.netstack.wire.UdpDatagram;
+import io.netstack.wire.UdpHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -54,8 +56,9 @@ public class DecodeBenchmark {
         frame = PooledByteBufAllocator.DEFAULT.directBuffer(size);
         frame.writeMedium(0x020000).writeMedium(0x00000b).writeMedium(0x020000).writeMedium(0x00000a)
                 .writeShort(EthernetFrame.ETHERTYPE_IPV4);
-        Ipv4Packet.writeHeader(frame, Ipv4Packet.PROTOCOL_UDP, SOURCE, DESTINATION, UdpDatagram.HEADER_LENGTH + dataLength);
-        UdpDatagram.write(frame, SOURCE, DESTINATION, 40000, DISCARD_PORT, data, 0, dataLength);
+        Ipv4Header ip = Ipv4Header.of(SOURCE, DESTINATION, Ipv4Packet.PROTOCOL_UDP);
+        ip.write(frame, UdpDatagram.HEADER_LENGTH + dataLength);
+        new UdpHeader(40000, DISCARD_PORT).write(frame, ip, data, 0, dataLength);
         if (decode() != DISCARD_PORT) {
             throw new IllegalStateException("the benchmark frame does not decode");
         }
@@ -66,12 +69,15 @@ public class DecodeBenchmark {
         frame.release();
     }
 
-    /** Ethernet -> IPv4 -> UDP; returns the destination port, or -1 at the first layer that does not decode. */
+    /**
+     * Ethernet -> IPv4 -> UDP, both checksums verified; returns the destination port, or -1 at the first layer that
+     * does not decode.
+     */
     @Benchmark
     public int decode() {
         if (!ethernet.wrap(frame) || ethernet.etherType() != EthernetFrame.ETHERTYPE_IPV4
-                || !ipv4.wrap(frame, ethernet.payloadOffset(), ethernet.payloadLength())
-                || ipv4.protocol() != Ipv4Packet.PROTOCOL_UDP || !udp.wrap(ipv4)) {
+                || !ipv4.wrap(frame, ethernet.payloadOffset(), ethernet.payloadLength()) || !ipv4.isChecksumValid()
+                || ipv4.protocol() != Ipv4Packet.PROTOCOL_UDP || !udp.wrap(ipv4) || !udp.isChecksumValid(ipv4)) {
             return -1;
         }
         return udp.destinationPort();

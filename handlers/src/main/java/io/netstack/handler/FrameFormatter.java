@@ -21,18 +21,30 @@ import java.util.HexFormat;
  * 02:00:5e:10:00:01 &gt; 02:00:5e:10:00:02, ethertype IPv4 (0x0800), length 98:
  *     192.0.2.1 &gt; 192.0.2.2: ICMP echo request, id 7, seq 1, length 64
  * </pre>
- * A malformed layer is shown as {@code [malformed: reason]} after the layers that decoded.
+ * A malformed layer, or one whose checksum does not verify, is shown as {@code [malformed: reason]} after the layers
+ * that decoded.
  *
  * <p>Formatting builds strings, so it is meant for opt-in logging. Reuses one {@link InboundFrame} for decoding;
  * not thread-safe.
  */
 public final class FrameFormatter {
     private final InboundFrame decoded = new InboundFrame();
+    /** The checksum failure of the frame being formatted, or {@code null}. */
+    private DecodeError checksumError;
 
-    /** Formats the readable bytes of {@code frame}, leaving its indexes alone. */
+    /** A formatter with a decoder of its own. */
+    public FrameFormatter() {
+    }
+
+    /**
+     * Formats the readable bytes of {@code frame}, leaving its indexes alone.
+     *
+     * @param frame an Ethernet frame
+     * @return one line, without a line break
+     */
     public String format(ByteBuf frame) {
         StringBuilder line = new StringBuilder(160);
-        decoded.decode(frame);
+        checksumError = decoded.decode(frame) == null ? decoded.verifyChecksums() : null;
         EthernetFrame ethernet = decoded.ethernet();
         if (malformed(line, ethernet)) {
             return line.append(", length ").append(frame.readableBytes()).toString();
@@ -90,12 +102,12 @@ public final class FrameFormatter {
     }
 
     private void appendIpv4(StringBuilder line, Ipv4Packet ipv4) {
-        if (malformed(line, ipv4)) {
+        if (malformed(line, ipv4, DecodeError.IPV4_BAD_CHECKSUM)) {
             return;
         }
         // Like tcpdump, show UDP ports as a suffix of the addresses.
         UdpDatagram udp = decoded.kind() == InboundFrame.Kind.UDP && decoded.udp().error() == null
-                ? decoded.udp() : null;
+                && checksumError == null ? decoded.udp() : null;
         line.append(Ipv4Address.format(ipv4.source()));
         if (udp != null) {
             line.append('.').append(udp.sourcePort());
@@ -107,7 +119,7 @@ public final class FrameFormatter {
         line.append(": ");
         switch (decoded.kind()) {
             case UDP -> {
-                if (!malformed(line, decoded.udp())) {
+                if (!malformed(line, decoded.udp(), DecodeError.UDP_BAD_CHECKSUM)) {
                     line.append("UDP, length ").append(udp.payloadLength());
                 }
             }
@@ -120,8 +132,8 @@ public final class FrameFormatter {
         }
     }
 
-    private static void appendIcmp(StringBuilder line, Icmpv4Packet icmp) {
-        if (malformed(line, icmp)) {
+    private void appendIcmp(StringBuilder line, Icmpv4Packet icmp) {
+        if (malformed(line, icmp, DecodeError.ICMPV4_BAD_CHECKSUM)) {
             return;
         }
         if (icmp.isEchoRequest() || icmp.isEchoReply()) {
@@ -133,9 +145,18 @@ public final class FrameFormatter {
         line.append(", length ").append(icmp.length());
     }
 
-    /** Appends the reason if {@code view} failed to decode, and tells whether it did. */
+    /** Appends the reason if {@code view}, which has no checksum, failed to decode, and tells whether it did. */
     private static boolean malformed(StringBuilder line, PacketView view) {
-        DecodeError error = view.error();
+        return appendError(line, view.error());
+    }
+
+    /** The same for a view whose checksum failure is reported as {@code badChecksum}. */
+    private boolean malformed(StringBuilder line, PacketView view, DecodeError badChecksum) {
+        return appendError(line, view.error() != null ? view.error()
+                : checksumError == badChecksum ? badChecksum : null);
+    }
+
+    private static boolean appendError(StringBuilder line, DecodeError error) {
         if (error == null) {
             return false;
         }

@@ -1,6 +1,7 @@
 package io.netstack.handler;
 
 import io.netstack.wire.InternetChecksum;
+import io.netstack.wire.IpPacket;
 import io.netstack.wire.Ipv4Packet;
 import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.LinkLayer;
@@ -33,7 +34,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * first one's payload. What is pending goes downstream on {@code channelReadComplete}, when the next segment does not
  * join (another flow, out of order, other flags, a pure ACK, a non-TCP frame), after a segment shorter than the first
  * or with PSH, and before the super-frame would exceed {@code maxPacketLength}. Only IPv4 without options and IPv6
- * without extension headers are merged, as in Linux.
+ * without extension headers are merged, as in Linux. As in Linux, too, a segment joins only if its checksums
+ * verify: the super-frame goes on with {@code NEEDS_CSUM}, which tells the kernel the data is good, so a corrupted
+ * segment must not be laundered into it; it passes on unchanged instead, for the receiver to drop.
  *
  * <p>The super-frame is one buffer with {@link VirtioNetFrame#HEADER_LENGTH} bytes of headroom, into which each
  * segment's payload is copied once. Not {@link io.netty.channel.ChannelHandler.Sharable}.
@@ -43,25 +46,13 @@ public final class GroCoalescer extends ChannelInboundHandlerAdapter {
     public static final int DEFAULT_MAX_PACKET_LENGTH = 0xffff;
 
     private static final int MERGEABLE_FLAGS = TcpSegment.ACK | TcpSegment.PSH;
-    /** The bytes of an IPv4 header that must match: all but total length, identification and checksum. */
-    private static final int IPV4_TOS_END = 2;
-    private static final int IPV4_FLAGS_OFFSET = 6;
-    private static final int IPV4_FLAGS_TO_PROTOCOL = 4;
-    private static final int IPV4_ADDRESSES_OFFSET = 12;
-    private static final int IPV4_ADDRESSES_LENGTH = 8;
-    /** The bytes of an IPv6 header that must match: all but the payload length. */
-    private static final int IPV6_FIRST_WORD = 4;
-    private static final int IPV6_NEXT_HEADER_OFFSET = 6;
-    /** The bytes of a TCP header that must match: all but the sequence number, PSH and the checksum. */
-    private static final int TCP_PORTS_LENGTH = 4;
-    private static final int TCP_ACK_OFFSET = 8;
-    private static final int TCP_ACK_AND_DATA_OFFSET_LENGTH = 5;
-    private static final int TCP_FLAGS_OFFSET = 13;
-    private static final int TCP_WINDOW_OFFSET = 14;
-    private static final int TCP_URGENT_POINTER_OFFSET = 18;
 
-    private final TransportHeaders headers;
+    private final PacketDecoder headers;
     private final int maxPacketLength;
+    /** The views of the pending frame's headers, which a segment must match to join. */
+    private final Ipv4Packet pendingIpv4 = new Ipv4Packet();
+    private final Ipv6Packet pendingIpv6 = new Ipv6Packet();
+    private final TcpSegment pendingTcp = new TcpSegment();
 
     /** The first segment alone, or the super-frame being built; {@code null} when nothing is pending. */
     private ByteBuf pending;
@@ -76,20 +67,28 @@ public final class GroCoalescer extends ChannelInboundHandlerAdapter {
     private boolean closed;
     private boolean push;
 
-    /** A coalescer with {@link #DEFAULT_MAX_PACKET_LENGTH}. */
+    /**
+     * A coalescer with {@link #DEFAULT_MAX_PACKET_LENGTH}.
+     *
+     * @param linkLayer what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device
+     */
     public GroCoalescer(LinkLayer linkLayer) {
         this(linkLayer, DEFAULT_MAX_PACKET_LENGTH);
     }
 
     /**
+     * A coalescer that stops merging before a super-frame grows past {@code maxPacketLength}.
+     *
+     * @param linkLayer       what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device
      * @param maxPacketLength the largest IP packet (header included) a super-frame may become, at most 65535
+     * @throws IllegalArgumentException if {@code maxPacketLength} is below an IPv6 header or above 65535
      */
     public GroCoalescer(LinkLayer linkLayer, int maxPacketLength) {
         if (maxPacketLength < Ipv6Packet.HEADER_LENGTH || maxPacketLength > DEFAULT_MAX_PACKET_LENGTH) {
             throw new IllegalArgumentException("maxPacketLength must be " + Ipv6Packet.HEADER_LENGTH + ".."
                     + DEFAULT_MAX_PACKET_LENGTH + ": " + maxPacketLength);
         }
-        this.headers = new TransportHeaders(linkLayer);
+        this.headers = new PacketDecoder(linkLayer);
         this.maxPacketLength = maxPacketLength;
     }
 
@@ -128,72 +127,96 @@ public final class GroCoalescer extends ChannelInboundHandlerAdapter {
         flushPending(ctx);
     }
 
-    /** Whether {@code frame} is a TCP segment with data that could be merged, its headers then in {@link #headers}. */
+    /**
+     * Whether {@code frame} is a well-formed TCP segment with data and valid checksums that could be merged, its
+     * headers then in {@link #headers}.
+     */
     private boolean decodeDataSegment(ByteBuf frame) {
-        if (!headers.decodeIp(frame, -1) || headers.protocol() != Ipv4Packet.PROTOCOL_TCP
-                || !headers.isIpv6 && headers.ipv4.headerLength() != Ipv4Packet.MIN_HEADER_LENGTH
-                || !headers.decodeTcp(frame)) {
+        if (headers.decode(frame) != null || headers.kind() != InboundFrame.Kind.TCP
+                || headers.ip() == headers.ipv4() && headers.ipv4().headerLength() != Ipv4Packet.MIN_HEADER_LENGTH) {
             return false;
         }
-        TcpSegment tcp = headers.tcp;
-        return tcp.payloadLength() > 0 && (tcp.flags() & ~MERGEABLE_FLAGS) == 0 && tcp.hasFlags(TcpSegment.ACK);
+        TcpSegment tcp = headers.tcp();
+        return tcp.payloadLength() > 0 && (tcp.flags() & ~MERGEABLE_FLAGS) == 0 && tcp.hasFlags(TcpSegment.ACK)
+                && headers.verifyChecksums() == null;
     }
 
     private void start(ByteBuf frame) {
         int start = frame.readerIndex();
-        TcpSegment tcp = headers.tcp;
+        TcpSegment tcp = headers.tcp();
+        IpPacket ip = headers.ip();
         pending = frame;
         segments = 1;
-        ipv6 = headers.isIpv6;
-        ipOffset = headers.ipOffset - start;
-        transportOffset = headers.transportOffset - start;
+        ipv6 = ip.version() == Ipv6Packet.VERSION;
+        ipOffset = ip.offset() - start;
+        transportOffset = tcp.offset() - start;
         payloadOffset = tcp.payloadOffset() - start;
         gsoSize = tcp.payloadLength();
         nextSequenceNumber = tcp.sequenceNumber() + gsoSize;
         push = tcp.hasFlags(TcpSegment.PSH);
         closed = push;
+        wrapPending();
+    }
+
+    /** Points the pending views at the headers of {@link #pending}, which are already known to be well-formed. */
+    private void wrapPending() {
+        int base = pending.readerIndex();
+        int end = base + pendingLength();
+        if (ipv6) {
+            pendingIpv6.wrap(pending, base + ipOffset, end - base - ipOffset);
+        } else {
+            pendingIpv4.wrap(pending, base + ipOffset, end - base - ipOffset);
+        }
+        pendingTcp.wrap(pending, base + transportOffset, end - base - transportOffset);
     }
 
     /** Whether the segment in {@link #headers} continues the pending flow, and fits. */
     private boolean joins(ByteBuf frame) {
-        TcpSegment tcp = headers.tcp;
+        TcpSegment tcp = headers.tcp();
         int start = frame.readerIndex();
-        int base = pending.readerIndex();
         int payloadLength = tcp.payloadLength();
-        if (closed || headers.isIpv6 != ipv6 || tcp.sequenceNumber() != nextSequenceNumber
+        boolean segmentIpv6 = headers.ip() == headers.ipv6();
+        if (closed || segmentIpv6 != ipv6 || tcp.sequenceNumber() != nextSequenceNumber
                 || payloadLength > gsoSize
-                || headers.transportOffset - start != transportOffset
+                || tcp.offset() - start != transportOffset
                 || tcp.payloadOffset() - start != payloadOffset
                 || pendingLength() - ipOffset + payloadLength > maxPacketLength) {
             return false;
         }
-        int ip = headers.ipOffset;
-        int pendingIp = base + ipOffset;
-        boolean sameIp = ipv6
-                ? ByteBufUtil.equals(frame, ip, pending, pendingIp, IPV6_FIRST_WORD)
-                        && ByteBufUtil.equals(frame, ip + IPV6_NEXT_HEADER_OFFSET, pending,
-                                pendingIp + IPV6_NEXT_HEADER_OFFSET,
-                                Ipv6Packet.HEADER_LENGTH - IPV6_NEXT_HEADER_OFFSET)
-                : ByteBufUtil.equals(frame, ip, pending, pendingIp, IPV4_TOS_END)
-                        && ByteBufUtil.equals(frame, ip + IPV4_FLAGS_OFFSET, pending, pendingIp + IPV4_FLAGS_OFFSET,
-                                IPV4_FLAGS_TO_PROTOCOL)
-                        && ByteBufUtil.equals(frame, ip + IPV4_ADDRESSES_OFFSET, pending,
-                                pendingIp + IPV4_ADDRESSES_OFFSET, IPV4_ADDRESSES_LENGTH);
-        int transport = headers.transportOffset;
-        int pendingTransport = base + transportOffset;
+        boolean sameIp = ipv6 ? sameFlow(headers.ipv6(), pendingIpv6) : sameFlow(headers.ipv4(), pendingIpv4);
         return sameIp
-                && ByteBufUtil.equals(frame, start, pending, base, ipOffset)
-                && ByteBufUtil.equals(frame, transport, pending, pendingTransport, TCP_PORTS_LENGTH)
-                && ByteBufUtil.equals(frame, transport + TCP_ACK_OFFSET, pending, pendingTransport + TCP_ACK_OFFSET,
-                        TCP_ACK_AND_DATA_OFFSET_LENGTH)
-                // The pending segment has no PSH (it would be closed); the joining one may have it.
-                && ((frame.getByte(transport + TCP_FLAGS_OFFSET)
-                        ^ pending.getByte(pendingTransport + TCP_FLAGS_OFFSET)) & ~TcpSegment.PSH) == 0
-                && frame.getShort(transport + TCP_WINDOW_OFFSET)
-                        == pending.getShort(pendingTransport + TCP_WINDOW_OFFSET)
-                && ByteBufUtil.equals(frame, transport + TCP_URGENT_POINTER_OFFSET, pending,
-                        pendingTransport + TCP_URGENT_POINTER_OFFSET,
-                        payloadOffset - transportOffset - TCP_URGENT_POINTER_OFFSET);
+                && ByteBufUtil.equals(frame, start, pending, pending.readerIndex(), ipOffset)
+                && sameFlow(tcp, pendingTcp);
+    }
+
+    /** All fields equal but the total length, identification and header checksum, which merging rewrites. */
+    private static boolean sameFlow(Ipv4Packet segment, Ipv4Packet pending) {
+        return segment.dscp() == pending.dscp() && segment.ecn() == pending.ecn()
+                && segment.flags() == pending.flags() && segment.fragmentOffset() == pending.fragmentOffset()
+                && segment.ttl() == pending.ttl() && segment.protocol() == pending.protocol()
+                && segment.source() == pending.source() && segment.destination() == pending.destination();
+    }
+
+    /** All fields equal but the payload length, which merging rewrites. */
+    private static boolean sameFlow(Ipv6Packet segment, Ipv6Packet pending) {
+        return segment.trafficClass() == pending.trafficClass() && segment.flowLabel() == pending.flowLabel()
+                && segment.nextHeader() == pending.nextHeader() && segment.hopLimit() == pending.hopLimit()
+                && ByteBufUtil.equals(segment.buffer(), segment.sourceOffset(), pending.buffer(),
+                        pending.sourceOffset(), 2 * Ipv6Packet.ADDRESS_LENGTH);
+    }
+
+    /**
+     * All fields and options equal but the sequence number, PSH and the checksum. The pending segment has no PSH
+     * (it would be closed); the joining one may have it.
+     */
+    private static boolean sameFlow(TcpSegment segment, TcpSegment pending) {
+        return segment.sourcePort() == pending.sourcePort() && segment.destinationPort() == pending.destinationPort()
+                && segment.acknowledgmentNumber() == pending.acknowledgmentNumber()
+                && segment.dataOffset() == pending.dataOffset()
+                && ((segment.flags() ^ pending.flags()) & ~TcpSegment.PSH) == 0
+                && segment.window() == pending.window() && segment.urgentPointer() == pending.urgentPointer()
+                && ByteBufUtil.equals(segment.buffer(), segment.optionsOffset(), pending.buffer(),
+                        pending.optionsOffset(), segment.optionsLength());
     }
 
     /** The pending frame's length up to the end of its IP packet. */
@@ -202,7 +225,7 @@ public final class GroCoalescer extends ChannelInboundHandlerAdapter {
     }
 
     private void append(ChannelHandlerContext ctx, ByteBuf frame) {
-        TcpSegment tcp = headers.tcp;
+        TcpSegment tcp = headers.tcp();
         if (segments == 1) {
             // The second segment: from here on the frames are copied into one buffer, as large as it may become.
             ByteBuf first = pending;
@@ -213,6 +236,7 @@ public final class GroCoalescer extends ChannelInboundHandlerAdapter {
             merged.writeBytes(first, first.readerIndex(), length);
             first.release();
             pending = merged;
+            wrapPending();
         }
         int payloadLength = tcp.payloadLength();
         pending.writeBytes(frame, tcp.payloadOffset(), payloadLength);
@@ -234,29 +258,22 @@ public final class GroCoalescer extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(frame);
             return;
         }
-        int base = frame.readerIndex();
         int ipLength = frame.readableBytes() - ipOffset;
-        int ip = base + ipOffset;
-        int transport = base + transportOffset;
         int transportLength = frame.readableBytes() - transportOffset;
         long pseudoHeaderSum;
         if (ipv6) {
-            headers.ipv6.wrap(frame, ip, ipLength);
-            headers.ipv6.setPayloadLength(ipLength - Ipv6Packet.HEADER_LENGTH);
-            pseudoHeaderSum = headers.ipv6.pseudoHeaderSum(Ipv4Packet.PROTOCOL_TCP, transportLength);
+            pendingIpv6.setPayloadLength(ipLength - Ipv6Packet.HEADER_LENGTH);
+            pseudoHeaderSum = pendingIpv6.pseudoHeaderSum(Ipv4Packet.PROTOCOL_TCP, transportLength);
         } else {
-            headers.ipv4.wrap(frame, ip, ipLength);
-            headers.ipv4.setTotalLength(ipLength);
-            headers.ipv4.updateHeaderChecksum();
-            pseudoHeaderSum = headers.ipv4.pseudoHeaderSum(transportLength);
+            pendingIpv4.setTotalLength(ipLength);
+            pendingIpv4.updateHeaderChecksum();
+            pseudoHeaderSum = pendingIpv4.pseudoHeaderSum(Ipv4Packet.PROTOCOL_TCP, transportLength);
         }
-        TcpSegment tcp = headers.tcp;
-        tcp.wrap(frame, transport, transportLength);
         if (push) {
-            tcp.setFlags(tcp.flags() | TcpSegment.PSH);
+            pendingTcp.setFlags(pendingTcp.flags() | TcpSegment.PSH);
         }
         // NEEDS_CSUM: the field holds the folded pseudo-header sum, which the sum of the rest will complete.
-        tcp.setChecksum(InternetChecksum.fold(pseudoHeaderSum));
+        pendingTcp.setChecksum(InternetChecksum.fold(pseudoHeaderSum));
         ctx.fireChannelRead(VirtioNetFrame.newInstance(VirtioNetFrame.F_NEEDS_CSUM,
                 ipv6 ? VirtioNetFrame.GSO_TCPV6 : VirtioNetFrame.GSO_TCPV4, payloadOffset, gsoSize,
                 transportOffset, TcpSegment.CHECKSUM_OFFSET, frame));

@@ -2,6 +2,7 @@ package io.netstack.handler;
 
 import io.netstack.wire.DecodeError;
 import io.netstack.wire.InternetChecksum;
+import io.netstack.wire.IpPacket;
 import io.netstack.wire.Ipv4Packet;
 import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.LinkLayer;
@@ -31,26 +32,36 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * channel that itself has offloads on costs no copy. A frame whose headers do not parse, or do not match its
  * {@code virtio_net_hdr}, is dropped and counted in {@link DropCounters} by its {@link DecodeError}. UFO
  * ({@code GSO_UDP}, IP fragmentation) is not supported (counted as {@link DecodeError#VIRTIO_NET_UNSUPPORTED_GSO}):
- * Linux no longer produces it.
+ * Linux no longer produces it. Checksums are not verified: the kernel built these frames itself, and every
+ * segment gets checksums of its own.
  *
  * <p>Not {@link io.netty.channel.ChannelHandler.Sharable}: it keeps reusable views.
  */
 public final class GsoSplitter extends ChannelInboundHandlerAdapter {
-    private final TransportHeaders headers;
+    private final PacketDecoder headers;
     private final DropCounters drops;
 
-    /** A splitter for frames with the given link layer ({@link LinkLayer#ETHERNET} on a TAP device). */
+    /**
+     * A splitter with counters of its own.
+     *
+     * @param linkLayer what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device
+     */
     public GsoSplitter(LinkLayer linkLayer) {
         this(linkLayer, new DropCounters());
     }
 
-    /** A splitter that counts the frames it drops in {@code drops}. */
+    /**
+     * A splitter that counts the frames it drops in {@code drops}.
+     *
+     * @param linkLayer what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device
+     * @param drops     where dropped frames are counted
+     */
     public GsoSplitter(LinkLayer linkLayer, DropCounters drops) {
-        this.headers = new TransportHeaders(linkLayer);
+        this.headers = new PacketDecoder(linkLayer);
         this.drops = drops;
     }
 
-    /** The frames dropped so far, by reason. */
+    /** {@return the frames dropped so far, by reason} */
     public DropCounters drops() {
         return drops;
     }
@@ -89,7 +100,8 @@ public final class GsoSplitter extends ChannelInboundHandlerAdapter {
     private boolean completeChecksum(ByteBuf frame, int csumStart, int csumOffset) {
         int start = frame.readerIndex() + csumStart;
         // The checksum runs to the end of the IP packet, not over Ethernet padding after it.
-        int end = headers.decodeIp(frame, -1) ? headers.end : frame.writerIndex();
+        headers.decode(frame);
+        int end = headers.ip() != null ? headers.ipEnd() : frame.writerIndex();
         if (start + csumOffset + Short.BYTES > end) {
             return false;
         }
@@ -108,58 +120,75 @@ public final class GsoSplitter extends ChannelInboundHandlerAdapter {
         int start = buf.readerIndex();
         int gso = frame.gsoProtocol();
         boolean tcp = gso == VirtioNetFrame.GSO_TCPV4 || gso == VirtioNetFrame.GSO_TCPV6;
-        if (!headers.decodeIp(buf, frame.needsCsum() ? start + frame.csumStart() : -1)) {
-            return reason(DecodeError.VIRTIO_NET_UNSUPPORTED_GSO);
+        DecodeError error = headers.decode(buf);
+        if (error != null) {
+            return error;
         }
+        IpPacket ip = headers.ip();
+        if (ip == null || headers.kind() == InboundFrame.Kind.IPV4_FRAGMENT) {
+            return DecodeError.VIRTIO_NET_UNSUPPORTED_GSO;
+        }
+        int end = headers.ipEnd();
+        // The kernel's csum_start finds the transport header past IPv6 extension headers.
+        int transport = frame.needsCsum() ? start + frame.csumStart() : ip.payloadOffset();
+        if (transport < ip.payloadOffset() || transport > end) {
+            return DecodeError.VIRTIO_NET_BAD_OFFSETS;
+        }
+        boolean ipv6 = ip.version() == Ipv6Packet.VERSION;
         boolean matches = switch (gso) {
-            case VirtioNetFrame.GSO_TCPV4 -> !headers.isIpv6 && headers.decodeTcp(buf);
-            case VirtioNetFrame.GSO_TCPV6 -> headers.isIpv6 && headers.decodeTcp(buf);
-            case VirtioNetFrame.GSO_UDP_L4 -> headers.decodeUdp(buf);
+            case VirtioNetFrame.GSO_TCPV4 -> !ipv6;
+            case VirtioNetFrame.GSO_TCPV6 -> ipv6;
+            case VirtioNetFrame.GSO_UDP_L4 -> true;
             default -> false;
         };
         if (!matches) {
-            return reason(DecodeError.VIRTIO_NET_UNSUPPORTED_GSO);
+            return DecodeError.VIRTIO_NET_UNSUPPORTED_GSO;
         }
         int protocol = tcp ? Ipv4Packet.PROTOCOL_TCP : Ipv4Packet.PROTOCOL_UDP;
-        int transport = headers.transportOffset;
-        int payloadStart = transport + (tcp ? headers.tcp.headerLength() : UdpDatagram.HEADER_LENGTH);
+        error = headers.decodeTransport(protocol, transport);
+        if (error != null) {
+            return error;
+        }
+        TcpSegment tcpView = headers.tcp();
+        int payloadStart = transport + (tcp ? tcpView.headerLength() : UdpDatagram.HEADER_LENGTH);
         int mss = frame.gsoSize();
-        if (mss == 0 || payloadStart >= headers.end) {
+        if (mss == 0 || payloadStart >= end) {
             return DecodeError.VIRTIO_NET_BAD_OFFSETS;
         }
         int checksumIndex = transport - start + (tcp ? TcpSegment.CHECKSUM_OFFSET : UdpDatagram.CHECKSUM_OFFSET);
         int headerLength = payloadStart - start;
-        int sequenceNumber = tcp ? headers.tcp.sequenceNumber() : 0;
-        int flags = tcp ? headers.tcp.flags() : 0;
-        int identification = headers.isIpv6 ? 0 : headers.ipv4.identification();
-        int last = (headers.end - payloadStart - 1) / mss;
+        int ipHeaderLength = payloadStart - ip.offset();
+        int sequenceNumber = tcp ? tcpView.sequenceNumber() : 0;
+        int flags = tcp ? tcpView.flags() : 0;
+        int identification = ipv6 ? 0 : headers.ipv4().identification();
+        int last = (end - payloadStart - 1) / mss;
         for (int i = 0; i <= last; i++) {
             int dataIndex = payloadStart + i * mss;
-            int dataLength = Math.min(mss, headers.end - dataIndex);
+            int dataLength = Math.min(mss, end - dataIndex);
             int transportLength = payloadStart - transport + dataLength;
             // Rewrite the super-frame's headers for this segment, then copy them: its own headers are not needed
             // again, and rewriting through the views keeps the field offsets in one place.
-            if (headers.isIpv6) {
-                headers.ipv6.setPayloadLength(payloadStart - headers.ipOffset + dataLength - Ipv6Packet.HEADER_LENGTH);
+            if (ipv6) {
+                headers.ipv6().setPayloadLength(ipHeaderLength + dataLength - Ipv6Packet.HEADER_LENGTH);
             } else {
-                headers.ipv4.setTotalLength(payloadStart - headers.ipOffset + dataLength);
-                headers.ipv4.setIdentification(identification + i);
-                headers.ipv4.updateHeaderChecksum();
+                headers.ipv4().setTotalLength(ipHeaderLength + dataLength);
+                headers.ipv4().setIdentification(identification + i);
+                headers.ipv4().updateHeaderChecksum();
             }
             if (tcp) {
-                headers.tcp.setSequenceNumber(sequenceNumber + i * mss);
-                headers.tcp.setFlags(segmentFlags(flags, i, last));
-                headers.tcp.setChecksum(0);
+                tcpView.setSequenceNumber(sequenceNumber + i * mss);
+                tcpView.setFlags(segmentFlags(flags, i, last));
+                tcpView.setChecksum(0);
             } else {
-                headers.udp.setLengthField(transportLength);
-                headers.udp.setChecksum(0);
+                headers.udp().setLengthField(transportLength);
+                headers.udp().setChecksum(0);
             }
             ByteBuf segment = ctx.alloc().ioBuffer(VirtioNetFrame.HEADER_LENGTH + headerLength + dataLength);
             segment.setIndex(VirtioNetFrame.HEADER_LENGTH, VirtioNetFrame.HEADER_LENGTH);
             segment.writeBytes(buf, start, headerLength).writeBytes(buf, dataIndex, dataLength);
             int segmentTransport = segment.readerIndex() + transport - start;
             int checksum = InternetChecksum.finish(InternetChecksum.sum(segment, segmentTransport, transportLength,
-                    headers.pseudoHeaderSum(protocol, transportLength)));
+                    ip.pseudoHeaderSum(protocol, transportLength)));
             segment.setShort(segment.readerIndex() + checksumIndex, transmittedChecksum(checksum));
             ctx.fireChannelRead(segment);
         }
@@ -176,10 +205,5 @@ public final class GsoSplitter extends ChannelInboundHandlerAdapter {
             segmentFlags &= ~(TcpSegment.FIN | TcpSegment.PSH);
         }
         return segmentFlags;
-    }
-
-    /** The views' own reason if they failed, else {@code fallback}. */
-    private DecodeError reason(DecodeError fallback) {
-        return headers.error != null ? headers.error : fallback;
     }
 }

@@ -5,7 +5,9 @@ import io.netstack.wire.DecodeError;
 import io.netstack.wire.EthernetFrame;
 import io.netstack.wire.Icmpv4Packet;
 import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.LinkLayer;
 import io.netstack.wire.UdpDatagram;
+import io.netstack.wire.VirtioNetFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCounted;
 
@@ -13,123 +15,156 @@ import io.netty.util.ReferenceCounted;
  * An inbound Ethernet frame together with the views that decoded it, as the {@link EthernetDemultiplexer} passes it
  * down the pipeline.
  *
- * <p>One instance is reused for every frame of a channel, re-pointing its views, so that decoding allocates
- * nothing. Handlers therefore read it only during {@code channelRead} and must not keep a reference to it; one that
- * wants to keep the frame retains {@link #frame()} instead.
+ * <p>One instance is reused for every frame of a channel, re-pointing the views of its {@link PacketDecoder}, so
+ * that decoding allocates nothing. Handlers therefore read it only during {@code channelRead} and must not keep a
+ * reference to it; one that wants to keep the frame retains {@link #frame()} instead.
  *
  * <p>It is {@link ReferenceCounted} on behalf of its frame, so the usual {@code release()} by the consuming
  * handler, or by the pipeline's tail, releases the frame exactly once.
  *
  * <p>Which views are valid depends on {@link #kind()}: {@link #ethernet()} always; {@link #arp()} for
- * {@link Kind#ARP}; {@link #ipv4()} for every IPv4 kind; {@link #icmpv4()} and {@link #udp()} for theirs.
+ * {@link Kind#ARP}; {@link #ipv4()} for every IPv4 kind and for ICMPv4, UDP and TCP over IPv4; {@link #icmpv4()},
+ * {@link #udp()} and the decoder's TCP view for theirs. UDP and TCP may also come over IPv6:
+ * {@link #headers()}{@code .ip()} tells.
  */
 public final class InboundFrame implements ReferenceCounted {
     /** What a frame carries, as far as decoding went. */
     public enum Kind {
+        /** An ARP packet. */
         ARP,
+        /** An ICMP message over IPv4 that is not a fragment. */
         ICMPV4,
+        /** UDP over IPv4 or IPv6. */
         UDP,
+        /** TCP over IPv4 or IPv6. */
+        TCP,
         /** A fragment of an IPv4 datagram: not reassembled, so its upper layer is not decoded. */
         IPV4_FRAGMENT,
-        /** IPv4 carrying a protocol other than ICMP and UDP. */
+        /** IPv4 carrying a protocol other than ICMP, UDP and TCP. */
         IPV4_OTHER,
-        /** An EtherType other than ARP and IPv4. */
+        /** IPv6 whose next header is neither UDP nor TCP, e.g. ICMPv6 or an extension header. */
+        IPV6_OTHER,
+        /** An EtherType other than ARP, IPv4 and IPv6 (on a TUN device: an IP version other than 4 and 6). */
         OTHER_ETHERTYPE
     }
 
-    private final EthernetFrame ethernet = new EthernetFrame();
-    private final ArpPacket arp = new ArpPacket();
-    private final Ipv4Packet ipv4 = new Ipv4Packet();
-    private final Icmpv4Packet icmpv4 = new Icmpv4Packet();
-    private final UdpDatagram udp = new UdpDatagram();
+    private final PacketDecoder headers = new PacketDecoder(LinkLayer.ETHERNET);
     private ByteBuf frame;
-    private Kind kind;
+
+    /** A frame to {@link #decode} into, once per channel: it is re-pointed at every frame. */
+    public InboundFrame() {
+    }
 
     /**
-     * Decodes the readable bytes of {@code frame} as deep as this class knows the protocols, verifying every
-     * checksum on the way. The frame's indexes and reference count are left alone.
+     * Decodes the structure of the readable bytes of {@code frame}; see {@link PacketDecoder#decode}. Checksums are
+     * a separate step, {@link #verifyChecksums()}. The frame's indexes and reference count are left alone.
      *
+     * @param frame an Ethernet frame
      * @return {@code null} if every layer is well-formed, else the first layer's error; {@link #kind()} then tells
      *         which protocol the broken layer was expected to be
      */
     public DecodeError decode(ByteBuf frame) {
         this.frame = frame;
-        kind = Kind.OTHER_ETHERTYPE;
-        if (!ethernet.wrap(frame)) {
-            return ethernet.error();
-        }
-        return switch (ethernet.etherType()) {
-            case EthernetFrame.ETHERTYPE_ARP -> {
-                kind = Kind.ARP;
-                arp.wrap(frame, ethernet.payloadOffset(), ethernet.payloadLength());
-                yield arp.error();
-            }
-            case EthernetFrame.ETHERTYPE_IPV4 -> decodeIpv4();
-            default -> null;
-        };
+        return headers.decode(frame);
     }
 
-    private DecodeError decodeIpv4() {
-        kind = Kind.IPV4_OTHER;
-        if (!ipv4.wrap(frame, ethernet.payloadOffset(), ethernet.payloadLength())) {
-            return ipv4.error();
-        }
-        if (ipv4.isFragment()) {
-            kind = Kind.IPV4_FRAGMENT;
-            return null;
-        }
-        return switch (ipv4.protocol()) {
-            case Ipv4Packet.PROTOCOL_ICMP -> {
-                kind = Kind.ICMPV4;
-                icmpv4.wrap(frame, ipv4.payloadOffset(), ipv4.payloadLength());
-                yield icmpv4.error();
-            }
-            case Ipv4Packet.PROTOCOL_UDP -> {
-                kind = Kind.UDP;
-                udp.wrap(ipv4);
-                yield udp.error();
-            }
-            default -> null;
-        };
+    /**
+     * Verifies the checksums of the layers decoded; see {@link PacketDecoder#verifyChecksums()}.
+     *
+     * @return {@code null} if they verify, else the first failure
+     */
+    public DecodeError verifyChecksums() {
+        return headers.verifyChecksums();
     }
 
-    /** The frame itself, with its reader index at the Ethernet header. */
+    /** {@return the frame itself, with its reader index at the Ethernet header} */
     public ByteBuf frame() {
         return frame;
     }
 
+    /**
+     * What the frame carries.
+     *
+     * @return the kind, as far as decoding went
+     */
     public Kind kind() {
-        return kind;
+        return headers.kind();
     }
 
+    /**
+     * The decoder, with every view of the frame.
+     *
+     * @return the decoder this frame was decoded with
+     */
+    public PacketDecoder headers() {
+        return headers;
+    }
+
+    /**
+     * Whether the frame carries IPv4, in which case {@link #ipv4()} is valid.
+     *
+     * @return {@code true} for an IPv4 packet, {@code false} for IPv6, ARP or another EtherType
+     */
+    public boolean isIpv4() {
+        return headers.ip() == headers.ipv4();
+    }
+
+    /**
+     * The Ethernet view.
+     *
+     * @return the view
+     */
     public EthernetFrame ethernet() {
-        return ethernet;
+        return headers.ethernet();
     }
 
+    /**
+     * The ARP view, for {@link Kind#ARP}.
+     *
+     * @return the view
+     */
     public ArpPacket arp() {
-        return arp;
+        return headers.arp();
     }
 
+    /**
+     * The IPv4 view, when {@link #isIpv4()}.
+     *
+     * @return the view
+     */
     public Ipv4Packet ipv4() {
-        return ipv4;
+        return headers.ipv4();
     }
 
+    /**
+     * The ICMPv4 view, for {@link Kind#ICMPV4}.
+     *
+     * @return the view
+     */
     public Icmpv4Packet icmpv4() {
-        return icmpv4;
+        return headers.icmpv4();
     }
 
+    /**
+     * The UDP view, for {@link Kind#UDP}.
+     *
+     * @return the view
+     */
     public UdpDatagram udp() {
-        return udp;
+        return headers.udp();
     }
 
     /**
      * The Ethernet frame a pipeline message carries, for the handlers that observe frames on either side of the
-     * demultiplexer: the message itself if it is a {@link ByteBuf}, the frame of an {@code InboundFrame}, else
-     * {@code null}.
+     * demultiplexer: the message itself if it is a {@link ByteBuf}, the frame of an {@code InboundFrame} or the
+     * content of a {@link VirtioNetFrame}, else {@code null}.
      */
     static ByteBuf frameOf(Object msg) {
         if (msg instanceof ByteBuf frame) {
             return frame;
+        }
+        if (msg instanceof VirtioNetFrame virtio) {
+            return virtio.content();
         }
         return msg instanceof InboundFrame inbound ? inbound.frame : null;
     }
@@ -175,6 +210,6 @@ public final class InboundFrame implements ReferenceCounted {
 
     @Override
     public String toString() {
-        return "InboundFrame(" + kind + ", " + frame + ')';
+        return "InboundFrame(" + kind() + ", " + frame + ')';
     }
 }

@@ -1,9 +1,10 @@
 package io.netstack.handler;
 
-import io.netstack.wire.EthernetFrame;
+import io.netstack.wire.EthernetHeader;
 import io.netstack.wire.Frames;
-import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.Ipv4Header;
 import io.netstack.wire.UdpDatagram;
+import io.netstack.wire.UdpHeader;
 import io.netty.channel.ChannelHandlerContext;
 
 /**
@@ -18,6 +19,13 @@ public final class UdpEchoHandler extends FrameResponder {
     private final int port;
     private volatile long datagramsEchoed;
 
+    /**
+     * An echo service for a host.
+     *
+     * @param host the addresses it answers on and from
+     * @param port the UDP port it serves, 1 to 65535
+     * @throws IllegalArgumentException if the port is out of range
+     */
     public UdpEchoHandler(HostAddresses host, int port) {
         super(host);
         if (port <= 0 || port > MAX_PORT) {
@@ -29,24 +37,26 @@ public final class UdpEchoHandler extends FrameResponder {
     @Override
     protected boolean accepts(InboundFrame inbound) {
         return inbound.kind() == InboundFrame.Kind.UDP
+                && inbound.isIpv4()
                 && inbound.udp().destinationPort() == port
                 && host().isOurs(inbound.ipv4().destination());
     }
 
     @Override
     protected void respond(ChannelHandlerContext ctx, InboundFrame inbound) {
-        EthernetFrame ethernet = inbound.ethernet();
-        Ipv4Packet ipv4 = inbound.ipv4();
         UdpDatagram udp = inbound.udp();
-        send(ctx, Frames.udp(ctx.alloc(), host().mac(), ethernet.source(), ipv4.destination(), ipv4.source(),
-                port, udp.sourcePort(), udp.buffer(), udp.payloadOffset(), udp.payloadLength()));
+        send(ctx, Frames.udp(ctx.alloc(), EthernetHeader.replyTo(host().mac(), inbound.ethernet()),
+                Ipv4Header.replyTo(inbound.ipv4()), UdpHeader.replyTo(udp),
+                udp.buffer(), udp.payloadOffset(), udp.payloadLength()));
         datagramsEchoed++;
     }
 
+    /** {@return the UDP port served} */
     public int port() {
         return port;
     }
 
+    /** {@return how many datagrams were sent back} */
     public long datagramsEchoed() {
         return datagramsEchoed;
     }

@@ -21,7 +21,8 @@ import static java.util.Objects.requireNonNull;
  * <ol>
  * <li>an optional {@link PcapWriter} and a {@link TrafficCounter}, which see the frames as they are on the link;</li>
  * <li>an optional {@link FrameLogger};</li>
- * <li>an {@link EthernetDemultiplexer}, which decodes each frame once and drops malformed ones;</li>
+ * <li>an {@link EthernetDemultiplexer}, which decodes each frame once, verifies its checksums unless the kernel
+ * did ({@code DATA_VALID} on a channel with offloads), and drops malformed ones;</li>
  * <li>an {@link ArpResponder}, an {@link IcmpEchoResponder} and a {@link UdpEchoHandler};</li>
  * <li>an {@link UnhandledFrameCounter}, which drops and counts whatever is left.</li>
  * </ol>

@@ -10,6 +10,11 @@
  * {@link io.netstack.handler.PcapWriter} and {@link io.netstack.handler.TrafficCounter} observe
  * frames in both directions. {@link io.netstack.handler.UserspaceHost} puts them all together.
  *
+ * <p>{@link io.netstack.handler.PacketDecoder} is the one decoder of them all: the host's
+ * {@code InboundFrame} and the offload handlers below decode with it, and so can a user's own handler, on a TAP or
+ * a TUN device. It checks structure, and verifies checksums as a separate step that a handler skips for what the
+ * kernel has verified.
+ *
  * <p>For channels with offloads ({@code TapChannelOption.OFFLOADS}), {@link io.netstack.handler.GsoSplitter}
  * cuts the kernel's super-frames into plain frames and completes partial checksums, and
  * {@link io.netstack.handler.GroCoalescer} merges plain TCP segments into super-frames.

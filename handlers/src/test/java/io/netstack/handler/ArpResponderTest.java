@@ -3,6 +3,7 @@ package io.netstack.handler;
 import io.netstack.wire.ArpPacket;
 import io.netstack.wire.testing.CapturedFrames;
 import io.netstack.wire.EthernetFrame;
+import io.netstack.wire.ArpHeader;
 import io.netstack.wire.Frames;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.MacAddress;
@@ -122,8 +123,8 @@ class ArpResponderTest {
     void passesOnOtherOperationsToBeCountedAsUnhandled() {
         drainAnnouncements();
         int rarpRequest = 3; // RFC 903
-        channel.writeInbound(Frames.arp(PooledByteBufAllocator.DEFAULT, rarpRequest, MacAddress.BROADCAST.value(),
-                KERNEL_MAC, KERNEL_IP, KERNEL_MAC, KERNEL_IP));
+        channel.writeInbound(Frames.arp(PooledByteBufAllocator.DEFAULT, MacAddress.BROADCAST.value(),
+                new ArpHeader(rarpRequest, KERNEL_MAC, KERNEL_IP, KERNEL_MAC, KERNEL_IP)));
         assertNull(channel.readOutbound());
         assertEquals(1, drops.count(InboundFrame.Kind.ARP), "found by fuzzing: consumed without being counted");
         assertEquals(0, arp.requestsAnswered() + arp.requestsForOthers() + arp.repliesReceived());

@@ -128,6 +128,37 @@ class GroCoalescerTest {
     }
 
     @Test
+    void aSegmentWithABadChecksumIsNotMergedButPassesOnUnchanged() {
+        OffloadFrames frames = OffloadFrames.of(true, false);
+        ByteBuf first = frames.tcp(1, 0, ACK, new byte[100], false);
+        ByteBuf corrupted = frames.tcp(2, 100, ACK, new byte[100], false);
+        corrupted.setByte(corrupted.writerIndex() - 1, 1);
+        ByteBuf third = frames.tcp(3, 200, ACK, new byte[100], false);
+        List<Object> out = coalesce(new GroCoalescer(LinkLayer.ETHERNET), first, corrupted, third);
+        assertEquals(List.of(first, corrupted, third), out, "nothing merged across or into the bad segment");
+        out.forEach(io.netty.util.ReferenceCountUtil::release);
+    }
+
+    @ParameterizedTest(name = "ipv6={0}")
+    @CsvSource({"false", "true"})
+    void anotherTtlOrHopLimitDoesNotMerge(boolean ipv6) {
+        OffloadFrames frames = OffloadFrames.of(true, ipv6);
+        ByteBuf first = frames.tcp(1, 0, ACK, new byte[100], false);
+        ByteBuf second = frames.tcp(2, 100, ACK, new byte[100], false);
+        if (ipv6) {
+            second.setByte(14 + 7, 63); // the hop limit is not in the pseudo-header: the TCP checksum still holds
+        } else {
+            Ipv4Packet ip = new Ipv4Packet();
+            assertTrue(ip.wrap(second, 14, second.readableBytes() - 14));
+            second.setByte(14 + 8, 63);
+            ip.updateHeaderChecksum();
+        }
+        List<Object> out = coalesce(new GroCoalescer(LinkLayer.ETHERNET), first, second);
+        assertEquals(List.of(first, second), out);
+        out.forEach(io.netty.util.ReferenceCountUtil::release);
+    }
+
+    @Test
     void differentTcpOptionsDoNotMerge() {
         OffloadFrames frames = OffloadFrames.of(true, false);
         ByteBuf first = frames.tcp(1, 0, ACK, new byte[100], false);
@@ -165,7 +196,8 @@ class GroCoalescerTest {
         VirtioNetFrame merged = assertInstanceOf(VirtioNetFrame.class, out.get(0));
         Ipv4Packet ip = new Ipv4Packet();
         assertTrue(ip.wrap(merged.content(), merged.content().readerIndex() + 14,
-                merged.content().readableBytes() - 14), "header checksum updated");
+                merged.content().readableBytes() - 14));
+        assertTrue(ip.isChecksumValid(), "header checksum updated");
         assertEquals(headers + 2000, ip.totalLength());
         out.forEach(io.netty.util.ReferenceCountUtil::release);
     }

@@ -65,10 +65,12 @@ class GsoSplitterTest {
             assertEquals(VirtioNetFrame.HEADER_LENGTH, segment.readerIndex(), "headroom for a vnet header");
             Ipv4Packet ip = new Ipv4Packet();
             assertTrue(ip.wrap(segment, segment.readerIndex() + 14, segment.readableBytes() - 14), "" + ip.error());
+            assertTrue(ip.isChecksumValid(), "header checksum rewritten");
             assertEquals(segment.readableBytes() - 14, ip.totalLength());
             assertEquals(100 + i, ip.identification());
             TcpSegment tcp = new TcpSegment();
-            assertTrue(tcp.wrap(ip), "checksum verifies: " + tcp.error());
+            assertTrue(tcp.wrap(ip), "" + tcp.error());
+            assertTrue(tcp.isChecksumValid(ip), "checksum verifies");
             assertTrue(frames.transportChecksumValid(segment, OffloadFrames.TCP));
             assertEquals(5000 + i * MSS, tcp.sequenceNumber());
             assertEquals(i == 2 ? 500 : MSS, tcp.payloadLength());
@@ -96,7 +98,8 @@ class GsoSplitterTest {
             assertTrue(ip.wrap(segment));
             assertEquals(OffloadFrames.TCP_HEADER_LENGTH + MSS, ip.payloadLengthField());
             TcpSegment tcp = new TcpSegment();
-            assertTrue(tcp.wrap(ip), "checksum verifies: " + tcp.error());
+            assertTrue(tcp.wrap(ip), "" + tcp.error());
+            assertTrue(tcp.isChecksumValid(ip), "checksum verifies");
             assertTrue(frames.transportChecksumValid(segment, OffloadFrames.TCP));
             assertEquals(-500 + i * MSS, tcp.sequenceNumber(), "sequence numbers wrap around 2^32");
             assertEquals(TcpSegment.ACK | (i == 2 ? TcpSegment.FIN : 0), tcp.flags());
@@ -118,8 +121,10 @@ class GsoSplitterTest {
             ByteBuf segment = segments.get(i);
             Ipv4Packet ip = new Ipv4Packet();
             assertTrue(ip.wrap(segment, segment.readerIndex() + 14, segment.readableBytes() - 14));
+            assertTrue(ip.isChecksumValid(), "header checksum rewritten");
             UdpDatagram udp = new UdpDatagram();
-            assertTrue(udp.wrap(ip), "checksum verifies: " + udp.error());
+            assertTrue(udp.wrap(ip), "" + udp.error());
+            assertTrue(udp.isChecksumValid(ip), "checksum verifies");
             assertTrue(udp.checksum() != 0);
             assertEquals(8 + lengths[i], udp.lengthField());
             assertArrayEquals(java.util.Arrays.copyOfRange(data, i * MSS, i * MSS + lengths[i]),
@@ -141,7 +146,9 @@ class GsoSplitterTest {
         ByteBuf frame = out.get(0);
         Ipv4Packet ip = new Ipv4Packet();
         assertTrue(ip.wrap(frame, 14, frame.readableBytes() - 14));
-        assertTrue(new UdpDatagram().wrap(ip), "checksum completed");
+        UdpDatagram udp = new UdpDatagram();
+        assertTrue(udp.wrap(ip));
+        assertTrue(udp.isChecksumValid(ip), "checksum completed");
         frame.release();
     }
 

@@ -2,9 +2,13 @@ package io.netstack.handler;
 
 import io.netstack.wire.DecodeError;
 import io.netstack.wire.EthernetFrame;
+import io.netstack.wire.EthernetHeader;
 import io.netstack.wire.Frames;
 import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.Ipv4Header;
+import io.netstack.wire.Ipv4Packet;
 import io.netstack.wire.MacAddress;
+import io.netstack.wire.UdpHeader;
 import io.netstack.testing.PcapFile;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -97,8 +101,10 @@ class HostileFramesTest {
         }
         ByteBuf data = Unpooled.wrappedBuffer(bytes);
         try {
-            return Frames.udp(UnpooledByteBufAllocator.DEFAULT, KERNEL_MAC, HOST_MAC.value(), KERNEL_IP, HOST_IP,
-                    40000, 7, data, 0, MAX_UDP_PAYLOAD);
+            return Frames.udp(UnpooledByteBufAllocator.DEFAULT,
+                    new EthernetHeader(HOST_MAC.value(), KERNEL_MAC, EthernetFrame.ETHERTYPE_IPV4),
+                    Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_UDP), new UdpHeader(40000, 7),
+                    data, 0, MAX_UDP_PAYLOAD);
         } finally {
             data.release();
         }

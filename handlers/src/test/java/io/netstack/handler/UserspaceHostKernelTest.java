@@ -201,15 +201,18 @@ class UserspaceHostKernelTest {
             } else if (ethernet.etherType() == EthernetFrame.ETHERTYPE_IPV4) {
                 Ipv4Packet ipv4 = new Ipv4Packet();
                 assertTrue(ipv4.wrap(frame, ethernet.payloadOffset(), ethernet.payloadLength()), () -> "IPv4");
+                assertTrue(ipv4.isChecksumValid(), () -> "IPv4 checksum");
                 fields[5] = Ipv4Address.format(ipv4.source());
                 fields[6] = Ipv4Address.format(ipv4.destination());
                 if (ipv4.protocol() == Ipv4Packet.PROTOCOL_ICMP) {
                     Icmpv4Packet icmp = new Icmpv4Packet();
                     assertTrue(icmp.wrap(frame, ipv4.payloadOffset(), ipv4.payloadLength()), () -> "ICMP");
+                    assertTrue(icmp.isChecksumValid(), () -> "ICMP checksum");
                     fields[7] = String.valueOf(icmp.type());
                 } else if (ipv4.protocol() == Ipv4Packet.PROTOCOL_UDP) {
                     UdpDatagram udp = new UdpDatagram();
                     assertTrue(udp.wrap(ipv4), () -> "UDP");
+                    assertTrue(udp.isChecksumValid(ipv4), () -> "UDP checksum");
                     fields[8] = String.valueOf(udp.sourcePort());
                     fields[9] = String.valueOf(udp.destinationPort());
                 }

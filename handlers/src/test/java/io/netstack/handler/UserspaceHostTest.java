@@ -5,6 +5,7 @@ import io.netstack.wire.DecodeError;
 import io.netstack.wire.EthernetFrame;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.MacAddress;
+import io.netstack.wire.VirtioNetFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,7 @@ import java.util.Random;
 import static io.netstack.wire.testing.CapturedFrames.pooled;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,13 +70,10 @@ class UserspaceHostTest {
     @Test
     void countsWhatItDropsAndNeverThrows() {
         UserspaceHost host = UserspaceHost.builder(HOST_MAC).address(Ipv4Address.parse("192.0.2.2")).build();
-        EmbeddedChannel channel = new EmbeddedChannel(host);
-        channel.<ByteBuf>readOutbound().release();
+        EmbeddedChannel channel = announced(host);
 
-        byte[] badIpChecksum = CapturedFrames.ECHO_REQUEST.clone();
-        badIpChecksum[14 + 11]++;
-        byte[] badIcmpChecksum = CapturedFrames.ECHO_REQUEST.clone();
-        badIcmpChecksum[14 + 20 + 2]++;
+        byte[] badIpChecksum = incremented(CapturedFrames.ECHO_REQUEST, 14 + 11);
+        byte[] badIcmpChecksum = incremented(CapturedFrames.ECHO_REQUEST, 14 + 20 + 2);
         List<ByteBuf> frames = new ArrayList<>(List.of(
                 pooled(new byte[0]),
                 pooled(Arrays.copyOf(CapturedFrames.ECHO_REQUEST, 40)),
@@ -111,6 +110,46 @@ class UserspaceHostTest {
         assertEquals(frames.size(), drops.total() + host.icmpEcho().repliesSent() + host.arp().requestsAnswered()
                 + host.arp().requestsForOthers() + host.arp().repliesReceived() + host.udpEcho().datagramsEchoed(),
                 "every frame is answered, consumed or counted as dropped: " + host.summary());
+    }
+
+    @Test
+    void dropsAndCountsABadChecksumUnlessTheKernelVerifiedIt() {
+        UserspaceHost host = UserspaceHost.builder(HOST_MAC).address(Ipv4Address.parse("192.0.2.2")).build();
+        EmbeddedChannel channel = announced(host);
+        byte[] badIcmpChecksum = incremented(CapturedFrames.ECHO_REQUEST, 14 + 20 + 2);
+        byte[] badUdpChecksum = incremented(CapturedFrames.UDP_HELLO, 14 + 20 + 7);
+
+        channel.writeInbound(pooled(badIcmpChecksum));
+        channel.writeInbound(pooled(badUdpChecksum));
+        assertNull(channel.readOutbound(), "nothing answered");
+        assertEquals(1, host.drops().count(DecodeError.ICMPV4_BAD_CHECKSUM));
+        assertEquals(1, host.drops().count(DecodeError.UDP_BAD_CHECKSUM));
+
+        // DATA_VALID: the kernel verified the checksums (here: says it did), so the host does not sum again.
+        for (byte[] frame : List.of(badIcmpChecksum, badUdpChecksum)) {
+            channel.writeInbound(VirtioNetFrame.newInstance(VirtioNetFrame.F_DATA_VALID, VirtioNetFrame.GSO_NONE,
+                    0, 0, 0, 0, pooled(frame)));
+            channel.<ByteBuf>readOutbound().release();
+        }
+        assertFalse(channel.finishAndReleaseAll());
+        assertEquals(1, host.icmpEcho().repliesSent());
+        assertEquals(1, host.udpEcho().datagramsEchoed());
+        assertEquals(2, host.drops().total());
+        assertEquals(4, host.traffic().framesIn(), "virtio frames are counted as they come in");
+    }
+
+    /** A channel of {@code host}, its gratuitous ARP sent and released. */
+    private static EmbeddedChannel announced(UserspaceHost host) {
+        EmbeddedChannel channel = new EmbeddedChannel(host);
+        channel.<ByteBuf>readOutbound().release();
+        return channel;
+    }
+
+    /** A copy of {@code frame} with the byte at {@code index} one higher, which breaks the checksum over it. */
+    private static byte[] incremented(byte[] frame, int index) {
+        byte[] copy = frame.clone();
+        copy[index]++;
+        return copy;
     }
 
     /** The captured "hello" datagram sent to 10.0.2.2, without a checksum, which would no longer match. */

@@ -25,7 +25,9 @@ public final class ArpPacket extends PacketView {
     public static final int HTYPE_ETHERNET = 1;
     /** {@code ar$pro} for IPv4: its EtherType. */
     public static final int PTYPE_IPV4 = EthernetFrame.ETHERTYPE_IPV4;
+    /** {@code ar$op} of a request. */
     public static final int OPER_REQUEST = 1;
+    /** {@code ar$op} of a reply. */
     public static final int OPER_REPLY = 2;
 
     private static final int HTYPE_OFFSET = 0;
@@ -38,7 +40,17 @@ public final class ArpPacket extends PacketView {
     private static final int THA_OFFSET = 18;
     private static final int TPA_OFFSET = 24;
 
-    /** Wraps and validates a new view over the readable bytes of {@code packet}. */
+    /** A view that wraps nothing yet: point it at packet after packet with {@link #wrap(ByteBuf, int, int)}. */
+    public ArpPacket() {
+    }
+
+    /**
+     * Wraps and validates a new view over the readable bytes of {@code packet}.
+     *
+     * @param packet the buffer whose readable bytes are the packet
+     * @return the view
+     * @throws MalformedPacketException if the packet is malformed
+     */
     public static ArpPacket parse(ByteBuf packet) {
         return parseOrThrow(new ArpPacket(), packet);
     }
@@ -60,55 +72,57 @@ public final class ArpPacket extends PacketView {
         return null;
     }
 
-    /** Hardware address space, {@code ar$hrd}. */
+    /** {@return Hardware address space, {@code ar$hrd}} */
     public int htype() {
         return buf.getUnsignedShort(offset + HTYPE_OFFSET);
     }
 
-    /** Protocol address space, {@code ar$pro}. */
+    /** {@return Protocol address space, {@code ar$pro}} */
     public int ptype() {
         return buf.getUnsignedShort(offset + PTYPE_OFFSET);
     }
 
-    /** Byte length of each hardware address, {@code ar$hln}. */
+    /** {@return Byte length of each hardware address, {@code ar$hln}} */
     public int hlen() {
         return buf.getUnsignedByte(offset + HLEN_OFFSET);
     }
 
-    /** Byte length of each protocol address, {@code ar$pln}. */
+    /** {@return Byte length of each protocol address, {@code ar$pln}} */
     public int plen() {
         return buf.getUnsignedByte(offset + PLEN_OFFSET);
     }
 
-    /** The opcode, {@code ar$op}: {@link #OPER_REQUEST} or {@link #OPER_REPLY}. */
+    /** {@return the opcode, {@code ar$op}: {@link #OPER_REQUEST} or {@link #OPER_REPLY}} */
     public int oper() {
         return buf.getUnsignedShort(offset + OPER_OFFSET);
     }
 
-    /** Sender hardware address, {@code ar$sha}. */
+    /** {@return Sender hardware address, {@code ar$sha}} */
     public long sha() {
         return MacAddress.read(buf, offset + SHA_OFFSET);
     }
 
-    /** Sender protocol address, {@code ar$spa}. */
+    /** {@return Sender protocol address, {@code ar$spa}} */
     public int spa() {
         return Ipv4Address.read(buf, offset + SPA_OFFSET);
     }
 
-    /** Target hardware address, {@code ar$tha}; ignored (usually zero) in requests. */
+    /** {@return Target hardware address, {@code ar$tha}; ignored (usually zero) in requests} */
     public long tha() {
         return MacAddress.read(buf, offset + THA_OFFSET);
     }
 
-    /** Target protocol address, {@code ar$tpa}. */
+    /** {@return Target protocol address, {@code ar$tpa}} */
     public int tpa() {
         return Ipv4Address.read(buf, offset + TPA_OFFSET);
     }
 
+    /** {@return whether the opcode is {@link #OPER_REQUEST}} */
     public boolean isRequest() {
         return oper() == OPER_REQUEST;
     }
 
+    /** {@return whether the opcode is {@link #OPER_REPLY}} */
     public boolean isReply() {
         return oper() == OPER_REPLY;
     }
@@ -116,21 +130,10 @@ public final class ArpPacket extends PacketView {
     /**
      * Whether this is a gratuitous ARP (an announcement, RFC 5227 section 2.3): the sender asks for, or answers
      * about, its own address.
+     *
+     * @return {@code true} if the sender and target protocol addresses are the same
      */
     public boolean isGratuitous() {
         return spa() == tpa();
-    }
-
-    /** Appends an Ethernet/IPv4 ARP packet. */
-    public static void write(ByteBuf out, int oper, long sha, int spa, long tha, int tpa) {
-        out.writeShort(HTYPE_ETHERNET);
-        out.writeShort(PTYPE_IPV4);
-        out.writeByte(MacAddress.LENGTH);
-        out.writeByte(Ipv4Address.LENGTH);
-        out.writeShort(oper);
-        MacAddress.write(out, sha);
-        out.writeInt(spa);
-        MacAddress.write(out, tha);
-        out.writeInt(tpa);
     }
 }

@@ -33,7 +33,8 @@ public enum DecodeError {
     TCP_BAD_DATA_OFFSET("TCP data offset below 5"),
     TCP_BAD_CHECKSUM("TCP checksum mismatch"),
 
-    VIRTIO_NET_UNSUPPORTED_GSO("virtio_net_hdr gso_type that does not match the frame, or UFO"),
+    VIRTIO_NET_UNSUPPORTED_GSO(
+            "virtio_net_hdr gso_type that does not match the frame, UFO, or a super-frame where none is taken"),
     VIRTIO_NET_BAD_OFFSETS("virtio_net_hdr csum_start, csum_offset or gso_size outside the frame");
 
     private final String description;

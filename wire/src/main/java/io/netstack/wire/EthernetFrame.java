@@ -29,10 +29,13 @@ public final class EthernetFrame extends HeaderedPacketView {
     /** At most a service tag and a customer tag are accepted; deeper stacks are rejected as malformed. */
     public static final int MAX_VLAN_TAGS = 2;
 
+    /** The EtherType of IPv4. */
     public static final int ETHERTYPE_IPV4 = 0x0800;
+    /** The EtherType of ARP. */
     public static final int ETHERTYPE_ARP = 0x0806;
     /** The TPID of an IEEE 802.1Q customer VLAN tag. */
     public static final int ETHERTYPE_VLAN = 0x8100;
+    /** The EtherType of IPv6. */
     public static final int ETHERTYPE_IPV6 = 0x86dd;
     /** The TPID of an IEEE 802.1ad service VLAN tag, the outer tag of QinQ. */
     public static final int ETHERTYPE_QINQ = 0x88a8;
@@ -46,7 +49,17 @@ public final class EthernetFrame extends HeaderedPacketView {
 
     private int vlanTagCount;
 
-    /** Wraps and validates a new view over the readable bytes of {@code frame}. */
+    /** A view that wraps nothing yet: point it at frame after frame with {@link #wrap(ByteBuf)}. */
+    public EthernetFrame() {
+    }
+
+    /**
+     * Wraps and validates a new view over the readable bytes of {@code frame}.
+     *
+     * @param frame the buffer whose readable bytes are the frame
+     * @return the view
+     * @throws MalformedPacketException if the frame is malformed
+     */
     public static EthernetFrame parse(ByteBuf frame) {
         return parseOrThrow(new EthernetFrame(), frame);
     }
@@ -78,55 +91,87 @@ public final class EthernetFrame extends HeaderedPacketView {
         return offset + TYPE_OFFSET + vlanTagCount * VLAN_TAG_LENGTH;
     }
 
-    /** The destination MAC address in the low 48 bits. */
+    /** {@return the destination MAC address in the low 48 bits} */
     public long destination() {
         return MacAddress.read(buf, offset + DESTINATION_OFFSET);
     }
 
-    /** The source MAC address in the low 48 bits. */
+    /** {@return the source MAC address in the low 48 bits} */
     public long source() {
         return MacAddress.read(buf, offset + SOURCE_OFFSET);
     }
 
+    /** {@return the destination address as an object} Allocates. */
     public MacAddress destinationAddress() {
         return new MacAddress(destination());
     }
 
+    /** {@return the source address as an object} Allocates. */
     public MacAddress sourceAddress() {
         return new MacAddress(source());
     }
 
-    /** The EtherType of the payload, after any VLAN tags. */
+    /** {@return the EtherType of the payload, after any VLAN tags} */
     public int etherType() {
         return buf.getUnsignedShort(typeIndex());
     }
 
-    /** How many VLAN tags precede the EtherType: 0, 1, or 2 for QinQ. */
+    /** {@return how many VLAN tags precede the EtherType: 0, 1, or 2 for QinQ} */
     public int vlanTagCount() {
         return vlanTagCount;
     }
 
-    /** The TPID of VLAN tag {@code tag}, 0 being the outermost: {@link #ETHERTYPE_VLAN} or {@link #ETHERTYPE_QINQ}. */
+    /**
+     * The TPID of VLAN tag {@code tag}.
+     *
+     * @param tag which tag, 0 being the outermost, below {@link #vlanTagCount()}
+     * @return {@link #ETHERTYPE_VLAN} or {@link #ETHERTYPE_QINQ}
+     * @throws IndexOutOfBoundsException if there is no such tag
+     */
     public int vlanTpid(int tag) {
         return buf.getUnsignedShort(tagIndex(tag));
     }
 
-    /** The tag control information of VLAN tag {@code tag}, 0 being the outermost. */
+    /**
+     * The tag control information of VLAN tag {@code tag}.
+     *
+     * @param tag which tag, 0 being the outermost, below {@link #vlanTagCount()}
+     * @return the TCI: PCP, DEI and VID
+     * @throws IndexOutOfBoundsException if there is no such tag
+     */
     public int vlanTci(int tag) {
         return buf.getUnsignedShort(tagIndex(tag) + 2);
     }
 
-    /** The priority code point (IEEE 802.1p class of service, 0..7) of VLAN tag {@code tag}. */
+    /**
+     * The priority code point (IEEE 802.1p class of service) of VLAN tag {@code tag}.
+     *
+     * @param tag which tag, 0 being the outermost, below {@link #vlanTagCount()}
+     * @return the PCP, 0 to 7
+     * @throws IndexOutOfBoundsException if there is no such tag
+     */
     public int vlanPcp(int tag) {
         return vlanTci(tag) >>> PCP_SHIFT;
     }
 
-    /** The drop eligible indicator of VLAN tag {@code tag}. */
+    /**
+     * The drop eligible indicator of VLAN tag {@code tag}.
+     *
+     * @param tag which tag, 0 being the outermost, below {@link #vlanTagCount()}
+     * @return whether DEI is set
+     * @throws IndexOutOfBoundsException if there is no such tag
+     */
     public boolean vlanDei(int tag) {
         return (vlanTci(tag) & DEI_BIT) != 0;
     }
 
-    /** The VLAN identifier (0..4095) of VLAN tag {@code tag}. */
+    /**
+     * The VLAN identifier of VLAN tag {@code tag}.
+     *
+     * @param tag which tag, 0 being the outermost, below {@link #vlanTagCount()}
+     * @return the VID, 0 to 4095
+     * @throws IndexOutOfBoundsException if there is no such tag
+     */
     public int vlanId(int tag) {
         return vlanTci(tag) & VID_MASK;
     }
@@ -142,12 +187,5 @@ public final class EthernetFrame extends HeaderedPacketView {
     @Override
     public int headerLength() {
         return HEADER_LENGTH + vlanTagCount * VLAN_TAG_LENGTH;
-    }
-
-    /** Appends an untagged Ethernet II header. */
-    public static void writeHeader(ByteBuf out, long destination, long source, int etherType) {
-        MacAddress.write(out, destination);
-        MacAddress.write(out, source);
-        out.writeShort(etherType);
     }
 }

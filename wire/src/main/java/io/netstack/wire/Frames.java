@@ -7,7 +7,8 @@ import java.util.Objects;
 
 /**
  * Builds complete Ethernet frames into buffers from {@link ByteBufAllocator#ioBuffer(int)}, sized exactly and
- * written header by header with the per-protocol {@code write} methods, checksums included.
+ * written header by header from the header records ({@link EthernetHeader}, {@link Ipv4Header}, ...), checksums
+ * included.
  *
  * <p>Every method validates its arguments before allocating, so a frame is either returned (and owned by the caller)
  * or not allocated at all. Frames are not padded to {@link EthernetFrame#MIN_FRAME_LENGTH}: TAP devices and the
@@ -21,28 +22,57 @@ public final class Frames {
     private Frames() {
     }
 
-    /** An ARP packet in an Ethernet frame from {@code sha} to {@code destination}. */
-    public static ByteBuf arp(ByteBufAllocator alloc, int oper, long destination,
-                              long sha, int spa, long tha, int tpa) {
+    /**
+     * An ARP packet in an Ethernet frame from its sender's hardware address to {@code destination}.
+     *
+     * @param alloc       the allocator of the frame
+     * @param destination the frame's destination MAC address
+     * @param arp         the packet
+     * @return the frame, owned by the caller
+     */
+    public static ByteBuf arp(ByteBufAllocator alloc, long destination, ArpHeader arp) {
+        EthernetHeader ethernet = new EthernetHeader(destination, arp.sha(), EthernetFrame.ETHERTYPE_ARP);
         ByteBuf frame = alloc.ioBuffer(EthernetFrame.HEADER_LENGTH + ArpPacket.LENGTH);
-        EthernetFrame.writeHeader(frame, destination, sha, EthernetFrame.ETHERTYPE_ARP);
-        ArpPacket.write(frame, oper, sha, spa, tha, tpa);
+        ethernet.write(frame);
+        arp.write(frame);
         return frame;
     }
 
-    /** A broadcast "who has {@code tpa}? tell {@code spa}" request. */
+    /**
+     * A broadcast "who has {@code tpa}? tell {@code spa}" request.
+     *
+     * @param alloc the allocator of the frame
+     * @param sha   the sender's MAC address
+     * @param spa   the sender's IPv4 address
+     * @param tpa   the address asked for
+     * @return the frame, owned by the caller
+     */
     public static ByteBuf arpRequest(ByteBufAllocator alloc, long sha, int spa, int tpa) {
-        return arp(alloc, ArpPacket.OPER_REQUEST, MacAddress.BROADCAST.value(), sha, spa, MacAddress.ZERO.value(), tpa);
+        return arp(alloc, MacAddress.BROADCAST.value(), ArpHeader.request(sha, spa, tpa));
     }
 
-    /** A unicast "{@code spa} is at {@code sha}" reply to the requester {@code tha}/{@code tpa}. */
+    /**
+     * A unicast "{@code spa} is at {@code sha}" reply to the requester {@code tha}/{@code tpa}.
+     *
+     * @param alloc the allocator of the frame
+     * @param sha   the replying host's MAC address
+     * @param spa   the address asked for
+     * @param tha   the requester's MAC address
+     * @param tpa   the requester's IPv4 address
+     * @return the frame, owned by the caller
+     */
     public static ByteBuf arpReply(ByteBufAllocator alloc, long sha, int spa, long tha, int tpa) {
-        return arp(alloc, ArpPacket.OPER_REPLY, tha, sha, spa, tha, tpa);
+        return arp(alloc, tha, ArpHeader.reply(sha, spa, tha, tpa));
     }
 
     /**
      * A gratuitous ARP announcing that {@code spa} is at {@code sha}, in the request form of an ARP Announcement
      * (RFC 5227 section 2.3), which neighbours update their caches from.
+     *
+     * @param alloc the allocator of the frame
+     * @param sha   the announcing host's MAC address
+     * @param spa   the address announced
+     * @return the frame, owned by the caller
      */
     public static ByteBuf gratuitousArp(ByteBufAllocator alloc, long sha, int spa) {
         return arpRequest(alloc, sha, spa, spa);
@@ -51,56 +81,85 @@ public final class Frames {
     /**
      * An ICMP echo request or reply in IPv4 in Ethernet, carrying {@code length} bytes of {@code data} from
      * absolute index {@code index}.
+     *
+     * @param alloc    the allocator of the frame
+     * @param ethernet the Ethernet header, with EtherType {@link EthernetFrame#ETHERTYPE_IPV4}
+     * @param ip       the IPv4 header, with protocol {@link Ipv4Packet#PROTOCOL_ICMP}
+     * @param echo     the ICMP header
+     * @param data     the buffer holding the echo data
+     * @param index    the absolute index of the data in {@code data}
+     * @param length   the data's length in bytes
+     * @return the frame, owned by the caller
+     * @throws IllegalArgumentException  if a header names another protocol or the data do not fit in an IPv4 packet
+     * @throws IndexOutOfBoundsException if the data lie outside {@code data}
      */
-    public static ByteBuf icmpEcho(ByteBufAllocator alloc, int type, long sourceMac, long destinationMac,
-                                   int sourceAddress, int destinationAddress, int identifier, int sequenceNumber,
-                                   ByteBuf data, int index, int length) {
-        ByteBuf frame = ipv4(alloc, sourceMac, destinationMac, Ipv4Packet.PROTOCOL_ICMP,
-                sourceAddress, destinationAddress, data, index, length, Icmpv4Packet.HEADER_LENGTH);
-        Icmpv4Packet.writeEcho(frame, type, identifier, sequenceNumber, data, index, length);
+    public static ByteBuf icmpEcho(ByteBufAllocator alloc, EthernetHeader ethernet, Ipv4Header ip,
+                                   Icmpv4EchoHeader echo, ByteBuf data, int index, int length) {
+        ByteBuf frame = ipv4(alloc, ethernet, ip, Ipv4Packet.PROTOCOL_ICMP, Icmpv4Packet.HEADER_LENGTH,
+                data, index, length);
+        echo.write(frame, data, index, length);
         return frame;
     }
 
     /**
      * The echo reply to a request wrapped by the given views, sent from {@code sourceMac} and from the address the
      * request was sent to, back to its sender, with the request's identifier, sequence number and data.
+     *
+     * @param alloc     the allocator of the frame
+     * @param sourceMac the replying host's MAC address
+     * @param ethernet  the request's Ethernet frame
+     * @param ipv4      the request's IPv4 packet
+     * @param request   the echo request
+     * @return the frame, owned by the caller
      */
     public static ByteBuf icmpEchoReply(ByteBufAllocator alloc, long sourceMac,
                                         EthernetFrame ethernet, Ipv4Packet ipv4, Icmpv4Packet request) {
-        return icmpEcho(alloc, Icmpv4Packet.TYPE_ECHO_REPLY, sourceMac, ethernet.source(),
-                ipv4.destination(), ipv4.source(), request.identifier(), request.sequenceNumber(),
-                request.buffer(), request.payloadOffset(), request.payloadLength());
+        return icmpEcho(alloc, EthernetHeader.replyTo(sourceMac, ethernet), Ipv4Header.replyTo(ipv4),
+                Icmpv4EchoHeader.replyTo(request), request.buffer(), request.payloadOffset(), request.payloadLength());
     }
 
     /**
      * A UDP datagram in IPv4 in Ethernet, carrying {@code length} bytes of {@code data} from absolute index
      * {@code index}.
+     *
+     * @param alloc    the allocator of the frame
+     * @param ethernet the Ethernet header, with EtherType {@link EthernetFrame#ETHERTYPE_IPV4}
+     * @param ip       the IPv4 header, with protocol {@link Ipv4Packet#PROTOCOL_UDP}
+     * @param udp      the UDP ports
+     * @param data     the buffer holding the data
+     * @param index    the absolute index of the data in {@code data}
+     * @param length   the data's length in bytes
+     * @return the frame, owned by the caller
+     * @throws IllegalArgumentException  if a header names another protocol or the data do not fit in an IPv4 packet
+     * @throws IndexOutOfBoundsException if the data lie outside {@code data}
      */
-    public static ByteBuf udp(ByteBufAllocator alloc, long sourceMac, long destinationMac,
-                              int sourceAddress, int destinationAddress, int sourcePort, int destinationPort,
+    public static ByteBuf udp(ByteBufAllocator alloc, EthernetHeader ethernet, Ipv4Header ip, UdpHeader udp,
                               ByteBuf data, int index, int length) {
-        ByteBuf frame = ipv4(alloc, sourceMac, destinationMac, Ipv4Packet.PROTOCOL_UDP,
-                sourceAddress, destinationAddress, data, index, length, UdpDatagram.HEADER_LENGTH);
-        UdpDatagram.write(frame, sourceAddress, destinationAddress, sourcePort, destinationPort, data, index, length);
+        ByteBuf frame = ipv4(alloc, ethernet, ip, Ipv4Packet.PROTOCOL_UDP, UdpDatagram.HEADER_LENGTH,
+                data, index, length);
+        udp.write(frame, ip, data, index, length);
         return frame;
     }
 
     /**
-     * Allocates a frame for an upper-layer header of {@code transportHeaderLength} bytes followed by the given data,
-     * and writes its Ethernet and IPv4 headers.
+     * Checks the headers against what follows them, allocates a frame for an upper-layer header of
+     * {@code transportHeaderLength} bytes followed by the given data, and writes its Ethernet and IPv4 headers.
      */
-    private static ByteBuf ipv4(ByteBufAllocator alloc, long sourceMac, long destinationMac, int protocol,
-                                int sourceAddress, int destinationAddress,
-                                ByteBuf data, int index, int length, int transportHeaderLength) {
+    private static ByteBuf ipv4(ByteBufAllocator alloc, EthernetHeader ethernet, Ipv4Header ip, int protocol,
+                                int transportHeaderLength, ByteBuf data, int index, int length) {
         Objects.checkFromIndexSize(index, length, data.capacity());
+        if (ethernet.etherType() != EthernetFrame.ETHERTYPE_IPV4 || ip.protocol() != protocol) {
+            throw new IllegalArgumentException("headers " + ethernet + ", " + ip + " do not announce IPv4 carrying"
+                    + " protocol " + protocol);
+        }
         int payloadLength = transportHeaderLength + length;
         if (payloadLength > MAX_IPV4_PAYLOAD) {
             throw new IllegalArgumentException("IPv4 payload of " + payloadLength + " bytes exceeds "
                     + MAX_IPV4_PAYLOAD);
         }
         ByteBuf frame = alloc.ioBuffer(IPV4_FRAME_HEADERS + payloadLength);
-        EthernetFrame.writeHeader(frame, destinationMac, sourceMac, EthernetFrame.ETHERTYPE_IPV4);
-        Ipv4Packet.writeHeader(frame, protocol, sourceAddress, destinationAddress, payloadLength);
+        ethernet.write(frame);
+        ip.write(frame, payloadLength);
         return frame;
     }
 }

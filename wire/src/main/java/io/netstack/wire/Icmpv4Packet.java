@@ -14,25 +14,40 @@ import io.netty.buffer.ByteBuf;
  * +---------------+---------------+-------------------------------+
  * </pre>
  *
- * <p>Validation checks the length and the checksum, which covers the whole message. Wrap the view over an IPv4
- * packet's payload, e.g. {@code icmp.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength())}.
+ * <p>Validation checks the length; the checksum, which covers the whole message, is verified apart by
+ * {@link #isChecksumValid()}. Wrap the view over an IPv4 packet's payload, e.g.
+ * {@code icmp.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength())}.
  */
 public final class Icmpv4Packet extends HeaderedPacketView {
     /** Type, code, checksum and the four type-specific bytes. */
     public static final int HEADER_LENGTH = 8;
 
+    /** Echo Reply. */
     public static final int TYPE_ECHO_REPLY = 0;
+    /** Destination Unreachable. */
     public static final int TYPE_DESTINATION_UNREACHABLE = 3;
+    /** Echo (request). */
     public static final int TYPE_ECHO_REQUEST = 8;
+    /** Time Exceeded. */
     public static final int TYPE_TIME_EXCEEDED = 11;
 
     private static final int TYPE_OFFSET = 0;
     private static final int CODE_OFFSET = 1;
-    private static final int CHECKSUM_OFFSET = 2;
+    static final int CHECKSUM_OFFSET = 2;
     private static final int IDENTIFIER_OFFSET = 4;
     private static final int SEQUENCE_NUMBER_OFFSET = 6;
 
-    /** Wraps and validates a new view over the readable bytes of {@code message}. */
+    /** A view that wraps nothing yet: point it at message after message with {@link #wrap(ByteBuf, int, int)}. */
+    public Icmpv4Packet() {
+    }
+
+    /**
+     * Wraps and validates a new view over the readable bytes of {@code message}; the checksum is not verified.
+     *
+     * @param message the buffer whose readable bytes are the message
+     * @return the view
+     * @throws MalformedPacketException if the message is malformed
+     */
     public static Icmpv4Packet parse(ByteBuf message) {
         return parseOrThrow(new Icmpv4Packet(), message);
     }
@@ -48,55 +63,51 @@ public final class Icmpv4Packet extends HeaderedPacketView {
         if (length < HEADER_LENGTH) {
             return DecodeError.ICMPV4_TRUNCATED;
         }
-        if (!InternetChecksum.verify(buf, offset, length, 0)) {
-            return DecodeError.ICMPV4_BAD_CHECKSUM;
-        }
         return null;
     }
 
+    /**
+     * Whether the checksum verifies over the whole message, data included. A failure is reported as
+     * {@link DecodeError#ICMPV4_BAD_CHECKSUM}.
+     *
+     * @return {@code true} if the message sums to all ones
+     */
+    public boolean isChecksumValid() {
+        return InternetChecksum.verify(buf, offset, length, 0);
+    }
+
+    /** {@return the type, e.g. {@link #TYPE_ECHO_REQUEST}} */
     public int type() {
         return buf.getUnsignedByte(offset + TYPE_OFFSET);
     }
 
+    /** {@return the code, which refines the type} */
     public int code() {
         return buf.getUnsignedByte(offset + CODE_OFFSET);
     }
 
+    /** {@return the checksum field; see {@link #isChecksumValid()}} */
     public int checksum() {
         return buf.getUnsignedShort(offset + CHECKSUM_OFFSET);
     }
 
-    /** The echo identifier; meaningful for echo requests and replies only. */
+    /** {@return the echo identifier; meaningful for echo requests and replies only} */
     public int identifier() {
         return buf.getUnsignedShort(offset + IDENTIFIER_OFFSET);
     }
 
-    /** The echo sequence number; meaningful for echo requests and replies only. */
+    /** {@return the echo sequence number; meaningful for echo requests and replies only} */
     public int sequenceNumber() {
         return buf.getUnsignedShort(offset + SEQUENCE_NUMBER_OFFSET);
     }
 
+    /** {@return whether this is an echo request} */
     public boolean isEchoRequest() {
         return type() == TYPE_ECHO_REQUEST && code() == 0;
     }
 
+    /** {@return whether this is an echo reply} */
     public boolean isEchoReply() {
         return type() == TYPE_ECHO_REPLY && code() == 0;
-    }
-
-    /**
-     * Appends an echo request or reply with its checksum, copying {@code length} bytes of {@code data} from absolute
-     * index {@code index} as the echo data (RFC 792: a reply returns the request's data unchanged).
-     */
-    public static void writeEcho(ByteBuf out, int type, int identifier, int sequenceNumber,
-                                 ByteBuf data, int index, int length) {
-        int start = out.writerIndex();
-        out.writeByte(type);
-        out.writeByte(0);
-        out.writeShort(0);
-        out.writeShort(identifier);
-        out.writeShort(sequenceNumber);
-        out.writeBytes(data, index, length);
-        out.setShort(start + CHECKSUM_OFFSET, InternetChecksum.checksum(out, start, HEADER_LENGTH + length));
     }
 }

@@ -10,7 +10,9 @@ import java.net.UnknownHostException;
  * An IPv4 address, held as a 32-bit {@code int} in network order (the first octet in the high byte).
  *
  * <p>The views and builders pass addresses as that primitive {@code int} so that the packet path allocates nothing;
- * the static helpers here work on it directly. This record is the object form for configuration and printing.
+ * the static helpers here work on it directly. This record is the object form for printing and collections, and
+ * the one parser and formatter of dotted-decimal text. An address with a prefix length, as an interface is
+ * configured with, is a {@link CidrAddress}, which parses its IPv4 part here.
  *
  * @param value the address, first octet in the most significant byte
  */
@@ -22,11 +24,16 @@ public record Ipv4Address(int value) {
     public static final Ipv4Address BROADCAST = new Ipv4Address(0xffff_ffff);
 
     private static final int MAX_OCTET = 255;
+    /** 224.0.0.0/4, the former class D (RFC 5771). */
+    private static final int MULTICAST_NETWORK = 0xe000_0000;
+    private static final int MULTICAST_MASK = 0xf000_0000;
 
     /**
      * Parses dotted-decimal {@code 192.0.2.2}: exactly four decimal octets from 0 to 255 separated by single dots.
      * Leading zeros are rejected, because {@code inet_aton} reads {@code 010} as octal 8 while others read 10.
      *
+     * @param text the address in dotted-decimal
+     * @return the address
      * @throws IllegalArgumentException if {@code text} is not in that form
      */
     public static Ipv4Address parse(String text) {
@@ -60,14 +67,24 @@ public record Ipv4Address(int value) {
         return new Ipv4Address(value);
     }
 
-    /** The object form of a {@link java.net.Inet4Address}. */
+    /**
+     * The object form of a {@link java.net.Inet4Address}.
+     *
+     * @param address the JDK's address
+     * @return the same address
+     */
     public static Ipv4Address of(Inet4Address address) {
         byte[] octets = address.getAddress();
         return new Ipv4Address((octets[0] & 0xff) << 24 | (octets[1] & 0xff) << 16 | (octets[2] & 0xff) << 8
                 | octets[3] & 0xff);
     }
 
-    /** Formats {@code address} in dotted-decimal. */
+    /**
+     * Formats an address in dotted-decimal.
+     *
+     * @param address the address in its primitive form
+     * @return e.g. {@code "192.0.2.1"}
+     */
     public static String format(int address) {
         return new StringBuilder(15)
                 .append(address >>> 24).append('.')
@@ -77,46 +94,28 @@ public record Ipv4Address(int value) {
                 .toString();
     }
 
-    /** Reads an address at absolute {@code index}. */
+    /**
+     * Reads an address from a buffer.
+     *
+     * @param buf   the buffer
+     * @param index the absolute index of the address's first octet
+     * @return the address in its primitive form
+     */
     public static int read(ByteBuf buf, int index) {
         return buf.getInt(index);
     }
 
-    /**
-     * The netmask of a prefix length, e.g. {@code 0xffffff00} for 24.
-     *
-     * @throws IllegalArgumentException if {@code prefixLength} is not within 0..32
-     */
-    public static int netmask(int prefixLength) {
-        if (prefixLength < 0 || prefixLength > Integer.SIZE) {
-            throw new IllegalArgumentException("prefix length not within 0..32: " + prefixLength);
-        }
-        // A shift by 32 is a shift by 0 in Java, hence the special case.
-        return prefixLength == 0 ? 0 : -1 << (Integer.SIZE - prefixLength);
-    }
-
-    /** Whether {@code address} lies in {@code network}/{@code prefixLength}. */
-    public static boolean isInSubnet(int address, int network, int prefixLength) {
-        int mask = netmask(prefixLength);
-        return (address & mask) == (network & mask);
-    }
-
-    /** Whether this address lies in {@code network}/{@code prefixLength}. */
-    public boolean isInSubnet(Ipv4Address network, int prefixLength) {
-        return isInSubnet(value, network.value, prefixLength);
-    }
-
-    /** Whether this is a class D multicast address, 224.0.0.0/4. */
+    /** {@return whether this is a class D multicast address, 224.0.0.0/4} */
     public boolean isMulticast() {
-        return isInSubnet(value, 0xe000_0000, 4);
+        return (value & MULTICAST_MASK) == MULTICAST_NETWORK;
     }
 
-    /** Whether this is the limited broadcast address 255.255.255.255. */
+    /** {@return whether this is the limited broadcast address 255.255.255.255} */
     public boolean isBroadcast() {
         return value == BROADCAST.value;
     }
 
-    /** The {@link java.net.Inet4Address} of this address, for use with the JDK's networking APIs. */
+    /** {@return the {@link java.net.Inet4Address} of this address, for use with the JDK's networking APIs} */
     public Inet4Address toInetAddress() {
         byte[] octets = {(byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value};
         try {

@@ -20,14 +20,18 @@ import java.net.UnknownHostException;
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
  *
- * <p>Validation checks the version and that the payload length fits the wrapped range; the view's {@link #length()}
- * is then the header plus the payload length, so Ethernet padding is ignored. Extension headers are not parsed:
- * {@link #nextHeader()} is the first one's type, and the payload starts right after the fixed header. Addresses are
- * read as absolute indexes into the buffer ({@link #sourceOffset()}), since Java has no 128-bit primitive.
+ * <p>Validation checks the version and that the payload length fits the wrapped range; the header has no checksum.
+ * The view's {@link #length()} is then the header plus the payload length, so Ethernet padding is ignored.
+ * Extension headers are not parsed: {@link #nextHeader()} is the first one's type, and the payload starts right
+ * after the fixed header. Addresses are read as absolute indexes into the buffer ({@link #sourceOffset()}), since
+ * Java has no 128-bit primitive.
  */
-public final class Ipv6Packet extends HeaderedPacketView {
+public final class Ipv6Packet extends HeaderedPacketView implements IpPacket {
+    /** The fixed header's length. */
     public static final int HEADER_LENGTH = 40;
+    /** Octets in an IPv6 address. */
     public static final int ADDRESS_LENGTH = 16;
+    /** The version field of IPv6. */
     public static final int VERSION = 6;
 
     private static final int VERSION_CLASS_LABEL_OFFSET = 0;
@@ -37,7 +41,17 @@ public final class Ipv6Packet extends HeaderedPacketView {
     private static final int SOURCE_OFFSET = 8;
     private static final int DESTINATION_OFFSET = 24;
 
-    /** Wraps and validates a new view over the readable bytes of {@code packet}. */
+    /** A view that wraps nothing yet: point it at packet after packet with {@link #wrap(ByteBuf, int, int)}. */
+    public Ipv6Packet() {
+    }
+
+    /**
+     * Wraps and validates a new view over the readable bytes of {@code packet}.
+     *
+     * @param packet the buffer whose readable bytes are the packet
+     * @return the view
+     * @throws MalformedPacketException if the packet is malformed
+     */
     public static Ipv6Packet parse(ByteBuf packet) {
         return parseOrThrow(new Ipv6Packet(), packet);
     }
@@ -68,50 +82,52 @@ public final class Ipv6Packet extends HeaderedPacketView {
         return buf.getInt(offset + VERSION_CLASS_LABEL_OFFSET);
     }
 
+    @Override
     public int version() {
         return versionClassLabel() >>> 28;
     }
 
-    /** The traffic class: DSCP in the high six bits, ECN in the low two. */
+    /** {@return the traffic class: DSCP in the high six bits, ECN in the low two} */
     public int trafficClass() {
         return (versionClassLabel() >>> 20) & 0xff;
     }
 
-    /** The 20-bit flow label. */
+    /** {@return the 20-bit flow label} */
     public int flowLabel() {
         return versionClassLabel() & 0xfffff;
     }
 
-    /** The payload length field: the bytes after the fixed header, extension headers included. */
+    /** {@return the payload length field: the bytes after the fixed header, extension headers included} */
     public int payloadLengthField() {
         return buf.getUnsignedShort(offset + PAYLOAD_LENGTH_OFFSET);
     }
 
-    /** The type of the header after the fixed one: an extension header or the upper-layer protocol. */
+    /** {@return the type of the header after the fixed one: an extension header or the upper-layer protocol} */
     public int nextHeader() {
         return buf.getUnsignedByte(offset + NEXT_HEADER_OFFSET);
     }
 
+    /** {@return the hop limit, decremented by every router} */
     public int hopLimit() {
         return buf.getUnsignedByte(offset + HOP_LIMIT_OFFSET);
     }
 
-    /** The absolute index of the 16-byte source address; the destination follows it. */
+    /** {@return the absolute index of the 16-byte source address; the destination follows it} */
     public int sourceOffset() {
         return offset + SOURCE_OFFSET;
     }
 
-    /** The absolute index of the 16-byte destination address. */
+    /** {@return the absolute index of the 16-byte destination address} */
     public int destinationOffset() {
         return offset + DESTINATION_OFFSET;
     }
 
-    /** The source address. Allocates. */
+    /** {@return the source address} Allocates. */
     public Inet6Address sourceAddress() {
         return address(sourceOffset());
     }
 
-    /** The destination address. Allocates. */
+    /** {@return the destination address} Allocates. */
     public Inet6Address destinationAddress() {
         return address(destinationOffset());
     }
@@ -126,15 +142,16 @@ public final class Ipv6Packet extends HeaderedPacketView {
         }
     }
 
-    /**
-     * The sum of the pseudo-header over which an upper-layer checksum is computed (RFC 8200 section 8.1), for the
-     * upper-layer protocol {@code nextHeader} (which differs from {@link #nextHeader()} after extension headers).
-     */
-    public long pseudoHeaderSum(int nextHeader, int upperLayerLength) {
-        return InternetChecksum.ipv6PseudoHeaderSum(buf, sourceOffset(), nextHeader, upperLayerLength);
+    @Override
+    public long pseudoHeaderSum(int protocol, int upperLayerLength) {
+        return InternetChecksum.ipv6PseudoHeaderSum(buf, sourceOffset(), protocol, upperLayerLength);
     }
 
-    /** Rewrites the payload length field in the buffer (the view's {@link #length()} stays as wrapped). */
+    /**
+     * Rewrites the payload length field in the buffer (the view's {@link #length()} stays as wrapped).
+     *
+     * @param payloadLength the new payload length, extension headers included
+     */
     public void setPayloadLength(int payloadLength) {
         buf.setShort(offset + PAYLOAD_LENGTH_OFFSET, payloadLength);
     }

@@ -1,7 +1,5 @@
 package io.netstack.wire;
 
-import io.netty.buffer.ByteBuf;
-
 /**
  * A view of a UDP datagram (RFC 768).
  *
@@ -14,12 +12,12 @@ import io.netty.buffer.ByteBuf;
  * +---------------+---------------+---------------+---------------+
  * </pre>
  *
- * <p>The checksum covers an IPv4 pseudo-header as well as the datagram, so it can only be checked with the
- * addresses of the enclosing packet: {@link #wrap(Ipv4Packet)} does both, while
- * {@link #wrap(ByteBuf, int, int)} checks the lengths only. A checksum field of 0 means the sender computed none,
- * and is accepted.
+ * <p>{@code wrap} checks the lengths only. The checksum covers a pseudo-header of the enclosing IP packet as well
+ * as the datagram, so it is verified apart, with that packet: {@link #isChecksumValid(IpPacket)}. A checksum field
+ * of 0 means that an IPv4 sender computed none, and is accepted; over IPv6 it is invalid (RFC 8200 section 8.1).
  */
 public final class UdpDatagram extends HeaderedPacketView {
+    /** The length of the header: ports, length and checksum. */
     public static final int HEADER_LENGTH = 8;
 
     private static final int SOURCE_PORT_OFFSET = 0;
@@ -28,32 +26,31 @@ public final class UdpDatagram extends HeaderedPacketView {
     /** Where the checksum field is, from the header's start: virtio's {@code csum_offset} for UDP. */
     public static final int CHECKSUM_OFFSET = 6;
     /** The checksum field value meaning "no checksum"; a computed 0 is sent as its one's complement twin 0xffff. */
-    private static final int NO_CHECKSUM = 0;
+    static final int NO_CHECKSUM = 0;
 
-    /**
-     * Wraps and validates a new view over the payload of {@code packet}, checksum included.
-     *
-     * @throws MalformedPacketException if the datagram is malformed
-     */
-    public static UdpDatagram parse(Ipv4Packet packet) {
-        UdpDatagram udp = new UdpDatagram();
-        if (!udp.wrap(packet)) {
-            throw new MalformedPacketException(udp.error());
-        }
-        return udp;
+    /** A view that wraps nothing yet: point it at datagram after datagram with {@link #wrap(IpPacket)}. */
+    public UdpDatagram() {
     }
 
     /**
-     * Points this view at the payload of {@code packet} and checks the lengths and the checksum with the
-     * packet's pseudo-header. The packet must have been wrapped successfully and must not be a fragment.
+     * Wraps and validates a new view over the payload of {@code packet}; the checksum is not verified.
      *
+     * @param packet a well-formed IP packet that is not a fragment
+     * @return the view
+     * @throws MalformedPacketException if the datagram is malformed
+     */
+    public static UdpDatagram parse(IpPacket packet) {
+        return parseOrThrow(new UdpDatagram(), packet.buffer(), packet.payloadOffset(), packet.payloadLength());
+    }
+
+    /**
+     * Points this view at the payload of {@code packet} and checks the lengths; the checksum is not verified.
+     *
+     * @param packet a well-formed IP packet that is not a fragment
      * @return {@code true} if the datagram is well-formed; otherwise {@link #error()} tells why not
      */
-    public boolean wrap(Ipv4Packet packet) {
-        if (!wrap(packet.buffer(), packet.payloadOffset(), packet.payloadLength())) {
-            return false;
-        }
-        return isChecksumValid(packet.source(), packet.destination()) || fail(DecodeError.UDP_BAD_CHECKSUM);
+    public boolean wrap(IpPacket packet) {
+        return wrap(packet.buffer(), packet.payloadOffset(), packet.payloadLength());
     }
 
     /** The fixed {@value #HEADER_LENGTH}-byte header. */
@@ -78,56 +75,55 @@ public final class UdpDatagram extends HeaderedPacketView {
         return null;
     }
 
-    /** Whether the checksum is absent (0) or matches the datagram and the pseudo-header of these addresses. */
-    public boolean isChecksumValid(int sourceAddress, int destinationAddress) {
-        return checksum() == NO_CHECKSUM || InternetChecksum.verify(buf, offset, length,
-                InternetChecksum.pseudoHeaderSum(sourceAddress, destinationAddress, Ipv4Packet.PROTOCOL_UDP, length));
+    /**
+     * Whether the checksum matches the datagram and the pseudo-header of {@code packet}, or is absent (0) over
+     * IPv4. A failure is reported as {@link DecodeError#UDP_BAD_CHECKSUM}.
+     *
+     * @param packet the IP packet this view was wrapped in
+     * @return {@code true} if the checksum verifies
+     */
+    public boolean isChecksumValid(IpPacket packet) {
+        if (checksum() == NO_CHECKSUM) {
+            return packet.version() == Ipv4Packet.VERSION;
+        }
+        return InternetChecksum.verify(buf, offset, length, packet.pseudoHeaderSum(Ipv4Packet.PROTOCOL_UDP, length));
     }
 
+    /** {@return the source port} */
     public int sourcePort() {
         return buf.getUnsignedShort(offset + SOURCE_PORT_OFFSET);
     }
 
+    /** {@return the destination port} */
     public int destinationPort() {
         return buf.getUnsignedShort(offset + DESTINATION_PORT_OFFSET);
     }
 
-    /** The length field: header plus data, in bytes. Equal to {@link #length()} once wrapped. */
+    /** {@return the length field: header plus data, in bytes} Equal to {@link #length()} once wrapped. */
     public int lengthField() {
         return buf.getUnsignedShort(offset + LENGTH_OFFSET);
     }
 
+    /** {@return the checksum field, 0 for none; see {@link #isChecksumValid(IpPacket)}} */
     public int checksum() {
         return buf.getUnsignedShort(offset + CHECKSUM_OFFSET);
     }
 
-    /** Rewrites the length field in the buffer (the view's {@link #length()} stays as wrapped). */
+    /**
+     * Rewrites the length field in the buffer (the view's {@link #length()} stays as wrapped).
+     *
+     * @param datagramLength the new length, header included
+     */
     public void setLengthField(int datagramLength) {
         buf.setShort(offset + LENGTH_OFFSET, datagramLength);
     }
 
-    /** Rewrites the checksum field in the buffer. */
+    /**
+     * Rewrites the checksum field in the buffer.
+     *
+     * @param checksum the new checksum field
+     */
     public void setChecksum(int checksum) {
         buf.setShort(offset + CHECKSUM_OFFSET, checksum);
-    }
-
-    /**
-     * Appends a datagram carrying {@code length} bytes of {@code data} from absolute index {@code index}, with its
-     * checksum over the pseudo-header of the given addresses.
-     */
-    public static void write(ByteBuf out, int sourceAddress, int destinationAddress, int sourcePort,
-                             int destinationPort, ByteBuf data, int index, int length) {
-        int start = out.writerIndex();
-        int datagramLength = HEADER_LENGTH + length;
-        out.writeShort(sourcePort);
-        out.writeShort(destinationPort);
-        out.writeShort(datagramLength);
-        out.writeShort(NO_CHECKSUM);
-        out.writeBytes(data, index, length);
-        long pseudoHeader = InternetChecksum.pseudoHeaderSum(sourceAddress, destinationAddress,
-                Ipv4Packet.PROTOCOL_UDP, datagramLength);
-        int checksum = InternetChecksum.finish(InternetChecksum.sum(out, start, datagramLength, pseudoHeader));
-        // RFC 768: a computed checksum of zero is transmitted as all ones, since zero means "none".
-        out.setShort(start + CHECKSUM_OFFSET, checksum == NO_CHECKSUM ? 0xffff : checksum);
     }
 }

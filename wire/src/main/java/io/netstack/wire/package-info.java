@@ -5,17 +5,22 @@
  * ({@link io.netstack.wire.VirtioNetFrame}).
  *
  * <p>A view ({@link io.netstack.wire.EthernetFrame}, {@link io.netstack.wire.ArpPacket},
- * {@link io.netstack.wire.Ipv4Packet}, {@link io.netstack.wire.Icmpv4Packet},
- * {@link io.netstack.wire.UdpDatagram}) is a reusable flyweight in the manner of smoltcp's {@code wire} module:
- * {@code wrap(buf, offset, length)} validates a packet in place and re-points the view at it, reporting malformed
- * input as a {@link io.netstack.wire.DecodeError} rather than an exception, so a stream of frames is decoded
- * without allocating. Accessors are named after the RFC fields and return addresses in primitive form
+ * {@link io.netstack.wire.Ipv4Packet}, {@link io.netstack.wire.Ipv6Packet}, {@link io.netstack.wire.Icmpv4Packet},
+ * {@link io.netstack.wire.UdpDatagram}, {@link io.netstack.wire.TcpSegment}) is a reusable flyweight in the manner of
+ * smoltcp's {@code wire} module: any code constructs one with {@code new} and re-points it at packet after packet
+ * with {@code wrap(buf, offset, length)}, which validates the packet's structure in place and reports malformed input
+ * as a {@link io.netstack.wire.DecodeError} rather than an exception, so a stream of frames is decoded without
+ * allocating. Checksums are verified in a step of their own, {@code isChecksumValid}, which a caller skips when the
+ * kernel has verified them already. Accessors are named after the RFC fields and return addresses in primitive form
  * ({@code long} for {@link io.netstack.wire.MacAddress}, {@code int} for {@link io.netstack.wire.Ipv4Address}).
  * The few {@code set} methods ({@link io.netstack.wire.Ipv4Packet#setTotalLength}, ...) rewrite a field in the
  * buffer in place, for the handlers that cut or merge segments.
  *
- * <p>Each protocol class also has static {@code write} methods that append its header to a buffer, checksum
- * included; {@link io.netstack.wire.Frames} composes them into whole frames in buffers from the channel's
- * allocator. {@link io.netstack.wire.InternetChecksum} is the RFC 1071 checksum they share.
+ * <p>Packets are built from records of the fields a sender chooses, in the manner of smoltcp's {@code Repr}s
+ * ({@link io.netstack.wire.EthernetHeader}, {@link io.netstack.wire.ArpHeader}, {@link io.netstack.wire.Ipv4Header},
+ * {@link io.netstack.wire.Icmpv4EchoHeader}, {@link io.netstack.wire.UdpHeader}), whose {@code write} methods append
+ * the header, checksum included, to a buffer; {@link io.netstack.wire.Frames} composes them into whole frames in
+ * buffers from the channel's allocator. {@link io.netstack.wire.InternetChecksum} is the RFC 1071 checksum they
+ * share.
  */
 package io.netstack.wire;

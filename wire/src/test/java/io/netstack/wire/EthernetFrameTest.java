@@ -173,10 +173,17 @@ class EthernetFrameTest {
     void writesAHeader() {
         ByteBuf out = Unpooled.buffer();
         try {
-            EthernetFrame.writeHeader(out, MacAddress.BROADCAST.value(), 0x02005e100001L, EthernetFrame.ETHERTYPE_ARP);
+            new EthernetHeader(MacAddress.BROADCAST.value(), 0x02005e100001L, EthernetFrame.ETHERTYPE_ARP).write(out);
             assertEquals(Unpooled.wrappedBuffer(ARP_REQUEST, 0, 14), out);
         } finally {
             out.release();
         }
+    }
+
+    @Test
+    void aHeaderRejectsFieldsTooWideForTheWire() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new EthernetHeader(1L << 48, 0, EthernetFrame.ETHERTYPE_ARP));
+        assertThrows(IllegalArgumentException.class, () -> new EthernetHeader(0, 0, 0x10000));
     }
 }

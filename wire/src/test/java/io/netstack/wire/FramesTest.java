@@ -25,6 +25,14 @@ class FramesTest {
     private static final long HOST_MAC = 0x02005e100002L;
     private static final int KERNEL_IP = 0xc0000201;
     private static final int HOST_IP = 0xc0000202;
+    private static final EthernetHeader TO_HOST =
+            new EthernetHeader(HOST_MAC, KERNEL_MAC, EthernetFrame.ETHERTYPE_IPV4);
+
+    /** A datagram from the kernel's port 1 to the host's port 2. */
+    private static ByteBuf udp(ByteBuf data, int index, int length) {
+        return Frames.udp(ALLOC, TO_HOST, Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_UDP),
+                new UdpHeader(1, 2), data, index, length);
+    }
 
     @Test
     void buildsTheKernelsArpRequestByteForByte() {
@@ -90,7 +98,9 @@ class FramesTest {
             assertEquals(Ipv4Packet.PROTOCOL_ICMP, replyIpv4.protocol());
             assertEquals(Ipv4Packet.DEFAULT_TTL, replyIpv4.ttl());
             assertTrue(replyIpv4.dontFragment());
+            assertTrue(replyIpv4.isChecksumValid());
             Icmpv4Packet replyIcmp = Icmpv4Packet.parse(replyIpv4.payload());
+            assertTrue(replyIcmp.isChecksumValid());
             assertTrue(replyIcmp.isEchoReply());
             assertEquals(0x3451, replyIcmp.identifier());
             assertEquals(1, replyIcmp.sequenceNumber());
@@ -108,10 +118,13 @@ class FramesTest {
         for (byte[] captured : new byte[][] {UDP_HELLO, UDP_EMPTY}) {
             ByteBuf expected = wrap(captured);
             UdpDatagram udp = UdpDatagram.parse(Ipv4Packet.parse(expected.slice(14, captured.length - 14)));
-            ByteBuf frame = Frames.udp(ALLOC, KERNEL_MAC, HOST_MAC, KERNEL_IP, HOST_IP,
-                    udp.sourcePort(), 7, udp.buffer(), udp.payloadOffset(), udp.payloadLength());
+            ByteBuf frame = Frames.udp(ALLOC, TO_HOST, Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_UDP),
+                    new UdpHeader(udp.sourcePort(), 7), udp.buffer(), udp.payloadOffset(), udp.payloadLength());
             try {
-                UdpDatagram built = UdpDatagram.parse(Ipv4Packet.parse(frame.slice(14, frame.readableBytes() - 14)));
+                Ipv4Packet builtIpv4 = Ipv4Packet.parse(frame.slice(14, frame.readableBytes() - 14));
+                UdpDatagram built = UdpDatagram.parse(builtIpv4);
+                assertTrue(builtIpv4.isChecksumValid());
+                assertTrue(built.isChecksumValid(builtIpv4));
                 assertEquals(udp.checksum(), built.checksum());
                 assertEquals(udp.payload(), built.payload());
             } finally {
@@ -129,11 +142,11 @@ class FramesTest {
             data.writeShort(0);
             int checksum = checksumOf(data);
             data.setShort(0, checksum); // adding the old checksum as data makes the new sum all ones
-            ByteBuf frame = Frames.udp(ALLOC, KERNEL_MAC, HOST_MAC, KERNEL_IP, HOST_IP, 1, 2, data, 0, 2);
+            ByteBuf frame = udp(data, 0, 2);
             try {
                 assertEquals(0xffff, frame.getUnsignedShort(14 + 20 + 6));
                 UdpDatagram udp = UdpDatagram.parse(Ipv4Packet.parse(frame.slice(14, 30)));
-                assertTrue(udp.isChecksumValid(KERNEL_IP, HOST_IP));
+                assertTrue(udp.isChecksumValid(Ipv4Packet.parse(frame.slice(14, 30))));
             } finally {
                 frame.release();
             }
@@ -143,7 +156,7 @@ class FramesTest {
     }
 
     private static int checksumOf(ByteBuf data) {
-        ByteBuf frame = Frames.udp(ALLOC, KERNEL_MAC, HOST_MAC, KERNEL_IP, HOST_IP, 1, 2, data, 0, 2);
+        ByteBuf frame = udp(data, 0, 2);
         try {
             return frame.getUnsignedShort(14 + 20 + 6);
         } finally {
@@ -155,10 +168,8 @@ class FramesTest {
     void rejectsOversizedPayloadsBeforeAllocating() {
         ByteBuf data = Unpooled.wrappedBuffer(new byte[0xffff]);
         try {
-            assertThrows(IllegalArgumentException.class, () -> Frames.udp(ALLOC, KERNEL_MAC, HOST_MAC, KERNEL_IP,
-                    HOST_IP, 1, 2, data, 0, 0xffff - 27));
-            assertThrows(IndexOutOfBoundsException.class, () -> Frames.udp(ALLOC, KERNEL_MAC, HOST_MAC, KERNEL_IP,
-                    HOST_IP, 1, 2, data, 1, 0xffff));
+            assertThrows(IllegalArgumentException.class, () -> udp(data, 0, 0xffff - 27));
+            assertThrows(IndexOutOfBoundsException.class, () -> udp(data, 1, 0xffff));
         } finally {
             data.release();
         }
@@ -167,8 +178,7 @@ class FramesTest {
     @Test
     void buildsTheLargestUdpDatagram() {
         ByteBuf data = Unpooled.copiedBuffer("x".repeat(0xffff - 28), StandardCharsets.US_ASCII);
-        ByteBuf frame = Frames.udp(ALLOC, KERNEL_MAC, HOST_MAC, KERNEL_IP, HOST_IP, 1, 2,
-                data, 0, data.readableBytes());
+        ByteBuf frame = udp(data, 0, data.readableBytes());
         try {
             Ipv4Packet ipv4 = Ipv4Packet.parse(frame.slice(14, frame.readableBytes() - 14));
             assertEquals(0xffff, ipv4.totalLength());
@@ -177,5 +187,34 @@ class FramesTest {
             frame.release();
             data.release();
         }
+    }
+
+    @Test
+    void rejectsHeadersThatAnnounceAnotherProtocol() {
+        ByteBuf data = Unpooled.buffer(1).writeByte(1);
+        try {
+            EthernetHeader arp = new EthernetHeader(HOST_MAC, KERNEL_MAC, EthernetFrame.ETHERTYPE_ARP);
+            Ipv4Header icmp = Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_ICMP);
+            Ipv4Header udp = Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_UDP);
+            assertThrows(IllegalArgumentException.class,
+                    () -> Frames.udp(ALLOC, arp, udp, new UdpHeader(1, 2), data, 0, 1));
+            assertThrows(IllegalArgumentException.class,
+                    () -> Frames.udp(ALLOC, TO_HOST, icmp, new UdpHeader(1, 2), data, 0, 1));
+            assertThrows(IllegalArgumentException.class, () -> Frames.icmpEcho(ALLOC, TO_HOST, udp,
+                    new Icmpv4EchoHeader(Icmpv4Packet.TYPE_ECHO_REQUEST, 1, 1), data, 0, 1));
+        } finally {
+            data.release();
+        }
+    }
+
+    @Test
+    void headerRecordsRejectFieldsTooWideForTheWire() {
+        assertThrows(IllegalArgumentException.class, () -> new Ipv4Header(KERNEL_IP, HOST_IP, 256, 64));
+        assertThrows(IllegalArgumentException.class, () -> new Ipv4Header(KERNEL_IP, HOST_IP, 17, -1));
+        assertThrows(IllegalArgumentException.class, () -> new UdpHeader(0x10000, 7));
+        assertThrows(IllegalArgumentException.class, () -> new Icmpv4EchoHeader(3, 1, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Icmpv4EchoHeader(Icmpv4Packet.TYPE_ECHO_REPLY, 1, 0x10000));
+        assertThrows(IllegalArgumentException.class, () -> new ArpHeader(ArpPacket.OPER_REQUEST, -1, 0, 0, 0));
     }
 }

@@ -31,20 +31,10 @@ class Ipv4AddressTest {
     }
 
     @Test
-    void computesNetmasksAndSubnets() {
-        assertEquals(0, Ipv4Address.netmask(0));
-        assertEquals(0xffffff00, Ipv4Address.netmask(24));
-        assertEquals(0xffffffff, Ipv4Address.netmask(32));
-        assertThrows(IllegalArgumentException.class, () -> Ipv4Address.netmask(33));
-        Ipv4Address network = Ipv4Address.parse("192.0.2.0");
-        assertTrue(Ipv4Address.parse("192.0.2.200").isInSubnet(network, 24));
-        assertFalse(Ipv4Address.parse("192.0.3.1").isInSubnet(network, 24));
-        assertTrue(Ipv4Address.parse("198.51.100.1").isInSubnet(network, 0));
-    }
-
-    @Test
     void classifiesAddresses() {
         assertTrue(Ipv4Address.parse("224.0.0.1").isMulticast());
+        assertTrue(Ipv4Address.parse("239.255.255.255").isMulticast());
+        assertFalse(Ipv4Address.parse("240.0.0.1").isMulticast());
         assertFalse(Ipv4Address.parse("192.0.2.1").isMulticast());
         assertTrue(Ipv4Address.BROADCAST.isBroadcast());
     }

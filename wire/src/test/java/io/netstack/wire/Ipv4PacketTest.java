@@ -126,10 +126,71 @@ class Ipv4PacketTest {
     }
 
     @Test
-    void rejectsAWrongChecksum() {
+    void verifiesTheChecksumAsAStepOfItsOwn() {
         byte[] bytes = ECHO_REQUEST.clone();
         bytes[IP + 8]--; // TTL 63, checksum left as for 64
-        assertRejected(bytes, DecodeError.IPV4_BAD_CHECKSUM);
+        ByteBuf frame = wrap(bytes);
+        ByteBuf good = wrap(ECHO_REQUEST);
+        try {
+            assertTrue(ipv4.wrap(frame, IP, bytes.length - IP), "the structure is sound: " + ipv4.error());
+            assertEquals(63, ipv4.ttl());
+            assertFalse(ipv4.isChecksumValid());
+            assertFalse(Ipv4Packet.parse(frame.slice(IP, bytes.length - IP)).isChecksumValid(),
+                    "parse checks structure only, as wrap does");
+            assertTrue(ipv4.wrap(good, IP, ECHO_REQUEST.length - IP));
+            assertTrue(ipv4.isChecksumValid());
+        } finally {
+            frame.release();
+            good.release();
+        }
+    }
+
+    @Test
+    void checksumCoversTheOptions() {
+        byte[] bytes = ECHO_REQUEST_RECORD_ROUTE.clone();
+        ByteBuf frame = wrap(bytes);
+        try {
+            assertTrue(ipv4.wrap(frame, IP, bytes.length - IP));
+            assertTrue(ipv4.isChecksumValid());
+            frame.setByte(IP + 59, 1); // the last option byte
+            assertFalse(ipv4.isChecksumValid());
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
+    void oneViewIsReusedOverManyPackets() {
+        ByteBuf[] frames = {wrap(ECHO_REQUEST), wrap(padded(UDP_HELLO)), wrap(ECHO_REQUEST_RECORD_ROUTE),
+                wrap(ECHO_REQUEST_LAST_FRAGMENT)};
+        int[][] expected = {{84, Ipv4Packet.PROTOCOL_ICMP, 20}, {33, Ipv4Packet.PROTOCOL_UDP, 20},
+                {124, Ipv4Packet.PROTOCOL_ICMP, 60}, {148, Ipv4Packet.PROTOCOL_ICMP, 20}};
+        Ipv4Packet reused = new Ipv4Packet();
+        try {
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < frames.length; i++) {
+                    ByteBuf frame = frames[i];
+                    assertTrue(reused.wrap(frame, IP, frame.readableBytes() - IP));
+                    assertEquals(expected[i][0], reused.length());
+                    assertEquals(expected[i][1], reused.protocol());
+                    assertEquals(expected[i][2], reused.headerLength());
+                    assertTrue(reused.isChecksumValid());
+                    assertEquals(frame, reused.buffer());
+                }
+                // A failed wrap leaves nothing behind for the next one.
+                ByteBuf bad = wrap(CapturedFrames.withIpv4HeaderByte(ECHO_REQUEST, 0, 0x65));
+                try {
+                    assertFalse(reused.wrap(bad, IP, ECHO_REQUEST.length - IP));
+                    assertEquals(DecodeError.IPV4_BAD_VERSION, reused.error());
+                } finally {
+                    bad.release();
+                }
+            }
+        } finally {
+            for (ByteBuf frame : frames) {
+                frame.release();
+            }
+        }
     }
 
     @Test
@@ -175,15 +236,18 @@ class Ipv4PacketTest {
     void acceptsTheLargestPacketAndIgnoresWhatFollowsIt() {
         // A UDP datagram as large as IPv4 allows (total length 65535), at the start of 70000 bytes.
         ByteBuf data = Unpooled.buffer(0xffff - 28).writeZero(0xffff - 28);
-        ByteBuf frame = Frames.udp(UnpooledByteBufAllocator.DEFAULT, 0x02005e100002L, 0x02005e100001L,
-                0xc0000202, 0xc0000201, 7, 40000, data, 0, data.readableBytes());
+        ByteBuf frame = Frames.udp(UnpooledByteBufAllocator.DEFAULT,
+                new EthernetHeader(0x02005e100001L, 0x02005e100002L, EthernetFrame.ETHERTYPE_IPV4),
+                Ipv4Header.of(0xc0000202, 0xc0000201, Ipv4Packet.PROTOCOL_UDP), new UdpHeader(7, 40000),
+                data, 0, data.readableBytes());
         try {
             assertEquals(IP + 0xffff, frame.readableBytes());
             frame.writeZero(70_000 - IP - 0xffff);
             assertTrue(ipv4.wrap(frame, IP, 70_000 - IP));
             assertEquals(0xffff, ipv4.length());
             UdpDatagram udp = new UdpDatagram();
-            assertTrue(udp.wrap(ipv4), "checksum over 65515 bytes");
+            assertTrue(udp.wrap(ipv4));
+            assertTrue(udp.isChecksumValid(ipv4), "checksum over 65515 bytes");
             assertEquals(0xffff - 28, udp.payloadLength());
         } finally {
             data.release();

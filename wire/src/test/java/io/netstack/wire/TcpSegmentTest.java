@@ -16,7 +16,9 @@ class TcpSegmentTest {
         ByteBuf frame = OffloadFrames.of(false, false).tcp(9, 0x80000001, TcpSegment.ACK | TcpSegment.PSH,
                 new byte[5], false);
         try {
-            TcpSegment tcp = TcpSegment.parse(Ipv4Packet.parse(frame));
+            Ipv4Packet ip = Ipv4Packet.parse(frame);
+            TcpSegment tcp = TcpSegment.parse(ip);
+            assertTrue(tcp.isChecksumValid(ip));
             assertEquals(40000, tcp.sourcePort());
             assertEquals(80, tcp.destinationPort());
             assertEquals(0x80000001, tcp.sequenceNumber());
@@ -47,9 +49,23 @@ class TcpSegmentTest {
             assertEquals("/2001:db8:0:0:0:0:0:2", ip.destinationAddress().toString());
             TcpSegment tcp = new TcpSegment();
             assertTrue(tcp.wrap(ip));
+            assertTrue(tcp.isChecksumValid(ip));
             frame.setByte(frame.writerIndex() - 1, 1);
-            assertFalse(tcp.wrap(ip));
-            assertEquals(DecodeError.TCP_BAD_CHECKSUM, tcp.error());
+            assertTrue(tcp.wrap(ip), "wrap checks the structure only");
+            assertFalse(tcp.isChecksumValid(ip));
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
+    void aPartialChecksumDoesNotVerify() {
+        ByteBuf frame = OffloadFrames.of(false, false).tcp(1, 1, TcpSegment.ACK, new byte[9], true);
+        try {
+            Ipv4Packet ip = Ipv4Packet.parse(frame);
+            TcpSegment tcp = TcpSegment.parse(ip);
+            assertEquals(9, tcp.payloadLength());
+            assertFalse(tcp.isChecksumValid(ip), "the field holds the pseudo-header sum only");
         } finally {
             frame.release();
         }

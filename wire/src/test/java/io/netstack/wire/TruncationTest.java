@@ -105,7 +105,7 @@ class TruncationTest {
         }
     }
 
-    /** Decodes as deep as the views go, the way a demultiplexer would; returns the first error. */
+    /** Decodes as deep as the views go, checksums verified, the way a host would; returns the first error. */
     private DecodeError decode(ByteBuf buf, int length) {
         if (!ethernet.wrap(buf, 0, length)) {
             return ethernet.error();
@@ -123,13 +123,17 @@ class TruncationTest {
         if (!ipv4.wrap(buf, offset, length)) {
             return ipv4.error();
         }
+        if (!ipv4.isChecksumValid()) {
+            return DecodeError.IPV4_BAD_CHECKSUM;
+        }
         if (ipv4.isFragment()) {
             return null;
         }
         return switch (ipv4.protocol()) {
-            case Ipv4Packet.PROTOCOL_ICMP ->
-                    icmp.wrap(buf, ipv4.payloadOffset(), ipv4.payloadLength()) ? null : icmp.error();
-            case Ipv4Packet.PROTOCOL_UDP -> udp.wrap(ipv4) ? null : udp.error();
+            case Ipv4Packet.PROTOCOL_ICMP -> !icmp.wrap(buf, ipv4.payloadOffset(), ipv4.payloadLength()) ? icmp.error()
+                    : icmp.isChecksumValid() ? null : DecodeError.ICMPV4_BAD_CHECKSUM;
+            case Ipv4Packet.PROTOCOL_UDP -> !udp.wrap(ipv4) ? udp.error()
+                    : udp.isChecksumValid(ipv4) ? null : DecodeError.UDP_BAD_CHECKSUM;
             default -> null;
         };
     }

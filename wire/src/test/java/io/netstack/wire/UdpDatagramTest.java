@@ -1,5 +1,6 @@
 package io.netstack.wire;
 
+import io.netstack.wire.testing.OffloadFrames;
 import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.Test;
 
@@ -11,7 +12,6 @@ import static io.netstack.wire.testing.CapturedFrames.padded;
 import static io.netstack.wire.testing.CapturedFrames.wrap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class UdpDatagramTest {
@@ -27,6 +27,7 @@ class UdpDatagramTest {
         try {
             assertTrue(ipv4.wrap(frame, IP, frame.readableBytes() - IP));
             assertTrue(udp.wrap(ipv4));
+            assertTrue(udp.isChecksumValid(ipv4));
             assertEquals(40000, udp.sourcePort());
             assertEquals(7, udp.destinationPort());
             assertEquals(13, udp.lengthField());
@@ -52,16 +53,45 @@ class UdpDatagramTest {
     }
 
     @Test
-    void rejectsAWrongChecksum() {
+    void verifiesTheChecksumAsAStepOfItsOwn() {
         byte[] bytes = UDP_HELLO.clone();
         bytes[bytes.length - 1] = 'H';
         ByteBuf frame = wrap(bytes);
         try {
             assertTrue(ipv4.wrap(frame, IP, bytes.length - IP));
-            assertFalse(udp.wrap(ipv4));
-            assertEquals(DecodeError.UDP_BAD_CHECKSUM, udp.error());
-            MalformedPacketException e = assertThrows(MalformedPacketException.class, () -> UdpDatagram.parse(ipv4));
-            assertEquals(DecodeError.UDP_BAD_CHECKSUM, e.reason());
+            assertTrue(udp.wrap(ipv4), "the structure is sound");
+            assertEquals("hellH", udp.payload().toString(StandardCharsets.US_ASCII));
+            assertFalse(udp.isChecksumValid(ipv4));
+            assertFalse(UdpDatagram.parse(ipv4).isChecksumValid(ipv4), "parse checks structure only");
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
+    void theChecksumCoversThePseudoHeader() {
+        // Another destination address, the IPv4 header checksum made right again: only the UDP checksum fails.
+        ByteBuf frame = wrap(io.netstack.wire.testing.CapturedFrames.withIpv4HeaderByte(UDP_HELLO, 19, 3));
+        try {
+            assertTrue(ipv4.wrap(frame, IP, UDP_HELLO.length - IP));
+            assertTrue(ipv4.isChecksumValid());
+            assertTrue(udp.wrap(ipv4));
+            assertFalse(udp.isChecksumValid(ipv4));
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
+    void verifiesOverIpv6WhereAZeroChecksumIsInvalid() {
+        ByteBuf frame = OffloadFrames.of(false, true).udp(0, new byte[] {1, 2, 3}, false);
+        try {
+            Ipv6Packet ip = Ipv6Packet.parse(frame);
+            assertTrue(udp.wrap(ip));
+            assertEquals(3, udp.payloadLength());
+            assertTrue(udp.isChecksumValid(ip));
+            udp.setChecksum(0);
+            assertFalse(udp.isChecksumValid(ip), "RFC 8200 section 8.1: IPv6 has no checksum-less UDP");
         } finally {
             frame.release();
         }
@@ -77,6 +107,7 @@ class UdpDatagramTest {
         try {
             assertTrue(ipv4.wrap(frame, IP, bytes.length - IP));
             assertTrue(udp.wrap(ipv4));
+            assertTrue(udp.isChecksumValid(ipv4));
         } finally {
             frame.release();
         }

@@ -1,0 +1,46 @@
+package io.netstack.wire;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * The fields of an untagged Ethernet II header (smoltcp's {@code EthernetRepr}); {@link #write} appends its
+ * {@value EthernetFrame#HEADER_LENGTH} bytes.
+ *
+ * @param destination the destination MAC address in the low 48 bits, see {@link MacAddress}
+ * @param source      the source MAC address in the low 48 bits
+ * @param etherType   the payload's EtherType, e.g. {@link EthernetFrame#ETHERTYPE_IPV4}
+ */
+public record EthernetHeader(long destination, long source, int etherType) {
+    /**
+     * Checks the ranges of the fields.
+     *
+     * @throws IllegalArgumentException if an address has bits above the 48th, or the EtherType does not fit in 16
+     */
+    public EthernetHeader {
+        FieldRange.mac("destination", destination);
+        FieldRange.mac("source", source);
+        FieldRange.unsigned("EtherType", etherType, Short.SIZE);
+    }
+
+    /**
+     * The header of the answer to {@code request}: from {@code source} back to the request's sender, same EtherType.
+     *
+     * @param source  the answering host's MAC address
+     * @param request a well-formed frame
+     * @return the header
+     */
+    public static EthernetHeader replyTo(long source, EthernetFrame request) {
+        return new EthernetHeader(request.source(), source, request.etherType());
+    }
+
+    /**
+     * Appends the header at the writer index of {@code out}.
+     *
+     * @param out the buffer to append to
+     */
+    public void write(ByteBuf out) {
+        MacAddress.write(out, destination);
+        MacAddress.write(out, source);
+        out.writeShort(etherType);
+    }
+}
