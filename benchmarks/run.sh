@@ -150,7 +150,9 @@ fi
   echo "["; first=1
   for f in "$jmhdir"/netstack-*.json "$jmhdir"/decode.json "$jmhdir"/readpath.json; do
     [[ -s $f ]] || continue
-    body=$(sed -e '1d' -e '$d' "$f")   # strip the file's own [ and ]
+    # Strip the file's own outer [ and ] (unindented, the only such lines; JMH ends the file with blank lines).
+    body=$(sed -e '/^\[$/d' -e '/^\]$/d' -e '/^[[:space:]]*$/d' "$f")
+    [[ -n $body ]] || continue
     (( first )) || echo ","
     echo "$body"; first=0
   done
