@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The runnable examples are the classes with a main method; the others (DemoTap, Ping, ...) are their helpers.
+# The runnable examples are the classes with a main method in io.netstack.examples; their helpers (DemoTap, Ping,
+# ...) live in io.netstack.examples.support.
 # The name is checked first, before sudo and Maven, so a wrong one costs one line.
 sources=examples/src/main/java/io/netstack/examples
 runnable=$(grep -l 'static void main(' "$sources"/*.java | sed 's|.*/||; s|\.java$||' | sort | tr '\n' ' ')
