@@ -15,9 +15,11 @@
 #    Nothing touches the host namespace; the script checks its link list before and after.
 #    Before each run, native/build/xcpu-probe measures the cache-line round trip between the two CPUs (xcpu_ns on
 #    the run's RESULT lines): on a VM the host moves the vCPUs, and every frame crosses between them.
-# 3. Report (benchmarks module) turns all RESULT lines into the table (stdout), a CSV and a PNG chart under
-#    benchmarks/results/; the raw RESULT lines and the JMH JSON land there too. It ends with the -prof gc figures
-#    of the decode and read-path benchmarks.
+# 3. Report (benchmarks module) turns all RESULT lines into the table (stdout and latest-table.md), a CSV and a PNG
+#    chart under benchmarks/target/results/; the raw RESULT lines and the JMH JSON land there too. It ends with the
+#    -prof gc figures of the decode and read-path benchmarks. A full run of every case and implementation (no
+#    --quick, no BENCH_CASES or BENCH_IMPLS) also copies the table and the chart to benchmarks/results/, the two
+#    files the repository keeps (docs/benchmarks.md shows them).
 #
 # Env: BENCH_ROUNDS, BENCH_SECONDS (window), BENCH_CASES ("tap:64 tap:1500 ..."), BENCH_IMPLS (subset of the six),
 #      BENCH_EXTRA_JVM_FLAGS (added to the netstack JVMs, e.g. -Dio.netty.allocator.type=pooled),
@@ -35,9 +37,9 @@ if (( quick )); then
   rounds=${BENCH_ROUNDS:-1} seconds=${BENCH_SECONDS:-2} warmup=1 warmup_iterations=1 iterations=1
   export BENCH_WAIT_QUIET=${BENCH_WAIT_QUIET:-3}
 else
-  # The JVMs warm up for 2 x 4 s: with both CPUs busy moving frames, the JIT compiler gets little CPU, and after a
-  # single 2-second warm-up the first measured window still ran partly before C2 had compiled the hot paths (user ns
-  # per frame 20-40 % above the second window's on io_uring, in the 13:32 UTC run of 2026-11-28).
+  # The JVMs warm up for 2 x 4 s: with both CPUs busy moving frames, the JIT compiler gets little CPU, so after a
+  # single short warm-up the first measured window would still run partly before C2 has compiled the hot paths, and
+  # spend more user time per frame than the windows after it.
   rounds=${BENCH_ROUNDS:-3} seconds=${BENCH_SECONDS:-4} warmup=4 warmup_iterations=2 iterations=2
   export BENCH_WAIT_QUIET=${BENCH_WAIT_QUIET:-5}
 fi
@@ -45,7 +47,8 @@ cases=(${BENCH_CASES:-tap:64 tap:1500 tap:9000 tap:65000 tun:1500})
 impls=(${BENCH_IMPLS:-c-blocking c-io_uring c-io_uring-mshot netstack-epoll netstack-io_uring drasyl-tun})
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-out=$here/results
+out=$here/target/results        # everything a run writes
+published=$here/results         # the tracked copy of a full run's table and chart
 mkdir -p "$out"
 raw=$out/run-$stamp.txt
 jmhdir=$(mktemp -d)
@@ -147,7 +150,9 @@ fi
   echo "["; first=1
   for f in "$jmhdir"/netstack-*.json "$jmhdir"/decode.json "$jmhdir"/readpath.json; do
     [[ -s $f ]] || continue
-    body=$(sed -e '1d' -e '$d' "$f")   # strip the file's own [ and ]
+    # Strip the file's own outer [ and ] (unindented, the only such lines; JMH ends the file with blank lines).
+    body=$(sed -e '/^\[$/d' -e '/^\]$/d' -e '/^[[:space:]]*$/d' "$f")
+    [[ -n $body ]] || continue
     (( first )) || echo ","
     echo "$body"; first=0
   done
@@ -159,10 +164,12 @@ rm -f "$raw"
 kernel=$(uname -r) cores=$(nproc) jdk=$("$java" -version 2>&1 | head -1)
 title="frames/s through tapa -> tc mirred -> tapb ($cores vCPUs, kernel $kernel, $(date -u +%Y-%m-%d))"
 echo
-echo "Benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $cores vCPUs, kernel $kernel, $jdk, $( (( quick )) && echo quick || echo full) run:" \
-     "$rounds round(s), $seconds s windows; medians over windows"
-"$java" -cp "$BENCH_CLASSPATH" io.netstack.benchmarks.report.Report "$out/latest-results.txt" \
-  "$out/latest.csv" "$out/latest.png" "$title"
+{
+  echo "Benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $cores vCPUs, kernel $kernel, $jdk, $( (( quick )) && echo quick || echo full) run:" \
+       "$rounds round(s), $seconds s windows; medians over windows"
+  "$java" -cp "$BENCH_CLASSPATH" io.netstack.benchmarks.report.Report "$out/latest-results.txt" \
+    "$out/latest.csv" "$out/latest.png" "$title"
+} | tee "$out/latest-table.md"
 echo
 echo "Protocol views, decode of an Ethernet/IPv4/UDP frame (ns/op, B/op allocated):"
 echo "$decode"
@@ -170,4 +177,9 @@ echo
 echo "The channel's read path, one frame per operation (ns/op of a burst through the kernel, B/op allocated):"
 echo "$readpath"
 echo
-echo "Written: $out/latest-results.txt (RESULT lines), latest.csv, latest.png, latest-jmh.json"
+echo "Written: $out/latest-results.txt (RESULT lines), latest-table.md, latest.csv, latest.png, latest-jmh.json"
+if (( ! quick )) && [[ -z ${BENCH_CASES:-} && -z ${BENCH_IMPLS:-} ]]; then
+  mkdir -p "$published"
+  cp "$out/latest-table.md" "$out/latest.png" "$published/"
+  echo "Copied latest-table.md and latest.png to $published (tracked; docs/benchmarks.md shows them)"
+fi

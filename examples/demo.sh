@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
-# Runs one of the examples: examples/demo.sh [NAME [ARGS...]], NAME defaulting to the main demo.
+# Runs one of the examples: examples/demo.sh [NAME [ARGS...]], NAME defaulting to the main demo (Demo); a NAME that
+# is not a runnable example prints the runnable ones and exits with 2.
 # Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN): every example makes its own network namespace, so the host's network
 # is never touched and nothing is left behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The runnable examples are the classes with a main method in io.netstack.examples; their helpers (DemoTap, Ping,
+# ...) live in io.netstack.examples.support.
+# The name is checked first, before sudo and Maven, so a wrong one costs one line.
+sources=examples/src/main/java/io/netstack/examples
+runnable=$(grep -l 'static void main(' "$sources"/*.java | sed 's|.*/||; s|\.java$||' | sort | tr '\n' ' ')
+runnable=${runnable% }
+example="${1:-Demo}"
+case " $runnable " in
+  *" $example "*) ;;
+  *) echo "examples/demo.sh: no runnable example '$example'; choose one of: $runnable" >&2; exit 2 ;;
+esac
 
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then
@@ -12,16 +25,7 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "examples/demo.sh needs root (CAP_NET_ADMIN to create devices, CAP_SYS_ADMIN for a private namespace)" >&2
   exit 1
 fi
-
-example="${1:-Demo}"
 shift || true
-case "$example" in
-  *[!A-Za-z0-9]*) echo "no such example: $example" >&2; exit 2 ;;
-esac
-if [ ! -f "examples/src/main/java/io/netstack/examples/$example.java" ]; then
-  echo "no such example: $example (have: $(cd examples/src/main/java/io/netstack/examples && ls *.java | sed 's/\.java$//' | tr '\n' ' '))" >&2
-  exit 2
-fi
 
 # The main demo has the kernel ping the userspace host, and Java cannot send ICMP itself: ping must be installed.
 if ! scripts/test-tools.sh ping >&2; then

@@ -3,9 +3,9 @@
  * run on), median over ~0.2 s of round trips. Prints "xcpu_ns=N" (or "xcpu_ns=-1" with fewer than two CPUs).
  *
  * Why: every benchmark frame crosses from the writer's CPU to the reader's (the skb, its data, the tun ring), so this
- * latency is part of each frame's cost. On a VM it is the host's choice where the two vCPUs run, and it changes while
- * we measure (here: 49-82 ns at some times, 309-352 ns at others, flipping within minutes). run.sh runs this before
- * each benchmark run and puts the figure beside the run's results.
+ * latency is part of each frame's cost. On a VM it is the host's choice where the two vCPUs run, and it can change
+ * while we measure (the round trip then jumps between a low and a several times higher value). run.sh runs this
+ * before each benchmark run and puts the figure beside the run's results.
  */
 #define _GNU_SOURCE
 #include <pthread.h>

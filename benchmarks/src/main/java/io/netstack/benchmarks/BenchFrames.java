@@ -56,9 +56,9 @@ public final class BenchFrames {
     /**
      * The frame in a pooled direct buffer, starting on a 64-byte boundary (its reader index skips to it): the buffer
      * every Java implementation writes from, as the C programs write from {@code aligned_alloc(64, ...)}. Equal
-     * alignment because it is not free: the kernel copies a frame 16 bytes off a cache line (where Netty's pooled
-     * direct buffers start) up to 7 % slower at 9000 bytes than an aligned one (or one at 32, where calloc had put the
-     * C frame), measured here with interleaved write(2) loops. Pooled, so that its retained duplicates are recycled.
+     * alignment because it is not free: the kernel copies a frame that starts 16 bytes off a cache line (where
+     * Netty's pooled direct buffers start) more slowly than an aligned one, most of all for large frames. Pooled, so
+     * that its retained duplicates are recycled.
      */
     public static ByteBuf alignedFrame(String mode, int size) {
         ByteBuf frame = PooledByteBufAllocator.DEFAULT.directBuffer(size + CACHE_LINE - 1);

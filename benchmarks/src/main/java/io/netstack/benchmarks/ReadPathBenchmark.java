@@ -32,8 +32,8 @@ import java.util.concurrent.TimeUnit;
  * TapChannel on tapb reads them on its event loop, each into a buffer from the channel's allocator, and hands them to
  * {@link CountingHandler}, which releases them; the invocation ends when the count has moved by the burst. An
  * operation is one frame, so {@code gc.alloc.rate.norm}, the bytes the whole JVM allocated per operation, is what the
- * read path allocates per frame, plus what the JVM allocates in the background whatever the frames (about 70 kB/s
- * here: JMH and the JVM's own threads), spread over the frames. The time per operation is that of a burst through
+ * read path allocates per frame, plus what the JVM allocates in the background whatever the frames (JMH's and the
+ * JVM's own threads), spread over the frames. The time per operation is that of a burst through
  * the kernel, not a throughput (that is {@link TapThroughputBenchmark}'s).
  *
  * <p>Runs in a network namespace of its own only: see {@link Topology}.

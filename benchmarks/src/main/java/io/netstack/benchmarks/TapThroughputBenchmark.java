@@ -47,7 +47,7 @@ import java.util.concurrent.TimeUnit;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 // Leak detection off, as in Netty's own microbenchmarks: at its default level it records a stack trace for one
-// buffer in 128, which is most of what a read loop allocates (about 17 bytes per frame measured with JFR).
+// buffer in 128, which would be most of what a read loop allocates.
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Dio.netty.machineId=02:00:00:00:00:01",
         "-Dio.netty.leakDetection.level=disabled"})
 @Warmup(iterations = 2, time = 3)

@@ -1,5 +1,7 @@
 package io.netstack.examples;
 
+import io.netstack.examples.support.DemoTap;
+import io.netstack.examples.support.KernelUdpSocket;
 import io.netstack.handler.ArpResponder;
 import io.netstack.handler.DropCounters;
 import io.netstack.handler.EthernetDemultiplexer;

@@ -1,5 +1,9 @@
 package io.netstack.examples;
 
+import io.netstack.examples.support.DemoTap;
+import io.netstack.examples.support.KernelUdpSocket;
+import io.netstack.examples.support.Ping;
+import io.netstack.examples.support.RoundTrips;
 import io.netstack.handler.UdpEchoHandler;
 import io.netstack.handler.UserspaceHost;
 import io.netstack.tap.TapChannelMetrics;

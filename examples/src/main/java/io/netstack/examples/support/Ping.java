@@ -1,4 +1,4 @@
-package io.netstack.examples;
+package io.netstack.examples.support;
 
 import java.io.BufferedReader;
 import java.io.File;
@@ -16,13 +16,13 @@ import java.util.regex.Pattern;
  * The kernel's own ICMP echo, through iputils {@code ping} run as a child process: Java cannot open an ICMP socket,
  * and a child process inherits the network namespace of the thread that starts it, which is the demo's.
  */
-final class Ping {
+public final class Ping {
     private static final Pattern COUNTS = Pattern.compile("(\\d+) packets transmitted, (\\d+) (?:packets )?received");
     private static final Pattern RTT = Pattern.compile("= ([\\d.]+)/([\\d.]+)/([\\d.]+)(?:/[\\d.]+)? ms");
 
     /** What ping reported; the round-trip times are in milliseconds, and zero if no echo came back. */
-    record Result(int transmitted, int received, double rttMin, double rttAvg, double rttMax) {
-        boolean allAnswered(int count) {
+    public record Result(int transmitted, int received, double rttMin, double rttAvg, double rttMax) {
+        public boolean allAnswered(int count) {
             return transmitted == count && received == count;
         }
     }
@@ -31,7 +31,7 @@ final class Ping {
     }
 
     /** Whether a {@code ping} is on the PATH. */
-    static boolean isInstalled() {
+    public static boolean isInstalled() {
         String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
         for (String directory : path.split(File.pathSeparator)) {
             if (Files.isExecutable(Path.of(directory, "ping"))) {
@@ -46,7 +46,7 @@ final class Ping {
      * reply; every line ping prints goes to {@code output} as it comes. ping's own deadline ({@code -w}) bounds the
      * run even if replies never come.
      */
-    static Result run(String target, int count, double interval, Consumer<String> output)
+    public static Result run(String target, int count, double interval, Consumer<String> output)
             throws IOException, InterruptedException {
         int deadlineSeconds = (int) Math.ceil(count * interval) + 2;
         Process ping = new ProcessBuilder("ping", "-n", "-c", String.valueOf(count), "-i", String.valueOf(interval),

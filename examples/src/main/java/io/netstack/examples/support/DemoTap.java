@@ -1,4 +1,4 @@
-package io.netstack.examples;
+package io.netstack.examples.support;
 
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.MacAddress;
@@ -27,14 +27,14 @@ import java.util.function.Consumer;
  * whatever pipeline the demo installs. Closing it closes the channel (the device goes with it) and the event loop;
  * the namespace goes when the process exits.
  */
-final class DemoTap implements AutoCloseable {
-    static final String DEVICE = "tap0";
-    static final String KERNEL_IP = "192.0.2.1";
-    static final String KERNEL_CIDR = KERNEL_IP + "/24";
-    static final String KERNEL_MAC = "02:00:5e:10:00:01";
-    static final String HOST_IP = "192.0.2.2";
-    static final Ipv4Address HOST_ADDRESS = Ipv4Address.parse(HOST_IP);
-    static final MacAddress HOST_MAC = MacAddress.parse("02:00:5e:10:00:02");
+public final class DemoTap implements AutoCloseable {
+    public static final String DEVICE = "tap0";
+    public static final String KERNEL_IP = "192.0.2.1";
+    public static final String KERNEL_CIDR = KERNEL_IP + "/24";
+    public static final String KERNEL_MAC = "02:00:5e:10:00:01";
+    public static final String HOST_IP = "192.0.2.2";
+    public static final Ipv4Address HOST_ADDRESS = Ipv4Address.parse(HOST_IP);
+    public static final MacAddress HOST_MAC = MacAddress.parse("02:00:5e:10:00:02");
 
     private static final String IO_URING_FLAG = "--io_uring";
 
@@ -51,7 +51,7 @@ final class DemoTap implements AutoCloseable {
      * io_uring over epoll) and binds {@code tap0} with {@code host} as its handler. The order matters: threads
      * started before the namespace was entered would stay in the host's.
      */
-    static DemoTap open(String demo, String[] args, ChannelHandler host) throws Exception {
+    public static DemoTap open(String demo, String[] args, ChannelHandler host) throws Exception {
         boolean ioUring = parseArguments(demo, args);
         NetworkNamespace.enterNew();
         IoHandlerFactory loop = ioUring ? IoUringIoHandler.newFactory() : EpollIoHandler.newFactory();
@@ -89,12 +89,12 @@ final class DemoTap implements AutoCloseable {
         return ioUring;
     }
 
-    TapChannel channel() {
+    public TapChannel channel() {
         return channel;
     }
 
     /** A frame log sink that prints each line with the seconds since the demo started, like tcpdump's -ttt. */
-    static Consumer<String> frameLog() {
+    public static Consumer<String> frameLog() {
         long start = System.nanoTime();
         return line -> System.out.printf("%10.6f %s%n", (System.nanoTime() - start) / 1e9, line);
     }
@@ -104,7 +104,7 @@ final class DemoTap implements AutoCloseable {
      * {@code 192.0.2.2 lladdr 02:00:5e:10:00:02 REACHABLE}; empty if there is none. {@code ip} runs in this
      * thread's namespace, which is the demo's.
      */
-    static String kernelNeighbourEntry() throws IOException, InterruptedException {
+    public static String kernelNeighbourEntry() throws IOException, InterruptedException {
         Process ip = new ProcessBuilder("ip", "neigh", "show", "dev", DEVICE, "to", HOST_IP)
                 .redirectErrorStream(true).start();
         String output = new String(ip.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -119,7 +119,7 @@ final class DemoTap implements AutoCloseable {
     }
 
     /** Whether the kernel's neighbour entry for the host holds the host's MAC address. */
-    static boolean kernelKnowsHostMac(String neighbourEntry) {
+    public static boolean kernelKnowsHostMac(String neighbourEntry) {
         return neighbourEntry.startsWith(HOST_IP + " lladdr " + HOST_MAC + " ");
     }
 

@@ -1,4 +1,4 @@
-package io.netstack.examples;
+package io.netstack.examples.support;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -12,9 +12,9 @@ import java.util.Arrays;
  * A UDP socket of the kernel's, on its side of the TAP device, that sends datagrams to a port of the userspace host
  * and waits for what comes back: the demos' way to make the kernel talk UDP to the host.
  */
-final class KernelUdpSocket implements AutoCloseable {
+public final class KernelUdpSocket implements AutoCloseable {
     /** What came back for one datagram. */
-    enum Echo {
+    public enum Echo {
         /** The same bytes, from the address and port they were sent to. */
         IDENTICAL,
         /** A datagram, but not the same bytes or from elsewhere (e.g. a late echo of an earlier one). */
@@ -33,14 +33,14 @@ final class KernelUdpSocket implements AutoCloseable {
      * answers. It is not connected: a connected DatagramSocket of the JDK silently sends nothing for an empty
      * payload, while an unconnected one sends the empty datagram.
      */
-    KernelUdpSocket(String localIp, String remoteIp, int port, int timeoutMillis) throws IOException {
+    public KernelUdpSocket(String localIp, String remoteIp, int port, int timeoutMillis) throws IOException {
         socket = new DatagramSocket(new InetSocketAddress(InetAddress.ofLiteral(localIp), 0));
         remote = new InetSocketAddress(InetAddress.ofLiteral(remoteIp), port);
         socket.setSoTimeout(timeoutMillis);
     }
 
     /** Sends {@code payload} and waits for one datagram back; see {@link #lastRoundTripNanos()}. */
-    Echo echo(byte[] payload) throws IOException {
+    public Echo echo(byte[] payload) throws IOException {
         long sent = System.nanoTime();
         socket.send(new DatagramPacket(payload, payload.length, remote));
         try {
@@ -56,7 +56,7 @@ final class KernelUdpSocket implements AutoCloseable {
     }
 
     /** The time from sending to receiving of the last {@link #echo} that got an answer. */
-    long lastRoundTripNanos() {
+    public long lastRoundTripNanos() {
         return lastRoundTripNanos;
     }
 

@@ -1,13 +1,13 @@
-package io.netstack.examples;
+package io.netstack.examples.support;
 
 /** Minimum, average and maximum of measured round-trip times. */
-final class RoundTrips {
+public final class RoundTrips {
     private int count;
     private long minNanos = Long.MAX_VALUE;
     private long maxNanos;
     private long totalNanos;
 
-    void add(long nanos) {
+    public void add(long nanos) {
         count++;
         minNanos = Math.min(minNanos, nanos);
         maxNanos = Math.max(maxNanos, nanos);
@@ -15,7 +15,7 @@ final class RoundTrips {
     }
 
     /** How many were measured. */
-    int count() {
+    public int count() {
         return count;
     }
 
