@@ -6,7 +6,7 @@
 module io.netstack.handler {
     requires transitive io.netstack.wire;
     requires transitive io.netty.transport;
-    requires io.netty.common;
+    requires transitive io.netty.common;
 
     exports io.netstack.handler;
 }

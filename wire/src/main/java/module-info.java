@@ -4,7 +4,7 @@
  */
 module io.netstack.wire {
     requires transitive io.netty.buffer;
-    requires io.netty.common;
+    requires transitive io.netty.common;
 
     exports io.netstack.wire;
 }
