@@ -3,7 +3,8 @@
  * few system calls Netty lacks are bound with the FFM API in a package this module does not export.
  *
  * <p>Netty's io_uring is optional: an application that registers the channel with an io_uring loop brings
- * {@code netty-transport-classes-io_uring} and its native jar, as it would for Netty's own io_uring channels.
+ * {@code netty-transport-classes-io_uring} and the matching {@code netty-transport-native-io_uring} jar, as it would
+ * for Netty's own io_uring channels.
  */
 module io.netstack.tap {
     requires transitive io.netstack.wire;
