@@ -15,6 +15,13 @@ import java.util.Objects;
  * Linux stack accept short frames, and a NIC pads on the wire.
  */
 public final class Frames {
+    /**
+     * The bytes an IP-layer builder leaves free before the IP packet it writes: room for the Ethernet header, so
+     * that a host on a TAP device prepends the link layer in place (by moving the reader index back), and a host
+     * on a TUN device sends the same buffer as it is.
+     */
+    public static final int LINK_HEADROOM = EthernetFrame.HEADER_LENGTH;
+
     /** The largest IPv4 payload: the 16-bit total length less the option-free header. */
     private static final int MAX_IPV4_PAYLOAD = 0xffff - Ipv4Packet.MIN_HEADER_LENGTH;
     private static final int IPV4_FRAME_HEADERS = EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH;
