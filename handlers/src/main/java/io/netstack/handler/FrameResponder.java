@@ -13,6 +13,8 @@ import static java.util.Objects.requireNonNull;
  */
 public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
     private final HostAddresses host;
+    /** Between a read loop's first {@code channelRead} and its {@code channelReadComplete}. */
+    private boolean reading;
     private boolean flushPending;
 
     protected FrameResponder(HostAddresses host) {
@@ -26,6 +28,7 @@ public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
 
     @Override
     public final void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
         if (msg instanceof InboundFrame inbound && accepts(inbound)) {
             try {
                 respond(ctx, inbound);
@@ -55,8 +58,23 @@ public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
         flushPending = true;
     }
 
+    /**
+     * Flushes what was written through {@code ctx}: at the end of the read loop under way, so that the answers of
+     * one loop share a flush, or now if no loop is under way.
+     *
+     * @param ctx this handler's context
+     */
+    protected final void flushAfterRead(ChannelHandlerContext ctx) {
+        if (reading) {
+            flushPending = true;
+        } else {
+            ctx.flush();
+        }
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
         if (flushPending) {
             flushPending = false;
             ctx.flush();
