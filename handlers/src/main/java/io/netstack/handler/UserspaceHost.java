@@ -63,7 +63,12 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
                 services);
     }
 
-    /** Starts the configuration of a host with the given MAC address. */
+    /**
+     * Starts the configuration of a host.
+     *
+     * @param mac the host's MAC address, unicast
+     * @return a builder
+     */
     public static Builder builder(MacAddress mac) {
         return new Builder(mac);
     }
@@ -85,22 +90,27 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         pipeline.addLast("unhandled", new UnhandledFrameCounter(drops));
     }
 
+    /** {@return the host's MAC and IPv4 addresses} */
     public HostAddresses addresses() {
         return addresses;
     }
 
+    /** {@return the frames and bytes in and out} */
     public TrafficCounter traffic() {
         return traffic;
     }
 
+    /** {@return the inbound frames dropped, by reason} */
     public DropCounters drops() {
         return drops;
     }
 
+    /** {@return the host's ARP, with its neighbour cache} */
     public ArpResponder arp() {
         return arp;
     }
 
+    /** {@return the responder to pings} */
     public IcmpEchoResponder icmpEcho() {
         return icmpEcho;
     }
@@ -115,7 +125,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         return udpServices;
     }
 
-    /** One line with every counter of the host, e.g. for a demo's exit or a test failure message. */
+    /** {@return one line with every counter of the host, e.g. for a demo's exit or a test failure message} */
     public String summary() {
         return traffic
                 + "; ARP requests answered " + arp.requestsAnswered()
@@ -142,13 +152,24 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
             this.mac = requireNonNull(mac, "mac");
         }
 
-        /** Adds an IPv4 address the host answers on; at least one is required. */
+        /**
+         * Adds an IPv4 address the host answers on; at least one is required.
+         *
+         * @param address the address
+         * @return this builder
+         */
         public Builder address(Ipv4Address address) {
             ipv4Addresses.add(requireNonNull(address, "address"));
             return this;
         }
 
-        /** The port of the UDP echo service; {@link UdpEchoHandler#ECHO_PORT} unless set. */
+        /**
+         * Moves the UDP echo service, an {@link UdpEchoHandler}, to another port than
+         * {@link UdpEchoHandler#ECHO_PORT}.
+         *
+         * @param port the port, 1 to 65535
+         * @return this builder
+         */
         public Builder udpEchoPort(int port) {
             udpEchoPort = port;
             return this;
@@ -160,7 +181,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
          * and the service's own handler. The channel reads {@code DatagramPacket}s and sends those written to it.
          *
          * @param port    the port, 1 to 65535, other than the echo port
-         * @param handler the handler of the port's channel, which it serves the host's only channel with
+         * @param handler the handler the port's channel is initialized with; like the host, it serves one channel
          * @return this builder
          * @throws IllegalArgumentException if the port has a service already
          */
@@ -172,19 +193,32 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
             return this;
         }
 
-        /** Logs every frame in and out to {@code sink}; see {@link FrameLogger}. */
+        /**
+         * Logs every frame in and out; see {@link FrameLogger}.
+         *
+         * @param sink where each frame's line goes
+         * @return this builder
+         */
         public Builder frameLog(Consumer<String> sink) {
             frameLog = requireNonNull(sink, "sink");
             return this;
         }
 
-        /** Records every frame in and out to a pcap file; see {@link PcapWriter}. */
+        /**
+         * Records every frame in and out to a pcap file; see {@link PcapWriter}.
+         *
+         * @param file the file, created or truncated when the channel is initialized
+         * @return this builder
+         */
         public Builder pcap(Path file) {
             pcapFile = requireNonNull(file, "file");
             return this;
         }
 
         /**
+         * Builds the host, to give to one channel as its handler.
+         *
+         * @return the host
          * @throws IllegalArgumentException if no address was given, the MAC address is not unicast, a port is
          *                                  out of range or a service is bound to the echo port
          */
