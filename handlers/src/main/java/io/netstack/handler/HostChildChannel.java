@@ -257,14 +257,11 @@ abstract class HostChildChannel extends AbstractChannel {
     private InFlight writeToParent(Object msg) {
         ChannelPromise promise = parentContext.newPromise();
         promise.addListener(parentWriteSettled);
-        ByteBuf packet;
         try {
-            packet = encode(msg, parentContext.alloc());
+            multiplexer.writePacket(parentContext, encode(msg, parentContext.alloc()), promise);
         } catch (Exception e) {
-            promise.setFailure(e);
-            return new InFlight(msg, promise);
+            promise.tryFailure(e);
         }
-        multiplexer.writePacket(parentContext, packet, promise);
         return new InFlight(msg, promise);
     }
 

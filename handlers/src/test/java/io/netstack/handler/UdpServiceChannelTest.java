@@ -8,11 +8,8 @@ import io.netstack.wire.Ipv4Packet;
 import io.netstack.wire.UdpDatagram;
 import io.netstack.wire.UdpHeader;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
@@ -186,6 +183,19 @@ class UdpServiceChannelTest {
         ChannelFuture first = service.write(new DatagramPacket(ascii("first"), KERNEL));
         ChannelFuture second = service.writeAndFlush(new DatagramPacket(ascii("second"), KERNEL));
         assertSame(refused, first.cause());
+        assertTrue(second.isSuccess());
+        ReferenceCountUtil.release(parent.readOutbound());
+        assertNull(parent.readOutbound());
+    }
+
+    @Test
+    void aDatagramTooLongForIpv4FailsItsWriteAndTheNextOneGoesOn() {
+        parent.writeInbound(datagram(KERNEL_IP, PORT, "learn"));
+        ByteBuf tooLong = PooledByteBufAllocator.DEFAULT.buffer().writeZero(0xffff - 20 - 8 + 1);
+        ChannelFuture first = service.write(new DatagramPacket(tooLong, KERNEL));
+        ChannelFuture second = service.writeAndFlush(new DatagramPacket(ascii("fits"), KERNEL));
+        assertInstanceOf(IllegalArgumentException.class, first.cause());
+        assertEquals(0, tooLong.refCnt());
         assertTrue(second.isSuccess());
         ReferenceCountUtil.release(parent.readOutbound());
         assertNull(parent.readOutbound());
