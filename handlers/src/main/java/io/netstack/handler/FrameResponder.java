@@ -13,19 +13,27 @@ import static java.util.Objects.requireNonNull;
  */
 public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
     private final HostAddresses host;
+    /** Between a read loop's first {@code channelRead} and its {@code channelReadComplete}. */
+    private boolean reading;
     private boolean flushPending;
 
+    /**
+     * A handler answering for {@code host}.
+     *
+     * @param host the addresses it answers for and from
+     */
     protected FrameResponder(HostAddresses host) {
         this.host = requireNonNull(host, "host");
     }
 
-    /** The addresses this handler answers for and from. */
+    /** {@return the addresses this handler answers for and from} */
     protected final HostAddresses host() {
         return host;
     }
 
     @Override
     public final void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
         if (msg instanceof InboundFrame inbound && accepts(inbound)) {
             try {
                 respond(ctx, inbound);
@@ -37,26 +45,52 @@ public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Whether this handler consumes {@code inbound}; the others are passed on to the next handler. */
+    /**
+     * Whether this handler consumes {@code inbound}; the others are passed on to the next handler.
+     *
+     * @param inbound a decoded frame
+     * @return {@code true} to {@link #respond} to it and release it
+     */
     protected abstract boolean accepts(InboundFrame inbound);
 
     /**
      * Handles a frame {@link #accepts} selected, typically by {@link #send sending} an answer. The frame is
      * released afterwards, so its views must not be used once this returns.
+     *
+     * @param ctx     this handler's context
+     * @param inbound the frame
      */
     protected abstract void respond(ChannelHandlerContext ctx, InboundFrame inbound);
 
     /**
      * Writes {@code frame} without a promise; it is flushed at the end of the read loop. A failed write is reported
      * through {@code exceptionCaught}.
+     *
+     * @param ctx   this handler's context
+     * @param frame the frame, whose ownership passes to the pipeline
      */
     protected final void send(ChannelHandlerContext ctx, ByteBuf frame) {
         ctx.write(frame, ctx.voidPromise());
         flushPending = true;
     }
 
+    /**
+     * Flushes what was written through {@code ctx}: at the end of the read loop under way, so that the answers of
+     * one loop share a flush, or now if no loop is under way.
+     *
+     * @param ctx this handler's context
+     */
+    protected final void flushAfterRead(ChannelHandlerContext ctx) {
+        if (reading) {
+            flushPending = true;
+        } else {
+            ctx.flush();
+        }
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
         if (flushPending) {
             flushPending = false;
             ctx.flush();

@@ -1,59 +1,46 @@
 package io.netstack.handler;
 
-import io.netstack.wire.EthernetHeader;
-import io.netstack.wire.Frames;
-import io.netstack.wire.Ipv4Header;
-import io.netstack.wire.UdpDatagram;
-import io.netstack.wire.UdpHeader;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DatagramPacket;
 
 /**
- * An RFC 862 style UDP echo service on one port: each datagram sent to that port on one of the host's addresses is
- * sent back to where it came from with the same data. Other datagrams pass on.
+ * An RFC 862 style UDP echo service: sends each {@link DatagramPacket} it reads back to its sender with the same
+ * data, from the address it was sent to, and flushes once per read loop. Other messages pass on. A
+ * {@link UserspaceHost} binds one to its echo port; bound with {@link UserspaceHost.Builder#udpService} it serves
+ * any other port, and it runs on any datagram channel of Netty's as well.
  */
-public final class UdpEchoHandler extends FrameResponder {
+public final class UdpEchoHandler extends ChannelInboundHandlerAdapter {
     /** The well-known echo port of RFC 862. */
     public static final int ECHO_PORT = 7;
-    private static final int MAX_PORT = 0xffff;
 
-    private final int port;
+    private boolean flushPending;
     private volatile long datagramsEchoed;
 
-    /**
-     * An echo service for a host.
-     *
-     * @param host the addresses it answers on and from
-     * @param port the UDP port it serves, 1 to 65535
-     * @throws IllegalArgumentException if the port is out of range
-     */
-    public UdpEchoHandler(HostAddresses host, int port) {
-        super(host);
-        if (port <= 0 || port > MAX_PORT) {
-            throw new IllegalArgumentException("UDP port not within 1..65535: " + port);
+    /** An echo service; the port is the channel's. */
+    public UdpEchoHandler() {
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof DatagramPacket request) {
+            // The request's content goes back as it is: the reply takes over its reference.
+            ctx.write(new DatagramPacket(request.content(), request.sender(), request.recipient()),
+                    ctx.voidPromise());
+            flushPending = true;
+            datagramsEchoed++;
+        } else {
+            ctx.fireChannelRead(msg);
         }
-        this.port = port;
     }
 
     @Override
-    protected boolean accepts(InboundFrame inbound) {
-        return inbound.kind() == InboundFrame.Kind.UDP
-                && inbound.isIpv4()
-                && inbound.udp().destinationPort() == port
-                && host().isOurs(inbound.ipv4().destination());
-    }
-
-    @Override
-    protected void respond(ChannelHandlerContext ctx, InboundFrame inbound) {
-        UdpDatagram udp = inbound.udp();
-        send(ctx, Frames.udp(ctx.alloc(), EthernetHeader.replyTo(host().mac(), inbound.ethernet()),
-                Ipv4Header.replyTo(inbound.ipv4()), UdpHeader.replyTo(udp),
-                udp.buffer(), udp.payloadOffset(), udp.payloadLength()));
-        datagramsEchoed++;
-    }
-
-    /** {@return the UDP port served} */
-    public int port() {
-        return port;
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (flushPending) {
+            flushPending = false;
+            ctx.flush();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     /** {@return how many datagrams were sent back} */

@@ -6,12 +6,15 @@ import io.netstack.wire.LinkLayer;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.MacAddress;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 import static java.util.Objects.requireNonNull;
@@ -25,7 +28,9 @@ import static java.util.Objects.requireNonNull;
  * <li>an optional {@link FrameLogger};</li>
  * <li>an {@link EthernetDemultiplexer}, which decodes each frame once, verifies its checksums unless the kernel
  * did ({@code DATA_VALID} on a channel with offloads), and drops malformed ones;</li>
- * <li>an {@link ArpResponder}, an {@link IcmpEchoResponder} and a {@link UdpEchoHandler};</li>
+ * <li>an {@link ArpResponder}, an {@link IcmpEchoResponder} and the host's {@link UdpServices}, which read each
+ * datagram to a bound port on that port's {@link UdpServiceChannel}, an {@link UdpEchoHandler} serving the echo
+ * port;</li>
  * <li>an {@link UnhandledFrameCounter}, which drops and counts whatever is left.</li>
  * </ol>
  *
@@ -41,19 +46,33 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
     private final DropCounters drops = new DropCounters();
     private final ArpResponder arp;
     private final IcmpEchoResponder icmpEcho;
-    private final UdpEchoHandler udpEcho;
+    private final int udpEchoPort;
+    private final UdpEchoHandler udpEcho = new UdpEchoHandler();
+    private final UdpServices udpServices;
 
     private UserspaceHost(Builder builder) {
         addresses = new HostAddresses(builder.mac, builder.ipv4Addresses);
         frameLog = builder.frameLog;
         pcapFile = builder.pcapFile;
         faults = builder.faults;
-        arp = new ArpResponder(addresses);
+        NeighbourCache neighbours = new NeighbourCache(ArpResponder.DEFAULT_CACHE_CAPACITY);
+        arp = new ArpResponder(addresses, neighbours);
         icmpEcho = new IcmpEchoResponder(addresses);
-        udpEcho = new UdpEchoHandler(addresses, builder.udpEchoPort);
+        udpEchoPort = builder.udpEchoPort;
+        Map<Integer, ChannelHandler> services = new LinkedHashMap<>(builder.udpServices);
+        if (services.putIfAbsent(udpEchoPort, udpEcho) != null) {
+            throw new IllegalArgumentException("UDP port " + udpEchoPort + " is the echo port");
+        }
+        udpServices = new UdpServices(addresses, new Ipv4EthernetFraming(addresses.mac(), neighbours), drops,
+                services);
     }
 
-    /** Starts the configuration of a host with the given MAC address. */
+    /**
+     * Starts the configuration of a host.
+     *
+     * @param mac the host's MAC address, unicast
+     * @return a builder
+     */
     public static Builder builder(MacAddress mac) {
         return new Builder(mac);
     }
@@ -74,35 +93,46 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         pipeline.addLast("demultiplexer", new EthernetDemultiplexer(drops));
         pipeline.addLast("arp", arp);
         pipeline.addLast("icmpEcho", icmpEcho);
-        pipeline.addLast("udpEcho", udpEcho);
+        pipeline.addLast("udp", udpServices);
         pipeline.addLast("unhandled", new UnhandledFrameCounter(drops));
     }
 
+    /** {@return the host's MAC and IPv4 addresses} */
     public HostAddresses addresses() {
         return addresses;
     }
 
+    /** {@return the frames and bytes in and out} */
     public TrafficCounter traffic() {
         return traffic;
     }
 
+    /** {@return the inbound frames dropped, by reason} */
     public DropCounters drops() {
         return drops;
     }
 
+    /** {@return the host's ARP, with its neighbour cache} */
     public ArpResponder arp() {
         return arp;
     }
 
+    /** {@return the responder to pings} */
     public IcmpEchoResponder icmpEcho() {
         return icmpEcho;
     }
 
+    /** {@return the echo service bound to the echo port} */
     public UdpEchoHandler udpEcho() {
         return udpEcho;
     }
 
-    /** One line with every counter of the host, e.g. for a demo's exit or a test failure message. */
+    /** {@return the UDP services, with their channels once the host's channel is registered} */
+    public UdpServices udpServices() {
+        return udpServices;
+    }
+
+    /** {@return one line with every counter of the host, e.g. for a demo's exit or a test failure message} */
     public String summary() {
         return traffic
                 + "; ARP requests answered " + arp.requestsAnswered()
@@ -114,7 +144,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
 
     @Override
     public String toString() {
-        return "UserspaceHost(" + addresses + ", UDP echo port " + udpEcho.port() + ')';
+        return "UserspaceHost(" + addresses + ", UDP echo port " + udpEchoPort + ')';
     }
 
     /** The configuration of a {@link UserspaceHost}. */
@@ -122,6 +152,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         private final MacAddress mac;
         private final List<Ipv4Address> ipv4Addresses = new ArrayList<>();
         private int udpEchoPort = UdpEchoHandler.ECHO_PORT;
+        private final Map<Integer, ChannelHandler> udpServices = new LinkedHashMap<>();
         private Consumer<String> frameLog;
         private Path pcapFile;
         private FaultInjector faults;
@@ -130,25 +161,64 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
             this.mac = requireNonNull(mac, "mac");
         }
 
-        /** Adds an IPv4 address the host answers on; at least one is required. */
+        /**
+         * Adds an IPv4 address the host answers on; at least one is required.
+         *
+         * @param address the address
+         * @return this builder
+         */
         public Builder address(Ipv4Address address) {
             ipv4Addresses.add(requireNonNull(address, "address"));
             return this;
         }
 
-        /** The port of the UDP echo service; {@link UdpEchoHandler#ECHO_PORT} unless set. */
+        /**
+         * Moves the UDP echo service, an {@link UdpEchoHandler}, to another port than
+         * {@link UdpEchoHandler#ECHO_PORT}.
+         *
+         * @param port the port, 1 to 65535
+         * @return this builder
+         */
         public Builder udpEchoPort(int port) {
             udpEchoPort = port;
             return this;
         }
 
-        /** Logs every frame in and out to {@code sink}; see {@link FrameLogger}. */
+        /**
+         * Binds a UDP service to {@code port} on all the host's addresses: a {@link UdpServiceChannel} whose
+         * pipeline {@code handler} initializes, typically a {@link ChannelInitializer} adding Netty's datagram codecs
+         * and the service's own handler. The channel reads {@code DatagramPacket}s and sends those written to it.
+         *
+         * @param port    the port, 1 to 65535, other than the echo port
+         * @param handler the handler the port's channel is initialized with; like the host, it serves one channel
+         * @return this builder
+         * @throws IllegalArgumentException if the port has a service already
+         */
+        public Builder udpService(int port, ChannelHandler handler) {
+            requireNonNull(handler, "handler");
+            if (udpServices.putIfAbsent(port, handler) != null) {
+                throw new IllegalArgumentException("UDP port " + port + " has a service already");
+            }
+            return this;
+        }
+
+        /**
+         * Logs every frame in and out; see {@link FrameLogger}.
+         *
+         * @param sink where each frame's line goes
+         * @return this builder
+         */
         public Builder frameLog(Consumer<String> sink) {
             frameLog = requireNonNull(sink, "sink");
             return this;
         }
 
-        /** Records every frame in and out to a pcap file; see {@link PcapWriter}. */
+        /**
+         * Records every frame in and out to a pcap file; see {@link PcapWriter}.
+         *
+         * @param file the file, created or truncated when the channel is initialized
+         * @return this builder
+         */
         public Builder pcap(Path file) {
             pcapFile = requireNonNull(file, "file");
             return this;
@@ -166,8 +236,11 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         }
 
         /**
-         * @throws IllegalArgumentException if no address was given, the MAC address is not unicast or the port is
-         *                                  out of range
+         * Builds the host, to give to one channel as its handler.
+         *
+         * @return the host
+         * @throws IllegalArgumentException if no address was given, the MAC address is not unicast, a port is
+         *                                  out of range or a service is bound to the echo port
          */
         public UserspaceHost build() {
             return new UserspaceHost(this);

@@ -4,9 +4,12 @@
  * <p>{@link io.netstack.handler.EthernetDemultiplexer} decodes each frame once into a reused
  * {@link io.netstack.handler.InboundFrame}; the {@link io.netstack.handler.FrameResponder}s after
  * it ({@link io.netstack.handler.ArpResponder}, {@link io.netstack.handler.IcmpEchoResponder},
- * {@link io.netstack.handler.UdpEchoHandler}) answer the frames meant for them and pass the others on, and
+ * {@link io.netstack.handler.UdpServices}) answer the frames meant for them and pass the others on, and
  * {@link io.netstack.handler.UnhandledFrameCounter} drops what is left, counted in
- * {@link io.netstack.handler.DropCounters}. {@link io.netstack.handler.FrameLogger},
+ * {@link io.netstack.handler.DropCounters}. Each UDP port bound to a service is a
+ * {@link io.netstack.handler.UdpServiceChannel}, a child channel of the host's whose pipeline reads and writes
+ * Netty's {@code DatagramPacket}s, so that Netty's UDP codecs run on the host; the
+ * {@link io.netstack.handler.UdpEchoHandler} is one such service. {@link io.netstack.handler.FrameLogger},
  * {@link io.netstack.handler.PcapWriter} and {@link io.netstack.handler.TrafficCounter} observe
  * frames in both directions. {@link io.netstack.handler.UserspaceHost} puts them all together.
  *

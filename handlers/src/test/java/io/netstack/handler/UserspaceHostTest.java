@@ -179,5 +179,12 @@ class UserspaceHostTest {
                 .address(Ipv4Address.parse("192.0.2.2")).build());
         assertThrows(IllegalArgumentException.class, () -> UserspaceHost.builder(HOST_MAC)
                 .address(Ipv4Address.parse("192.0.2.2")).udpEchoPort(70000).build());
+        assertThrows(IllegalArgumentException.class, () -> UserspaceHost.builder(HOST_MAC)
+                .address(Ipv4Address.parse("192.0.2.2")).udpService(0, new UdpEchoHandler()).build());
+        assertThrows(IllegalArgumentException.class, () -> UserspaceHost.builder(HOST_MAC)
+                .address(Ipv4Address.parse("192.0.2.2")).udpService(UdpEchoHandler.ECHO_PORT, new UdpEchoHandler())
+                .build());
+        assertThrows(IllegalArgumentException.class, () -> UserspaceHost.builder(HOST_MAC)
+                .udpService(53, new UdpEchoHandler()).udpService(53, new UdpEchoHandler()));
     }
 }

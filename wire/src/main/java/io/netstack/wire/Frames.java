@@ -149,24 +149,65 @@ public final class Frames {
     }
 
     /**
+     * A UDP datagram in an IPv4 packet, for the IP layer: the buffer's readable bytes are the packet, with
+     * {@link #LINK_HEADROOM} bytes free before them for the link layer. It carries {@code length} bytes of
+     * {@code data} from absolute index {@code index}.
+     *
+     * @param alloc  the allocator of the packet
+     * @param ip     the IPv4 header, with protocol {@link Ipv4Packet#PROTOCOL_UDP}
+     * @param udp    the UDP ports
+     * @param data   the buffer holding the data
+     * @param index  the absolute index of the data in {@code data}
+     * @param length the data's length in bytes
+     * @return the packet, owned by the caller
+     * @throws IllegalArgumentException  if the header names another protocol or the data do not fit in an IPv4
+     *                                   packet
+     * @throws IndexOutOfBoundsException if the data lie outside {@code data}
+     */
+    public static ByteBuf ipv4UdpPacket(ByteBufAllocator alloc, Ipv4Header ip, UdpHeader udp,
+                                        ByteBuf data, int index, int length) {
+        int payloadLength = checkIpv4Payload(ip, Ipv4Packet.PROTOCOL_UDP, UdpDatagram.HEADER_LENGTH,
+                data, index, length);
+        ByteBuf packet = alloc.ioBuffer(LINK_HEADROOM + Ipv4Packet.MIN_HEADER_LENGTH + payloadLength);
+        packet.setIndex(LINK_HEADROOM, LINK_HEADROOM);
+        ip.write(packet, payloadLength);
+        udp.write(packet, ip, data, index, length);
+        return packet;
+    }
+
+    /**
      * Checks the headers against what follows them, allocates a frame for an upper-layer header of
      * {@code transportHeaderLength} bytes followed by the given data, and writes its Ethernet and IPv4 headers.
      */
     private static ByteBuf ipv4(ByteBufAllocator alloc, EthernetHeader ethernet, Ipv4Header ip, int protocol,
                                 int transportHeaderLength, ByteBuf data, int index, int length) {
+        if (ethernet.etherType() != EthernetFrame.ETHERTYPE_IPV4) {
+            throw new IllegalArgumentException("header " + ethernet + " does not announce IPv4");
+        }
+        int payloadLength = checkIpv4Payload(ip, protocol, transportHeaderLength, data, index, length);
+        ByteBuf frame = alloc.ioBuffer(IPV4_FRAME_HEADERS + payloadLength);
+        ethernet.write(frame);
+        ip.write(frame, payloadLength);
+        return frame;
+    }
+
+    /**
+     * Checks that {@code ip} announces {@code protocol} and that an upper-layer header of
+     * {@code transportHeaderLength} bytes and the given data fit in its payload.
+     *
+     * @return the IPv4 payload's length
+     */
+    private static int checkIpv4Payload(Ipv4Header ip, int protocol, int transportHeaderLength,
+                                        ByteBuf data, int index, int length) {
         Objects.checkFromIndexSize(index, length, data.capacity());
-        if (ethernet.etherType() != EthernetFrame.ETHERTYPE_IPV4 || ip.protocol() != protocol) {
-            throw new IllegalArgumentException("headers " + ethernet + ", " + ip + " do not announce IPv4 carrying"
-                    + " protocol " + protocol);
+        if (ip.protocol() != protocol) {
+            throw new IllegalArgumentException("header " + ip + " does not announce protocol " + protocol);
         }
         int payloadLength = transportHeaderLength + length;
         if (payloadLength > MAX_IPV4_PAYLOAD) {
             throw new IllegalArgumentException("IPv4 payload of " + payloadLength + " bytes exceeds "
                     + MAX_IPV4_PAYLOAD);
         }
-        ByteBuf frame = alloc.ioBuffer(IPV4_FRAME_HEADERS + payloadLength);
-        ethernet.write(frame);
-        ip.write(frame, payloadLength);
-        return frame;
+        return payloadLength;
     }
 }

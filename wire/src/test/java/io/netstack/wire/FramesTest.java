@@ -190,6 +190,33 @@ class FramesTest {
     }
 
     @Test
+    void buildsAnIpLayerUdpPacketWithLinkHeadroomAndTheKernelsChecksum() {
+        ByteBuf expected = wrap(UDP_HELLO);
+        UdpDatagram udp = UdpDatagram.parse(Ipv4Packet.parse(expected.slice(14, UDP_HELLO.length - 14)));
+        ByteBuf packet = Frames.ipv4UdpPacket(ALLOC, Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_UDP),
+                new UdpHeader(udp.sourcePort(), 7), udp.buffer(), udp.payloadOffset(), udp.payloadLength());
+        try {
+            assertEquals(Frames.LINK_HEADROOM, packet.readerIndex(), "room for an Ethernet header before it");
+            assertEquals(UDP_HELLO.length - 14, packet.readableBytes());
+            Ipv4Packet ip = Ipv4Packet.parse(packet);
+            UdpDatagram built = UdpDatagram.parse(ip);
+            assertTrue(ip.isChecksumValid());
+            assertEquals(udp.checksum(), built.checksum());
+            assertEquals(udp.payload(), built.payload());
+        } finally {
+            packet.release();
+            expected.release();
+        }
+        ByteBuf data = Unpooled.buffer(1).writeByte(1);
+        try {
+            assertThrows(IllegalArgumentException.class, () -> Frames.ipv4UdpPacket(ALLOC,
+                    Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_ICMP), new UdpHeader(1, 2), data, 0, 1));
+        } finally {
+            data.release();
+        }
+    }
+
+    @Test
     void rejectsHeadersThatAnnounceAnotherProtocol() {
         ByteBuf data = Unpooled.buffer(1).writeByte(1);
         try {

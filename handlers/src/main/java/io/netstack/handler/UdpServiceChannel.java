@@ -1,0 +1,184 @@
+package io.netstack.handler;
+
+import io.netstack.wire.Frames;
+import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.Ipv4Header;
+import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.UdpDatagram;
+import io.netstack.wire.UdpHeader;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.AddressedEnvelope;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DatagramPacket;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.channels.UnsupportedAddressTypeException;
+import java.util.List;
+
+/**
+ * A UDP port of a {@link UserspaceHost} bound to a service, as a socket bound to the port on all the host's
+ * addresses: a channel whose pipeline reads each datagram sent to the port as a Netty {@link DatagramPacket} and
+ * sends the {@code DatagramPacket}s written to it, so that Netty's UDP codecs run on it unchanged. The service's
+ * handler, given to {@link UserspaceHost.Builder#udpService}, initializes the pipeline.
+ *
+ * <h2>Life</h2>
+ * Like Netty's HTTP/2 stream channels, it is a child of the host's channel ({@link #parent()}) without a file
+ * descriptor of its own: registered on the parent's event loop, active while the parent is, closed with it or by
+ * {@link #close()}, after which the port has no service. {@link #isWritable()} follows the parent's writability.
+ * While its pipeline does not read (auto-read off and no {@code read()} pending), up to 64 datagrams wait; further
+ * ones are dropped and counted in {@link #droppedReads()}.
+ *
+ * <h2>Reading</h2>
+ * A datagram's content is a slice of the frame it came in, without a copy. Its recipient is the host address it was
+ * sent to and this port; its sender, the peer's address and port. Neither is made anew per datagram: the recipient
+ * is one {@link InetSocketAddress} per host address, made once, and the sender's is reused for as long as the
+ * datagrams come from the same peer, as a client's requests do.
+ *
+ * <h2>Writing</h2>
+ * It takes any {@link AddressedEnvelope} of a {@link ByteBuf} to an IPv4 {@link InetSocketAddress}, a
+ * {@code DatagramPacket} being one. The envelope's sender, if it has one, chooses the source address, as
+ * {@code IP_PKTINFO} does for a socket: it must be one of the host's addresses, with port 0 or this port. Without
+ * one, the datagram is sent from the host's first address. A message of another type or to another address fails
+ * its write at once; a payload too long for the device's MTU fails it when the device refuses the frame. A write's
+ * promise completes when the host's channel has written the datagram's frame, or fails with the reason it could
+ * not; {@code flush()} flushes the host's channel, at the end of its read loop when called during one.
+ */
+public final class UdpServiceChannel extends HostChildChannel {
+    private static final InetAddress ANY_ADDRESS = InetAddress.ofLiteral("0.0.0.0");
+    private static final String EXPECTED_TYPES =
+            " (expected: DatagramPacket, AddressedEnvelope<ByteBuf, InetSocketAddress>)";
+
+    private final HostAddresses host;
+    private final int port;
+    private final InetSocketAddress localAddress;
+    /** The recipient of the datagrams sent to each of the host's addresses, in the order of its list. */
+    private final InetSocketAddress[] recipients;
+    private InetSocketAddress lastSender;
+    private int lastSenderAddress;
+    private int lastSenderPort;
+
+    /**
+     * A channel for {@code port}, not yet registered.
+     *
+     * @param services      the handler that owns the port
+     * @param parentContext its context in the host's pipeline
+     * @param host          the host's addresses
+     * @param port          the port, 1 to 65535
+     */
+    UdpServiceChannel(UdpServices services, ChannelHandlerContext parentContext, HostAddresses host, int port) {
+        super(services, parentContext);
+        this.host = host;
+        this.port = port;
+        localAddress = new InetSocketAddress(ANY_ADDRESS, port);
+        List<Ipv4Address> addresses = host.ipv4Addresses();
+        recipients = new InetSocketAddress[addresses.size()];
+        for (int i = 0; i < recipients.length; i++) {
+            recipients[i] = new InetSocketAddress(addresses.get(i).toInetAddress(), port);
+        }
+    }
+
+    /** {@return the port, on the wildcard address: the channel takes datagrams to any of the host's addresses} */
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) super.localAddress();
+    }
+
+    /** {@return {@code null}: the channel is not connected, and each datagram names its peer} */
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return null;
+    }
+
+    @Override
+    protected SocketAddress localAddress0() {
+        return localAddress;
+    }
+
+    /**
+     * Delivers the datagram of {@code inbound}, a UDP datagram to this port on one of the host's addresses, as a
+     * {@link DatagramPacket} whose content shares the frame.
+     */
+    void read(InboundFrame inbound) {
+        Ipv4Packet ip = inbound.ipv4();
+        UdpDatagram udp = inbound.udp();
+        ByteBuf content = inbound.frame().retainedSlice(udp.payloadOffset(), udp.payloadLength());
+        deliver(new DatagramPacket(content, recipient(ip.destination()), sender(ip.source(), udp.sourcePort())));
+    }
+
+    private InetSocketAddress recipient(int destination) {
+        List<Ipv4Address> addresses = host.ipv4Addresses();
+        for (int i = 0; i < recipients.length; i++) {
+            if (addresses.get(i).value() == destination) {
+                return recipients[i];
+            }
+        }
+        throw new IllegalArgumentException("not an address of the host: " + Ipv4Address.format(destination));
+    }
+
+    private InetSocketAddress sender(int address, int senderPort) {
+        if (lastSender == null || address != lastSenderAddress || senderPort != lastSenderPort) {
+            lastSender = new InetSocketAddress(new Ipv4Address(address).toInetAddress(), senderPort);
+            lastSenderAddress = address;
+            lastSenderPort = senderPort;
+        }
+        return lastSender;
+    }
+
+    @Override
+    Object checkOutbound(Object msg) {
+        if (msg instanceof AddressedEnvelope<?, ?> envelope && envelope.content() instanceof ByteBuf) {
+            destination(envelope);
+            source(envelope);
+            return msg;
+        }
+        throw new UnsupportedOperationException("unsupported message type: " + msg.getClass().getSimpleName()
+                + EXPECTED_TYPES);
+    }
+
+    @Override
+    ByteBuf encode(Object msg, ByteBufAllocator alloc) {
+        AddressedEnvelope<?, ?> envelope = (AddressedEnvelope<?, ?>) msg;
+        InetSocketAddress destination = destination(envelope);
+        ByteBuf content = (ByteBuf) envelope.content();
+        return Frames.ipv4UdpPacket(alloc,
+                Ipv4Header.of(source(envelope), ipv4Value(destination), Ipv4Packet.PROTOCOL_UDP),
+                new UdpHeader(port, destination.getPort()),
+                content, content.readerIndex(), content.readableBytes());
+    }
+
+    /** The envelope's recipient, checked: an IPv4 address and a port other than 0. */
+    private static InetSocketAddress destination(AddressedEnvelope<?, ?> envelope) {
+        if (!(envelope.recipient() instanceof InetSocketAddress recipient)
+                || !(recipient.getAddress() instanceof Inet4Address)) {
+            throw new UnsupportedAddressTypeException();
+        }
+        if (recipient.getPort() == 0) {
+            throw new IllegalArgumentException("no port to send to: " + recipient);
+        }
+        return recipient;
+    }
+
+    /** The source address of the datagram: the envelope's sender, checked, or else the host's first address. */
+    private int source(AddressedEnvelope<?, ?> envelope) {
+        SocketAddress sender = envelope.sender();
+        if (sender == null) {
+            return host.ipv4Addresses().getFirst().value();
+        }
+        if (sender instanceof InetSocketAddress socketAddress && socketAddress.getAddress() instanceof Inet4Address
+                && (socketAddress.getPort() == 0 || socketAddress.getPort() == port)) {
+            int address = ipv4Value(socketAddress);
+            if (host.isOurs(address)) {
+                return address;
+            }
+        }
+        throw new IllegalArgumentException("cannot send from " + sender + " on port " + port + " of " + host);
+    }
+
+    private static int ipv4Value(InetSocketAddress address) {
+        return Ipv4Address.of((Inet4Address) address.getAddress()).value();
+    }
+}
