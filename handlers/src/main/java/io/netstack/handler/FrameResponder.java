@@ -15,11 +15,16 @@ public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
     private final HostAddresses host;
     private boolean flushPending;
 
+    /**
+     * A responder for a host.
+     *
+     * @param host the addresses the subclass answers for and from
+     */
     protected FrameResponder(HostAddresses host) {
         this.host = requireNonNull(host, "host");
     }
 
-    /** The addresses this handler answers for and from. */
+    /** {@return the addresses this handler answers for and from} */
     protected final HostAddresses host() {
         return host;
     }
@@ -37,18 +42,30 @@ public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Whether this handler consumes {@code inbound}; the others are passed on to the next handler. */
+    /**
+     * Whether this handler consumes a frame; the others are passed on to the next handler. Called on the event
+     * loop for every {@link InboundFrame}, so it should decide from the frame's views without allocating.
+     *
+     * @param inbound a decoded frame
+     * @return {@code true} to have {@link #respond} handle and then release it
+     */
     protected abstract boolean accepts(InboundFrame inbound);
 
     /**
      * Handles a frame {@link #accepts} selected, typically by {@link #send sending} an answer. The frame is
      * released afterwards, so its views must not be used once this returns.
+     *
+     * @param ctx     the context of this handler, to write answers through
+     * @param inbound the frame; this class releases it
      */
     protected abstract void respond(ChannelHandlerContext ctx, InboundFrame inbound);
 
     /**
      * Writes {@code frame} without a promise; it is flushed at the end of the read loop. A failed write is reported
      * through {@code exceptionCaught}.
+     *
+     * @param ctx   the context of this handler
+     * @param frame the frame to write, which the channel then owns
      */
     protected final void send(ChannelHandlerContext ctx, ByteBuf frame) {
         ctx.write(frame, ctx.voidPromise());

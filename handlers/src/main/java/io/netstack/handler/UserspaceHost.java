@@ -49,7 +49,13 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         udpEcho = new UdpEchoHandler(addresses, builder.udpEchoPort);
     }
 
-    /** Starts the configuration of a host with the given MAC address. */
+    /**
+     * Starts the configuration of a host.
+     *
+     * @param mac the host's unicast MAC address, best a locally administered one such as
+     *            {@code 02:00:5e:10:00:02}, distinct from the device's own
+     * @return a builder, which needs at least one {@link Builder#address} before {@link Builder#build}
+     */
     public static Builder builder(MacAddress mac) {
         return new Builder(mac);
     }
@@ -71,31 +77,37 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         pipeline.addLast("unhandled", new UnhandledFrameCounter(drops));
     }
 
+    /** {@return the host's MAC and IPv4 addresses} */
     public HostAddresses addresses() {
         return addresses;
     }
 
+    /** {@return the counter of the frames on the link, in and out, whether the host handled them or not} */
     public TrafficCounter traffic() {
         return traffic;
     }
 
+    /** {@return the counters of the inbound frames the host dropped: malformed, or taken by no handler} */
     public DropCounters drops() {
         return drops;
     }
 
+    /** {@return the ARP handler, with the neighbours it learnt and its counters} */
     public ArpResponder arp() {
         return arp;
     }
 
+    /** {@return the handler that answers pings} */
     public IcmpEchoResponder icmpEcho() {
         return icmpEcho;
     }
 
+    /** {@return the UDP echo service} */
     public UdpEchoHandler udpEcho() {
         return udpEcho;
     }
 
-    /** One line with every counter of the host, e.g. for a demo's exit or a test failure message. */
+    /** {@return one line with every counter of the host, e.g. for a demo's exit or a test failure message} */
     public String summary() {
         return traffic
                 + "; ARP requests answered " + arp.requestsAnswered()
@@ -121,31 +133,55 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
             this.mac = requireNonNull(mac, "mac");
         }
 
-        /** Adds an IPv4 address the host answers on; at least one is required. */
+        /**
+         * Adds an IPv4 address the host answers on; at least one is required. The kernel's side of the link needs
+         * an address on the same network (the device's {@code ADDRESSES} option) to reach it.
+         *
+         * @param address a unicast address, e.g. 192.0.2.2
+         * @return this builder
+         */
         public Builder address(Ipv4Address address) {
             ipv4Addresses.add(requireNonNull(address, "address"));
             return this;
         }
 
-        /** The port of the UDP echo service; {@link UdpEchoHandler#ECHO_PORT} unless set. */
+        /**
+         * Sets the port of the UDP echo service; {@link UdpEchoHandler#ECHO_PORT} unless set.
+         *
+         * @param port 1 to 65535, checked by {@link #build()}
+         * @return this builder
+         */
         public Builder udpEchoPort(int port) {
             udpEchoPort = port;
             return this;
         }
 
-        /** Logs every frame in and out to {@code sink}; see {@link FrameLogger}. */
+        /**
+         * Logs every frame in and out, one line each; see {@link FrameLogger}. Off unless set.
+         *
+         * @param sink where the lines go, on the event loop's thread, e.g. {@code System.out::println}
+         * @return this builder
+         */
         public Builder frameLog(Consumer<String> sink) {
             frameLog = requireNonNull(sink, "sink");
             return this;
         }
 
-        /** Records every frame in and out to a pcap file; see {@link PcapWriter}. */
+        /**
+         * Records every frame in and out to a pcap file; see {@link PcapWriter}. Off unless set.
+         *
+         * @param file the file, created or truncated when the channel is initialized
+         * @return this builder
+         */
         public Builder pcap(Path file) {
             pcapFile = requireNonNull(file, "file");
             return this;
         }
 
         /**
+         * Builds the host, whose counters are then ready to read; it starts when a channel is initialized with it.
+         *
+         * @return the host, an initializer for one channel
          * @throws IllegalArgumentException if no address was given, the MAC address is not unicast or the port is
          *                                  out of range
          */
