@@ -28,10 +28,21 @@ public final class ArpResponder extends FrameResponder {
     private volatile long repliesReceived;
     private volatile long announcementsSent;
 
+    /**
+     * A responder with a table of {@value #DEFAULT_CACHE_CAPACITY} neighbours.
+     *
+     * @param host the addresses it answers for and announces
+     */
     public ArpResponder(HostAddresses host) {
         this(host, new NeighbourCache(DEFAULT_CACHE_CAPACITY));
     }
 
+    /**
+     * A responder that learns into a table of the caller's, for a host that sends to its neighbours itself.
+     *
+     * @param host       the addresses it answers for and announces
+     * @param neighbours where the neighbours' addresses are learnt; used on the channel's event loop
+     */
     public ArpResponder(HostAddresses host, NeighbourCache neighbours) {
         super(host);
         this.neighbours = neighbours;
@@ -90,25 +101,27 @@ public final class ArpResponder extends FrameResponder {
         }
     }
 
-    /** The addresses learnt so far; read it on the channel's event loop. */
+    /** {@return the addresses learnt so far; read it on the channel's event loop} */
     public NeighbourCache neighbours() {
         return neighbours;
     }
 
-    /** Requests for one of our addresses, each answered with a reply. */
+    /** {@return how many requests for one of the host's addresses were answered, one reply each} */
     public long requestsAnswered() {
         return requestsAnswered;
     }
 
-    /** Requests for addresses that are not ours, gratuitous ARPs of other hosts included. */
+    /** {@return how many requests were for addresses not the host's, other hosts' gratuitous ARPs included} */
     public long requestsForOthers() {
         return requestsForOthers;
     }
 
+    /** {@return how many ARP replies arrived, whoever they were for; each refreshes a known sender} */
     public long repliesReceived() {
         return repliesReceived;
     }
 
+    /** {@return how many gratuitous ARPs were sent: one per address when the channel became active} */
     public long announcementsSent() {
         return announcementsSent;
     }

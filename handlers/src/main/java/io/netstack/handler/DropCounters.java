@@ -18,27 +18,49 @@ public final class DropCounters {
     private final AtomicLongArray malformed = new AtomicLongArray(DECODE_ERRORS.length);
     private final AtomicLongArray unhandled = new AtomicLongArray(KINDS.length);
 
-    /** Counts a frame dropped as malformed. */
+    /** Counters starting from zero; share one instance between the handlers of a channel. */
+    public DropCounters() {
+    }
+
+    /**
+     * Counts a frame dropped as malformed.
+     *
+     * @param reason the check the frame failed
+     */
     public void increment(DecodeError reason) {
         malformed.incrementAndGet(reason.ordinal());
     }
 
-    /** Counts a well-formed frame dropped because no handler took it. */
+    /**
+     * Counts a well-formed frame dropped because no handler took it.
+     *
+     * @param kind what the frame carried
+     */
     public void increment(InboundFrame.Kind kind) {
         unhandled.incrementAndGet(kind.ordinal());
     }
 
-    /** How many frames were dropped as malformed for {@code reason}. */
+    /**
+     * How many frames were dropped as malformed for one reason.
+     *
+     * @param reason the check the frames failed
+     * @return the count since this object was made
+     */
     public long count(DecodeError reason) {
         return malformed.get(reason.ordinal());
     }
 
-    /** How many well-formed frames of {@code kind} no handler took. */
+    /**
+     * How many well-formed frames of one kind no handler took.
+     *
+     * @param kind what the frames carried
+     * @return the count since this object was made
+     */
     public long count(InboundFrame.Kind kind) {
         return unhandled.get(kind.ordinal());
     }
 
-    /** All frames dropped, for any reason. */
+    /** {@return all frames dropped, for any reason} */
     public long total() {
         return sum(malformed) + sum(unhandled);
     }
@@ -51,7 +73,7 @@ public final class DropCounters {
         return total;
     }
 
-    /** The non-zero counts, e.g. {@code malformed{IPV4_BAD_CHECKSUM=2}, unhandled{OTHER_ETHERTYPE=5}}. */
+    /** {@return the non-zero counts, e.g. {@code malformed{IPV4_BAD_CHECKSUM=2}, unhandled{OTHER_ETHERTYPE=5}}} */
     @Override
     public String toString() {
         StringBuilder summary = new StringBuilder("malformed{");

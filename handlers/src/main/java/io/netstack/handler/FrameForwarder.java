@@ -16,6 +16,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 public final class FrameForwarder extends ChannelInboundHandlerAdapter {
     private final Channel peer;
 
+    /**
+     * A forwarder into {@code peer}.
+     *
+     * @param peer the channel the frames are written to, best on the same event loop as this handler's channel
+     */
     public FrameForwarder(Channel peer) {
         this.peer = peer;
     }

@@ -19,6 +19,11 @@ public final class FrameLogger extends ChannelDuplexHandler {
     private final FrameFormatter formatter = new FrameFormatter();
     private final Consumer<String> sink;
 
+    /**
+     * A logger that hands each line to {@code sink}, on the event loop's thread; a slow sink slows the channel.
+     *
+     * @param sink where the lines go, e.g. {@code System.out::println}
+     */
     public FrameLogger(Consumer<String> sink) {
         this.sink = requireNonNull(sink, "sink");
     }

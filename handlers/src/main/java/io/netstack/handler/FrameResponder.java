@@ -18,9 +18,9 @@ public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
     private boolean flushPending;
 
     /**
-     * A handler answering for {@code host}.
+     * A responder for a host.
      *
-     * @param host the addresses it answers for and from
+     * @param host the addresses the subclass answers for and from
      */
     protected FrameResponder(HostAddresses host) {
         this.host = requireNonNull(host, "host");
@@ -46,10 +46,11 @@ public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Whether this handler consumes {@code inbound}; the others are passed on to the next handler.
+     * Whether this handler consumes a frame; the others are passed on to the next handler. Called on the event
+     * loop for every {@link InboundFrame}, so it should decide from the frame's views without allocating.
      *
      * @param inbound a decoded frame
-     * @return {@code true} to {@link #respond} to it and release it
+     * @return {@code true} to have {@link #respond} handle and then release it
      */
     protected abstract boolean accepts(InboundFrame inbound);
 
@@ -57,8 +58,8 @@ public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
      * Handles a frame {@link #accepts} selected, typically by {@link #send sending} an answer. The frame is
      * released afterwards, so its views must not be used once this returns.
      *
-     * @param ctx     this handler's context
-     * @param inbound the frame
+     * @param ctx     the context of this handler, to write answers through
+     * @param inbound the frame; this class releases it
      */
     protected abstract void respond(ChannelHandlerContext ctx, InboundFrame inbound);
 
@@ -66,8 +67,8 @@ public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
      * Writes {@code frame} without a promise; it is flushed at the end of the read loop. A failed write is reported
      * through {@code exceptionCaught}.
      *
-     * @param ctx   this handler's context
-     * @param frame the frame, whose ownership passes to the pipeline
+     * @param ctx   the context of this handler
+     * @param frame the frame to write, which the channel then owns
      */
     protected final void send(ChannelHandlerContext ctx, ByteBuf frame) {
         ctx.write(frame, ctx.voidPromise());

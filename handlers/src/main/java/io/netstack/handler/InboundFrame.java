@@ -109,47 +109,27 @@ public final class InboundFrame implements ReferenceCounted {
         return headers.ip() == headers.ipv4();
     }
 
-    /**
-     * The Ethernet view.
-     *
-     * @return the view
-     */
+    /** {@return the Ethernet view} */
     public EthernetFrame ethernet() {
         return headers.ethernet();
     }
 
-    /**
-     * The ARP view, for {@link Kind#ARP}.
-     *
-     * @return the view
-     */
+    /** {@return the ARP view, for {@link Kind#ARP}} */
     public ArpPacket arp() {
         return headers.arp();
     }
 
-    /**
-     * The IPv4 view, when {@link #isIpv4()}.
-     *
-     * @return the view
-     */
+    /** {@return the IPv4 view, when {@link #isIpv4()}} */
     public Ipv4Packet ipv4() {
         return headers.ipv4();
     }
 
-    /**
-     * The ICMPv4 view, for {@link Kind#ICMPV4}.
-     *
-     * @return the view
-     */
+    /** {@return the ICMPv4 view, for {@link Kind#ICMPV4}} */
     public Icmpv4Packet icmpv4() {
         return headers.icmpv4();
     }
 
-    /**
-     * The UDP view, for {@link Kind#UDP}.
-     *
-     * @return the view
-     */
+    /** {@return the UDP view, for {@link Kind#UDP}} */
     public UdpDatagram udp() {
         return headers.udp();
     }

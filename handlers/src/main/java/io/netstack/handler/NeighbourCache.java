@@ -23,6 +23,13 @@ public final class NeighbourCache {
     /** The slot to overwrite when the table is full: the oldest, since slots are filled and replaced in order. */
     private int oldest;
 
+    /**
+     * An empty table.
+     *
+     * @param capacity how many neighbours it holds before the oldest entry gives way, e.g.
+     *                 {@link ArpResponder#DEFAULT_CACHE_CAPACITY}
+     * @throws IllegalArgumentException if {@code capacity} is not positive
+     */
     public NeighbourCache(int capacity) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity must be positive: " + capacity);
@@ -31,7 +38,12 @@ public final class NeighbourCache {
         macs = new long[capacity];
     }
 
-    /** The MAC address of {@code address}, or {@link #NO_ENTRY}. */
+    /**
+     * Looks a neighbour up, without allocating.
+     *
+     * @param address the neighbour's IPv4 address in its primitive form, see {@link Ipv4Address}
+     * @return its MAC address in the low 48 bits, or {@link #NO_ENTRY} if it is not in the table
+     */
     public long lookup(int address) {
         int slot = slotOf(address);
         return slot < 0 ? NO_ENTRY : macs[slot];
@@ -40,6 +52,8 @@ public final class NeighbourCache {
     /**
      * Updates the MAC address of {@code address} if it is in the table.
      *
+     * @param address the neighbour's IPv4 address in its primitive form
+     * @param mac     its MAC address in the low 48 bits
      * @return whether it was: RFC 826's "merge flag"
      */
     public boolean update(int address, long mac) {
@@ -51,7 +65,12 @@ public final class NeighbourCache {
         return true;
     }
 
-    /** Adds or updates the entry of {@code address}, replacing the oldest entry when the table is full. */
+    /**
+     * Adds or updates the entry of {@code address}, replacing the oldest entry when the table is full.
+     *
+     * @param address the neighbour's IPv4 address in its primitive form
+     * @param mac     its MAC address in the low 48 bits
+     */
     public void put(int address, long mac) {
         if (update(address, mac)) {
             return;
@@ -67,11 +86,12 @@ public final class NeighbourCache {
         macs[slot] = mac;
     }
 
+    /** {@return how many neighbours the table holds, up to its capacity} */
     public int size() {
         return size;
     }
 
-    /** A copy of the table, for display. */
+    /** {@return a copy of the table in the order the entries were added, for display; allocates} */
     public Map<Ipv4Address, MacAddress> toMap() {
         Map<Ipv4Address, MacAddress> entries = new LinkedHashMap<>();
         for (int slot = 0; slot < size; slot++) {

@@ -186,65 +186,37 @@ public final class PacketDecoder {
         return ip.offset() + ip.length();
     }
 
-    /**
-     * The Ethernet view; valid after a decode on an {@link LinkLayer#ETHERNET} link that got past it.
-     *
-     * @return the view
-     */
+    /** {@return the Ethernet view; valid after a decode on an {@link LinkLayer#ETHERNET} link that got past it} */
     public EthernetFrame ethernet() {
         return ethernet;
     }
 
-    /**
-     * The ARP view; valid for {@link InboundFrame.Kind#ARP}.
-     *
-     * @return the view
-     */
+    /** {@return the ARP view; valid for {@link InboundFrame.Kind#ARP}} */
     public ArpPacket arp() {
         return arp;
     }
 
-    /**
-     * The IPv4 view; valid when {@link #ip()} is it.
-     *
-     * @return the view
-     */
+    /** {@return the IPv4 view; valid when {@link #ip()} is it} */
     public Ipv4Packet ipv4() {
         return ipv4;
     }
 
-    /**
-     * The IPv6 view; valid when {@link #ip()} is it.
-     *
-     * @return the view
-     */
+    /** {@return the IPv6 view; valid when {@link #ip()} is it} */
     public Ipv6Packet ipv6() {
         return ipv6;
     }
 
-    /**
-     * The ICMPv4 view; valid for {@link InboundFrame.Kind#ICMPV4}.
-     *
-     * @return the view
-     */
+    /** {@return the ICMPv4 view; valid for {@link InboundFrame.Kind#ICMPV4}} */
     public Icmpv4Packet icmpv4() {
         return icmpv4;
     }
 
-    /**
-     * The UDP view; valid for {@link InboundFrame.Kind#UDP}.
-     *
-     * @return the view
-     */
+    /** {@return the UDP view; valid for {@link InboundFrame.Kind#UDP}} */
     public UdpDatagram udp() {
         return udp;
     }
 
-    /**
-     * The TCP view; valid for {@link InboundFrame.Kind#TCP}.
-     *
-     * @return the view
-     */
+    /** {@return the TCP view; valid for {@link InboundFrame.Kind#TCP}} */
     public TcpSegment tcp() {
         return tcp;
     }

@@ -37,7 +37,9 @@ import java.util.concurrent.TimeUnit;
 public final class PcapWriter extends ChannelDuplexHandler {
     /** The unit of the records' sub-second timestamps, which the file's magic number announces. */
     public enum Precision {
+        /** Microseconds, magic {@code 0xa1b2c3d4}: the classic format, which every reader takes. */
         MICROSECONDS(0xa1b2c3d4, TimeUnit.MICROSECONDS),
+        /** Nanoseconds, magic {@code 0xa1b23c4d}: read by libpcap 1.5 and later and by Wireshark. */
         NANOSECONDS(0xa1b23c4d, TimeUnit.NANOSECONDS);
 
         private final int magic;
@@ -72,12 +74,28 @@ public final class PcapWriter extends ChannelDuplexHandler {
     private WritableByteChannel out;
     private long framesRecorded;
 
-    /** Creates (or truncates) {@code path} and writes the file header, with microsecond timestamps. */
+    /**
+     * Creates (or truncates) {@code path} and writes the file header, with microsecond timestamps and the largest
+     * snap length.
+     *
+     * @param path     the capture file
+     * @param linkType what the frames start with: {@link LinkLayer#ETHERNET} on a TAP device,
+     *                 {@link LinkLayer#IP} on a TUN device
+     * @throws IOException if the file cannot be opened or the header written
+     */
     public PcapWriter(Path path, LinkLayer linkType) throws IOException {
         this(path, linkType, Precision.MICROSECONDS);
     }
 
-    /** Creates (or truncates) {@code path} and writes the file header. */
+    /**
+     * Creates (or truncates) {@code path} and writes the file header, with the largest snap length.
+     *
+     * @param path      the capture file
+     * @param linkType  what the frames start with: {@link LinkLayer#ETHERNET} on a TAP device,
+     *                  {@link LinkLayer#IP} on a TUN device
+     * @param precision the unit of the timestamps
+     * @throws IOException if the file cannot be opened or the header written
+     */
     public PcapWriter(Path path, LinkLayer linkType, Precision precision) throws IOException {
         this(FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE), linkType, precision, SNAPLEN);
@@ -89,9 +107,13 @@ public final class PcapWriter extends ChannelDuplexHandler {
      * cannot be written.
      *
      * @param out        a blocking channel: a write that takes nothing would be retried until it does
+     * @param linkType   what the frames start with: {@link LinkLayer#ETHERNET} on a TAP device,
+     *                   {@link LinkLayer#IP} on a TUN device
+     * @param precision  the unit of the timestamps
      * @param snapLength from 1 to {@link #SNAPLEN}
      * @throws IllegalArgumentException if {@code snapLength} is out of range; {@code out} is then closed, as on any
      *                                  failure here
+     * @throws IOException              if the header cannot be written
      */
     public PcapWriter(WritableByteChannel out, LinkLayer linkType, Precision precision, int snapLength)
             throws IOException {
@@ -158,7 +180,7 @@ public final class PcapWriter extends ChannelDuplexHandler {
         }
     }
 
-    /** Frames recorded so far. */
+    /** {@return how many frames were recorded so far; read it on the channel's event loop} */
     public long framesRecorded() {
         return framesRecorded;
     }
@@ -218,7 +240,7 @@ public final class PcapWriter extends ChannelDuplexHandler {
         }
     }
 
-    /** The file header's link type: {@code LINKTYPE_ETHERNET} (1) for TAP frames, {@code LINKTYPE_RAW} (101) for TUN. */
+    /** The file header's link type: {@code LINKTYPE_ETHERNET} (1) for TAP, {@code LINKTYPE_RAW} (101) for TUN. */
     private static int pcapLinkType(LinkLayer linkLayer) {
         return switch (linkLayer) {
             case ETHERNET -> 1;

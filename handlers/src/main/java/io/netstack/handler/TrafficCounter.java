@@ -17,6 +17,10 @@ public final class TrafficCounter extends ChannelDuplexHandler {
     private volatile long framesOut;
     private volatile long bytesOut;
 
+    /** A counter starting from zero; one instance counts one channel. */
+    public TrafficCounter() {
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = InboundFrame.frameOf(msg);
@@ -37,18 +41,22 @@ public final class TrafficCounter extends ChannelDuplexHandler {
         ctx.write(msg, promise);
     }
 
+    /** {@return how many frames were read from the channel} */
     public long framesIn() {
         return framesIn;
     }
 
+    /** {@return the bytes of the frames read, link-layer header included, {@code virtio_net_hdr} excluded} */
     public long bytesIn() {
         return bytesIn;
     }
 
+    /** {@return how many frames were written to the channel} */
     public long framesOut() {
         return framesOut;
     }
 
+    /** {@return the bytes of the frames written, counted as {@link #bytesIn()} counts} */
     public long bytesOut() {
         return bytesOut;
     }

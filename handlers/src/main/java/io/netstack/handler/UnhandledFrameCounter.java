@@ -13,6 +13,11 @@ import static java.util.Objects.requireNonNull;
 public final class UnhandledFrameCounter extends ChannelInboundHandlerAdapter {
     private final DropCounters drops;
 
+    /**
+     * A counter that adds to {@code drops}; put it last in the pipeline, after every handler that takes frames.
+     *
+     * @param drops where the frames are counted, usually the counters the {@link EthernetDemultiplexer} shares
+     */
     public UnhandledFrameCounter(DropCounters drops) {
         this.drops = requireNonNull(drops, "drops");
     }

@@ -70,8 +70,9 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
     /**
      * Starts the configuration of a host.
      *
-     * @param mac the host's MAC address, unicast
-     * @return a builder
+     * @param mac the host's unicast MAC address, best a locally administered one such as
+     *            {@code 02:00:5e:10:00:02}, distinct from the device's own
+     * @return a builder, which needs at least one {@link Builder#address} before {@link Builder#build}
      */
     public static Builder builder(MacAddress mac) {
         return new Builder(mac);
@@ -102,27 +103,27 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         return addresses;
     }
 
-    /** {@return the frames and bytes in and out} */
+    /** {@return the counter of the frames on the link, in and out, whether the host handled them or not} */
     public TrafficCounter traffic() {
         return traffic;
     }
 
-    /** {@return the inbound frames dropped, by reason} */
+    /** {@return the counters of the inbound frames the host dropped: malformed, or taken by no handler} */
     public DropCounters drops() {
         return drops;
     }
 
-    /** {@return the host's ARP, with its neighbour cache} */
+    /** {@return the ARP handler, with the neighbours it learnt and its counters} */
     public ArpResponder arp() {
         return arp;
     }
 
-    /** {@return the responder to pings} */
+    /** {@return the handler that answers pings} */
     public IcmpEchoResponder icmpEcho() {
         return icmpEcho;
     }
 
-    /** {@return the echo service bound to the echo port} */
+    /** {@return the UDP echo service} */
     public UdpEchoHandler udpEcho() {
         return udpEcho;
     }
@@ -162,9 +163,10 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         }
 
         /**
-         * Adds an IPv4 address the host answers on; at least one is required.
+         * Adds an IPv4 address the host answers on; at least one is required. The kernel's side of the link needs
+         * an address on the same network (the device's {@code ADDRESSES} option) to reach it.
          *
-         * @param address the address
+         * @param address a unicast address, e.g. 192.0.2.2
          * @return this builder
          */
         public Builder address(Ipv4Address address) {
@@ -173,10 +175,9 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         }
 
         /**
-         * Moves the UDP echo service, an {@link UdpEchoHandler}, to another port than
-         * {@link UdpEchoHandler#ECHO_PORT}.
+         * Sets the port of the UDP echo service; {@link UdpEchoHandler#ECHO_PORT} unless set.
          *
-         * @param port the port, 1 to 65535
+         * @param port 1 to 65535, checked by {@link #build()}
          * @return this builder
          */
         public Builder udpEchoPort(int port) {
@@ -203,9 +204,9 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         }
 
         /**
-         * Logs every frame in and out; see {@link FrameLogger}.
+         * Logs every frame in and out, one line each; see {@link FrameLogger}. Off unless set.
          *
-         * @param sink where each frame's line goes
+         * @param sink where the lines go, on the event loop's thread, e.g. {@code System.out::println}
          * @return this builder
          */
         public Builder frameLog(Consumer<String> sink) {
@@ -214,7 +215,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         }
 
         /**
-         * Records every frame in and out to a pcap file; see {@link PcapWriter}.
+         * Records every frame in and out to a pcap file; see {@link PcapWriter}. Off unless set.
          *
          * @param file the file, created or truncated when the channel is initialized
          * @return this builder
@@ -236,9 +237,9 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         }
 
         /**
-         * Builds the host, to give to one channel as its handler.
+         * Builds the host, whose counters are then ready to read; it starts when a channel is initialized with it.
          *
-         * @return the host
+         * @return the host, an initializer for one channel
          * @throws IllegalArgumentException if no address was given, the MAC address is not unicast, a port is
          *                                  out of range or a service is bound to the echo port
          */

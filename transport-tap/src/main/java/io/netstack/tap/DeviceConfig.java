@@ -84,9 +84,10 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#PERSISTENT}; once bound, as the kernel reports it.
+     * {@return whether the device outlives the channel} Once bound, as the kernel reports it; before bind, what was
+     * asked for ({@code false} unless set).
      *
-     * @return see {@link TapChannelOption#PERSISTENT}; once bound, as the kernel reports it
+     * @throws io.netty.channel.ChannelException if the kernel cannot be asked
      */
     public boolean isPersistent() {
         LinkState link = kernelLink();
@@ -94,10 +95,12 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#PERSISTENT}: before bind, remembered; once bound, applied at once.
+     * Sets {@link TapChannelOption#PERSISTENT}: before bind, remembered for the bind; once bound, applied at once.
      *
-     * @param persistent whether the device outlives the channel
+     * @param persistent whether the device outlives the channel, to be deleted with {@code ip link del} or by
+     *                   another channel that clears the flag
      * @return this
+     * @throws io.netty.channel.ChannelException if the kernel refuses, with the {@link TunTapException} as cause
      */
     public TapChannelConfig setPersistent(boolean persistent) {
         apply(() -> requested.persistent = persistent, device -> device.setPersistent(persistent));
@@ -105,9 +108,10 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#OWNER}; -1 (or {@code null} before bind) for none.
+     * {@return the uid that may attach to the device without CAP_NET_ADMIN} Once bound, as the kernel reports it,
+     * -1 for none; before bind, what was asked for, {@code null} if nothing was.
      *
-     * @return see {@link TapChannelOption#OWNER}; -1 (or {@code null} before bind) for none
+     * @throws io.netty.channel.ChannelException if the kernel cannot be asked
      */
     public Integer getOwner() {
         LinkState link = kernelLink();
@@ -115,10 +119,12 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#OWNER}.
+     * Sets {@link TapChannelOption#OWNER}: before bind, remembered for the bind, which then needs
+     * {@link TapChannelOption#PERSISTENT} too; once bound, applied at once.
      *
-     * @param uid the user who may attach to the device
+     * @param uid the user who may attach to the device without CAP_NET_ADMIN, or -1 for none
      * @return this
+     * @throws io.netty.channel.ChannelException if the kernel refuses, with the {@link TunTapException} as cause
      */
     public TapChannelConfig setOwner(int uid) {
         apply(() -> requested.owner = uid, device -> device.setOwner(uid));
@@ -126,9 +132,10 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#GROUP}; -1 (or {@code null} before bind) for none.
+     * {@return the gid whose members may attach to the device without CAP_NET_ADMIN} Once bound, as the kernel
+     * reports it, -1 for none; before bind, what was asked for, {@code null} if nothing was.
      *
-     * @return see {@link TapChannelOption#GROUP}; -1 (or {@code null} before bind) for none
+     * @throws io.netty.channel.ChannelException if the kernel cannot be asked
      */
     public Integer getGroup() {
         LinkState link = kernelLink();
@@ -136,10 +143,12 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#GROUP}.
+     * Sets {@link TapChannelOption#GROUP}: before bind, remembered for the bind, which then needs
+     * {@link TapChannelOption#PERSISTENT} too; once bound, applied at once.
      *
-     * @param gid the group whose members may attach to the device
+     * @param gid the group whose members may attach to the device without CAP_NET_ADMIN, or -1 for none
      * @return this
+     * @throws io.netty.channel.ChannelException if the kernel refuses, with the {@link TunTapException} as cause
      */
     public TapChannelConfig setGroup(int gid) {
         apply(() -> requested.group = gid, device -> device.setGroup(gid));
@@ -147,9 +156,11 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#MTU}; once bound, the kernel's current value, which read buffers then follow.
+     * {@return the device's MTU in bytes} Once bound, the kernel's current value, which the read buffers then follow
+     * even if something else changed it; before bind, what was asked for, {@code null} if nothing was (the kernel's
+     * default is 1500).
      *
-     * @return see {@link TapChannelOption#MTU}; once bound, the kernel's current value, which read buffers then follow
+     * @throws io.netty.channel.ChannelException if the kernel cannot be asked
      */
     public Integer getMtu() {
         LinkState link = kernelLink();
@@ -161,10 +172,13 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#MTU}.
+     * Sets {@link TapChannelOption#MTU}: before bind, remembered for the bind; once bound, applied at once, and the
+     * read buffers follow it.
      *
-     * @param mtu the largest packet the device carries
+     * @param mtu the largest IP packet the device carries, in bytes, link header excluded: 68 to 65521 on a TAP
+     *            device, to 65535 on a TUN device
      * @return this
+     * @throws io.netty.channel.ChannelException if the kernel refuses, with the {@link TunTapException} as cause
      */
     public TapChannelConfig setMtu(int mtu) {
         apply(() -> requested.mtu = mtu, device -> {
@@ -175,9 +189,11 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#MAC_ADDRESS}.
+     * {@return the MAC address of the kernel's side of the device} Once bound, as the kernel reports it (a random
+     * one unless set; {@code null} for a TUN device, which has none); before bind, what was asked for, {@code null}
+     * if nothing was.
      *
-     * @return see {@link TapChannelOption#MAC_ADDRESS}
+     * @throws io.netty.channel.ChannelException if the kernel cannot be asked
      */
     public MacAddress getMacAddress() {
         LinkState link = kernelLink();
@@ -185,11 +201,13 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#MAC_ADDRESS}.
+     * Sets {@link TapChannelOption#MAC_ADDRESS} of a TAP device: before bind, remembered for the bind; once bound,
+     * applied at once.
      *
-     * @param mac the device's unicast address
+     * @param mac the device's unicast address, best a locally administered one
      * @return this
-     * @throws IllegalArgumentException if {@code mac} is a multicast address
+     * @throws IllegalArgumentException          if {@code mac} is a multicast address
+     * @throws io.netty.channel.ChannelException if the kernel refuses, with the {@link TunTapException} as cause
      */
     public TapChannelConfig setMacAddress(MacAddress mac) {
         if (mac.isMulticast()) {
@@ -201,9 +219,11 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#TX_QUEUE_LENGTH}.
+     * {@return how many frames the kernel queues for the channel to read before it drops them} Once bound, as the
+     * kernel reports it (500 by default for a TUN/TAP device); before bind, what was asked for, {@code null} if
+     * nothing was.
      *
-     * @return see {@link TapChannelOption#TX_QUEUE_LENGTH}
+     * @throws io.netty.channel.ChannelException if the kernel cannot be asked
      */
     public Integer getTxQueueLength() {
         LinkState link = kernelLink();
@@ -211,11 +231,14 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#TX_QUEUE_LENGTH}.
+     * Sets {@link TapChannelOption#TX_QUEUE_LENGTH}: before bind, remembered for the bind; once bound, applied at
+     * once. A longer queue absorbs longer bursts while the channel is slow to read, at the cost of latency; the
+     * frames dropped when it is full are counted in {@link LinkStatistics#txDropped()}.
      *
-     * @param length the frames the kernel queues for the channel
+     * @param length the frames the kernel queues for the channel, 0 or more
      * @return this
-     * @throws IllegalArgumentException if {@code length} is negative
+     * @throws IllegalArgumentException          if {@code length} is negative
+     * @throws io.netty.channel.ChannelException if the kernel refuses, with the {@link TunTapException} as cause
      */
     public TapChannelConfig setTxQueueLength(int length) {
         if (length < 0) {
@@ -227,9 +250,10 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#CARRIER}.
+     * {@return whether the device reports a carrier} Once bound, as the kernel reports it (on unless set); before
+     * bind, what was asked for, {@code null} if nothing was.
      *
-     * @return see {@link TapChannelOption#CARRIER}
+     * @throws io.netty.channel.ChannelException if the kernel cannot be asked
      */
     public Boolean isCarrier() {
         LinkState link = kernelLink();
@@ -237,10 +261,13 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#CARRIER}.
+     * Sets {@link TapChannelOption#CARRIER}: before bind, remembered for the bind; once bound, applied at once.
+     * Without a carrier the kernel sees the link as down ({@code NO-CARRIER}) even when it is up, as when a cable is
+     * pulled.
      *
      * @param carrier whether the device reports a carrier
      * @return this
+     * @throws io.netty.channel.ChannelException if the kernel refuses, with the {@link TunTapException} as cause
      */
     public TapChannelConfig setCarrier(boolean carrier) {
         apply(() -> requested.carrier = carrier, device -> device.setCarrier(carrier));
@@ -248,9 +275,10 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#ADDRESSES}; once bound, every address the kernel has on the device.
+     * {@return the addresses of the kernel's side of the device} Once bound, every address the kernel has on it,
+     * IPv6 link-local ones included; before bind, the addresses to add, empty unless set.
      *
-     * @return see {@link TapChannelOption#ADDRESSES}; once bound, every address the kernel has on the device
+     * @throws io.netty.channel.ChannelException if the kernel cannot be asked
      */
     public List<CidrAddress> getAddresses() {
         TunTapDevice device = channel.lifecycle().device();
@@ -261,10 +289,13 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#ADDRESSES}: before bind, the addresses to add; once bound, adds each of them now.
+     * Sets {@link TapChannelOption#ADDRESSES}: before bind, the addresses the bind adds; once bound, adds each of
+     * them now. Addresses already on the device stay.
      *
-     * @param addresses the addresses, with their prefix lengths
+     * @param addresses the addresses, with their prefix lengths; copied
      * @return this
+     * @throws io.netty.channel.ChannelException if the kernel refuses one, with the {@link TunTapException} as
+     *                                           cause; those added before it stay
      */
     public TapChannelConfig setAddresses(List<CidrAddress> addresses) {
         List<CidrAddress> copy = List.copyOf(addresses);
@@ -277,9 +308,10 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#LINK_UP}.
+     * {@return whether the link is administratively up ({@code IFF_UP})} Once bound, as the kernel reports it;
+     * before bind, what was asked for, {@code null} if nothing was (a new device starts down).
      *
-     * @return see {@link TapChannelOption#LINK_UP}
+     * @throws io.netty.channel.ChannelException if the kernel cannot be asked
      */
     public Boolean isLinkUp() {
         LinkState link = kernelLink();
@@ -287,10 +319,12 @@ abstract class DeviceConfig extends DefaultChannelConfig {
     }
 
     /**
-     * See {@link TapChannelOption#LINK_UP}.
+     * Sets {@link TapChannelOption#LINK_UP}: before bind, applied once the bind has configured the device; once
+     * bound, applied at once. The kernel neither sends frames into a device that is down nor takes frames from it.
      *
      * @param up whether the link is up
      * @return this
+     * @throws io.netty.channel.ChannelException if the kernel refuses, with the {@link TunTapException} as cause
      */
     public TapChannelConfig setLinkUp(boolean up) {
         apply(() -> requested.linkUp = up, device -> NetDeviceControl.setUp(device.name(), up));

@@ -16,6 +16,10 @@ public final class FrameRecvByteBufAllocator extends DefaultMaxMessagesRecvByteB
     /** Frames read per wakeup unless {@link #maxMessagesPerRead(int)} says otherwise. */
     public static final int DEFAULT_MAX_MESSAGES_PER_READ = 64;
 
+    /**
+     * The allocator every {@link TapChannel} starts with; set a new one to read more or fewer frames per wakeup,
+     * e.g. {@code new FrameRecvByteBufAllocator().maxMessagesPerRead(16)}.
+     */
     public FrameRecvByteBufAllocator() {
         super(DEFAULT_MAX_MESSAGES_PER_READ);
         // Frames are messages: a frame that did not fill its buffer says nothing about whether another is waiting.

@@ -2,7 +2,7 @@ package io.netstack.tap;
 
 /**
  * A network device's counters as the kernel keeps them ({@code struct rtnl_link_stats64}, the {@code IFLA_STATS64}
- * attribute of {@code RTM_GETLINK}), read fresh on each call of {@link NetDeviceControl#statistics(String)}.
+ * attribute of {@code RTM_GETLINK}), read fresh on each call of {@link TapChannelMetrics#kernelStatistics()}.
  *
  * <p>They count from the kernel's side of the device. For a TUN/TAP device, "rx" is what the device handed to the
  * kernel, that is what the application wrote to its fd; "tx" is what the kernel sent through the device, that is what

@@ -15,12 +15,15 @@ public final class TapAddress extends SocketAddress {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** The interface name, checked against the kernel's rules; "" for one the kernel chooses. */
     private final String name;
+    /** {@link LinkLayer#ETHERNET} for a TAP device, {@link LinkLayer#IP} for a TUN device; never {@code null}. */
     private final LinkLayer mode;
 
     /**
      * A TAP device named {@code name}.
      *
+     * @param name the interface name, at most 15 bytes, or "" to let the kernel choose {@code tapN}
      * @throws IllegalArgumentException if the kernel would refuse the name (the message says which rule it breaks)
      */
     public TapAddress(String name) {
@@ -30,7 +33,10 @@ public final class TapAddress extends SocketAddress {
     /**
      * A device of the given link layer (TAP for Ethernet, TUN for IP) named {@code name}.
      *
-     * @throws IllegalArgumentException if the kernel would refuse the name (the message says which rule it breaks)
+     * @param name the interface name, at most 15 bytes, or "" to let the kernel choose one
+     * @param mode {@link LinkLayer#ETHERNET} for a TAP device, {@link LinkLayer#IP} for a TUN device
+     * @throws IllegalArgumentException if the kernel would refuse the name (the message says which rule it breaks),
+     *                                  or {@code mode} is {@code null}
      */
     public TapAddress(String name, LinkLayer mode) {
         this.name = InterfaceName.validate(name);
@@ -40,17 +46,23 @@ public final class TapAddress extends SocketAddress {
         this.mode = mode;
     }
 
-    /** A TUN device (IP packets, no Ethernet header) named {@code name}. */
+    /**
+     * A TUN device (IP packets, no Ethernet header) named {@code name}.
+     *
+     * @param name the interface name, at most 15 bytes, or "" to let the kernel choose {@code tunN}
+     * @return the address
+     * @throws IllegalArgumentException if the kernel would refuse the name (the message says which rule it breaks)
+     */
     public static TapAddress tun(String name) {
         return new TapAddress(name, LinkLayer.IP);
     }
 
-    /** The interface name; "" when the kernel is to choose it. */
+    /** {@return the interface name; "" when the kernel is to choose it} */
     public String name() {
         return name;
     }
 
-    /** What the device carries: Ethernet frames (TAP) or IP packets (TUN). */
+    /** {@return what the device carries: Ethernet frames (TAP) or IP packets (TUN)} */
     public LinkLayer linkLayer() {
         return mode;
     }

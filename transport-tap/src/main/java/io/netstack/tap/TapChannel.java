@@ -124,7 +124,7 @@ public final class TapChannel extends AbstractChannel {
         return (TapAddress) super.localAddress();
     }
 
-    /** A TAP device has no remote end: always {@code null}. */
+    /** {@return {@code null}: a TAP or TUN device has no remote end} */
     @Override
     public SocketAddress remoteAddress() {
         return null;
@@ -149,7 +149,13 @@ public final class TapChannel extends AbstractChannel {
         return (TapUnsafe) unsafe();
     }
 
-    /** An epoll or io_uring loop of Netty's; never NIO, which cannot watch a device's fd. */
+    /**
+     * Whether the channel can register with a loop: an epoll or io_uring loop of Netty's; never NIO, which cannot
+     * watch a device's fd.
+     *
+     * @param loop the loop the channel is being registered with
+     * @return {@code true} for an epoll or io_uring loop
+     */
     @Override
     protected boolean isCompatible(EventLoop loop) {
         return TapIo.isCompatible(loop);
@@ -233,6 +239,12 @@ public final class TapChannel extends AbstractChannel {
     /**
      * Accepts {@link ByteBuf} frames (and {@link VirtioNetFrame}s), no longer than the device allows, and hands the
      * loop a buffer it can write from its memory address; see {@link TapChannelOption#OFFLOADS} for the vnet header.
+     *
+     * @param msg the message written
+     * @return the buffer to write, which then owns the frame: {@code msg}'s own when it has a memory address (and,
+     *         with a vnet header, room before the frame), else a direct copy
+     * @throws UnsupportedOperationException if {@code msg} is no frame, or asks for offloads the channel lacks
+     * @throws IllegalArgumentException      if the frame is empty or longer than the device accepts
      */
     @Override
     protected Object filterOutboundMessage(Object msg) {

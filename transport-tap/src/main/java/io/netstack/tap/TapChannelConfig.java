@@ -91,9 +91,12 @@ public final class TapChannelConfig extends DeviceConfig {
      * Sets a Netty option, or a {@link TapChannelOption}. A value a TapChannelOption refuses before bind (a multicast
      * {@link TapChannelOption#MAC_ADDRESS}, say) is recorded rather than thrown, and the bind fails with it: a
      * {@code Bootstrap} would only log what this throws, and bind anyway.
+     *
+     * @param option the option
+     * @param value  its value
+     * @param <T>    the option's type
+     * @return {@code true} if the option is known and was set, as {@link io.netty.channel.ChannelConfig} says
      */
-    @SuppressWarnings("unchecked")
-    @Override
     public <T> boolean setOption(ChannelOption<T> option, T value) {
         validate(option, value);
         if (!TAP_OPTIONS.contains(option)) {
@@ -128,20 +131,18 @@ public final class TapChannelConfig extends DeviceConfig {
         }
     }
 
-    /**
-     * See {@link TapChannelOption#EXCLUSIVE}.
-     *
-     * @return see {@link TapChannelOption#EXCLUSIVE}
-     */
+    /** {@return whether the bind refuses a device that already exists; see {@link TapChannelOption#EXCLUSIVE}} */
     public boolean isExclusive() {
         return exclusive;
     }
 
     /**
-     * See {@link TapChannelOption#EXCLUSIVE}; only before bind.
+     * Sets {@link TapChannelOption#EXCLUSIVE}; only before bind.
      *
-     * @param exclusive whether the bind must create the device
+     * @param exclusive {@code true} (the default) for a bind that must create the device, {@code false} to attach
+     *                  to an existing one as well
      * @return this
+     * @throws IllegalStateException if the channel is bound
      */
     public TapChannelConfig setExclusive(boolean exclusive) {
         checkUnbound(TapChannelOption.EXCLUSIVE);
@@ -149,20 +150,18 @@ public final class TapChannelConfig extends DeviceConfig {
         return this;
     }
 
-    /**
-     * See {@link TapChannelOption#MULTI_QUEUE}.
-     *
-     * @return see {@link TapChannelOption#MULTI_QUEUE}
-     */
+    /** {@return whether the device is opened with a queue per channel; see {@link TapChannelOption#MULTI_QUEUE}} */
     public boolean isMultiQueue() {
         return multiQueue;
     }
 
     /**
-     * See {@link TapChannelOption#MULTI_QUEUE}; only before bind.
+     * Sets {@link TapChannelOption#MULTI_QUEUE}; only before bind. Every channel that shares the device sets it,
+     * the first one creating the device with it.
      *
      * @param multiQueue whether the device has (or gets) a queue per channel
      * @return this
+     * @throws IllegalStateException if the channel is bound
      */
     public TapChannelConfig setMultiQueue(boolean multiQueue) {
         checkUnbound(TapChannelOption.MULTI_QUEUE);
@@ -173,8 +172,8 @@ public final class TapChannelConfig extends DeviceConfig {
     /**
      * See {@link TapChannelOption#OFFLOADS}.
      *
-     * @return before bind, the offloads asked for; once bound, those the kernel accepted; {@code null} if the channel
-     *         has (or will have) no {@code virtio_net_hdr}
+     * @return before bind, the offloads asked for; once bound, those the kernel accepted, which may be fewer;
+     *         {@code null} if the channel has (or will have) no {@code virtio_net_hdr}. An unmodifiable copy.
      */
     public Set<TunOffload> getOffloads() {
         Set<TunOffload> current = offloads;
@@ -182,10 +181,12 @@ public final class TapChannelConfig extends DeviceConfig {
     }
 
     /**
-     * See {@link TapChannelOption#OFFLOADS}; only before bind.
+     * Sets {@link TapChannelOption#OFFLOADS}; only before bind.
      *
-     * @param offloads the offloads to ask the kernel for; {@code null} for frames without a header
+     * @param offloads the offloads to ask the kernel for, copied; empty for the header without offloads,
+     *                 {@code null} for frames without a header
      * @return this
+     * @throws IllegalStateException if the channel is bound
      */
     public TapChannelConfig setOffloads(Set<TunOffload> offloads) {
         checkUnbound(TapChannelOption.OFFLOADS);
@@ -215,20 +216,20 @@ public final class TapChannelConfig extends DeviceConfig {
     }
 
     /**
-     * See {@link TapChannelOption#IO_URING_READ_DEPTH}.
-     *
-     * @return see {@link TapChannelOption#IO_URING_READ_DEPTH}
+     * {@return the most reads kept in flight on an io_uring loop; see {@link TapChannelOption#IO_URING_READ_DEPTH}}
      */
     public int getIoUringReadDepth() {
         return ioUringReadDepth;
     }
 
     /**
-     * See {@link TapChannelOption#IO_URING_READ_DEPTH}; only before the channel is registered.
+     * Sets {@link TapChannelOption#IO_URING_READ_DEPTH}; only before the channel is registered. An epoll loop
+     * ignores it.
      *
      * @param depth the most reads in flight, 1 to 1024
      * @return this
      * @throws IllegalArgumentException if {@code depth} is out of range
+     * @throws IllegalStateException    if the channel is registered
      */
     public TapChannelConfig setIoUringReadDepth(int depth) {
         if (depth < 1 || depth > 1024) {

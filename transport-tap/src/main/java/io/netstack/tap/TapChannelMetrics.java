@@ -62,65 +62,53 @@ public final class TapChannelMetrics {
         add(TRUNCATED_DROPS, this, 1);
     }
 
-    /**
-     * Frames handed to the pipeline.
-     *
-     * @return the count
-     */
+    /** {@return how many frames were handed to the pipeline} */
     public long framesRead() {
         return (long) FRAMES_READ.getOpaque(this);
     }
 
     /**
-     * Bytes read from the device's fd: with {@link TapChannelOption#OFFLOADS}, vnet headers included.
-     *
-     * @return the count
+     * {@return how many bytes were read from the device's fd} The link-layer header counts, and with
+     * {@link TapChannelOption#OFFLOADS} so does each frame's {@code virtio_net_hdr}.
      */
     public long bytesRead() {
         return (long) BYTES_READ.getOpaque(this);
     }
 
-    /**
-     * Frames the kernel accepted.
-     *
-     * @return the count
-     */
+    /** {@return how many frames the kernel accepted from the channel} */
     public long framesWritten() {
         return (long) FRAMES_WRITTEN.getOpaque(this);
     }
 
     /**
-     * Bytes written to the device's fd: with {@link TapChannelOption#OFFLOADS}, vnet headers included.
-     *
-     * @return the count
+     * {@return how many bytes the kernel accepted from the channel's writes} Counted as {@link #bytesRead()} counts:
+     * with {@link TapChannelOption#OFFLOADS}, {@code virtio_net_hdr}s included.
      */
     public long bytesWritten() {
         return (long) BYTES_WRITTEN.getOpaque(this);
     }
 
     /**
-     * Frames refused before any syscall because they were longer than the device allows.
-     *
-     * @return the count
+     * {@return how many outbound frames were refused before any syscall, being longer than the device accepts}
+     * That is {@link TapChannelConfig#getMaxFrameLength()}, or a super-frame's length for a
+     * {@link io.netstack.wire.VirtioNetFrame}; their promises failed with an {@link IllegalArgumentException}.
      */
     public long oversizeDrops() {
         return (long) OVERSIZE_DROPS.getOpaque(this);
     }
 
     /**
-     * Frames the kernel refused (their promises failed with the errno); the channel stayed open.
-     *
-     * @return the count
+     * {@return how many outbound frames the kernel refused} Their promises failed with a {@link TunTapException}
+     * naming the errno; the channel stayed open.
      */
     public long writeErrors() {
         return (long) WRITE_ERRORS.getOpaque(this);
     }
 
     /**
-     * Inbound frames dropped because they were longer than the read buffer: the MTU was raised from outside since
-     * the channel last looked. The channel resizes its buffers on the first such frame.
-     *
-     * @return the count
+     * {@return how many inbound frames were dropped for being longer than the read buffer} That happens when the
+     * MTU was raised from outside since the channel last looked; the channel resizes its buffers on the first such
+     * frame.
      */
     public long truncatedDrops() {
         return (long) TRUNCATED_DROPS.getOpaque(this);
@@ -147,7 +135,9 @@ public final class TapChannelMetrics {
      * {@code txqueuelen} frames was full: the channel read too slowly); the kernel's tx_dropped of the device. Takes a
      * fresh {@link #kernelStatistics()}.
      *
-     * @return the kernel's count
+     * @return the kernel's count since the device was created
+     * @throws IllegalStateException             if the channel is not bound, or closed
+     * @throws io.netty.channel.ChannelException if the kernel cannot be asked or does not answer in time
      */
     public long kernelTxDropped() {
         return kernelStatistics().txDropped();
@@ -157,7 +147,9 @@ public final class TapChannelMetrics {
      * Frames the channel wrote and the kernel then dropped on receiving them; the kernel's rx_dropped of the device.
      * Takes a fresh {@link #kernelStatistics()}.
      *
-     * @return the kernel's count
+     * @return the kernel's count since the device was created
+     * @throws IllegalStateException             if the channel is not bound, or closed
+     * @throws io.netty.channel.ChannelException if the kernel cannot be asked or does not answer in time
      */
     public long kernelRxDropped() {
         return kernelStatistics().rxDropped();

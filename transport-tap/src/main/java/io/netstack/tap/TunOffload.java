@@ -38,12 +38,17 @@ public enum TunOffload {
         this.flag = flag;
     }
 
-    /** The {@code TUN_F_*} bit. */
+    /** {@return the {@code TUN_F_*} bit, as {@code TUNSETOFFLOAD} takes it} */
     public int flag() {
         return flag;
     }
 
-    /** Every offload: what a reader that splits super-frames itself (or forwards them) can ask for. */
+    /**
+     * Every offload: what a reader that splits super-frames itself (or forwards them) can ask for. A kernel that
+     * knows only some of them takes those; the channel's {@link TapChannelConfig#getOffloads()} tells which.
+     *
+     * @return a new, modifiable set of every constant
+     */
     public static Set<TunOffload> all() {
         return EnumSet.allOf(TunOffload.class);
     }

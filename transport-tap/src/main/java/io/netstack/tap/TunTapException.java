@@ -12,8 +12,11 @@ import java.io.IOException;
 public final class TunTapException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The device name as asked for, "" when the kernel was to choose it. */
     private final String deviceName;
+    /** The failed operation, e.g. {@code "TUNSETIFF"}. */
     private final String operation;
+    /** The kernel's errno, positive. */
     private final int errno;
 
     /**
@@ -42,38 +45,22 @@ public final class TunTapException extends IOException {
         this.errno = errno;
     }
 
-    /**
-     * The device name as asked for ("" when the kernel was to choose it).
-     *
-     * @return the device name
-     */
+    /** {@return the device name as asked for, "" when the kernel was to choose it} */
     public String deviceName() {
         return deviceName;
     }
 
-    /**
-     * The failed operation, e.g. {@code "TUNSETIFF"} or {@code "open /dev/net/tun"}.
-     *
-     * @return the operation
-     */
+    /** {@return the failed operation, e.g. {@code "TUNSETIFF"} or {@code "open /dev/net/tun"}} */
     public String operation() {
         return operation;
     }
 
-    /**
-     * The kernel's errno, e.g. 1 for EPERM.
-     *
-     * @return the errno
-     */
+    /** {@return the kernel's errno, positive, e.g. 1 for EPERM} */
     public int errno() {
         return errno;
     }
 
-    /**
-     * The errno's symbolic name, e.g. {@code "EPERM"}.
-     *
-     * @return the symbolic name
-     */
+    /** {@return the errno's symbolic name, e.g. {@code "EPERM"}} */
     public String errnoName() {
         return Errno.name(errno);
     }

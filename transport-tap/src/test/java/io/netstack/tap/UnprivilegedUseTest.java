@@ -64,7 +64,7 @@ class UnprivilegedUseTest {
         }
     }
 
-    /** Root creates a persistent device for {@code uid} once, up, as the README shows, and lets go of it. */
+    /** Root creates a persistent device for {@code uid} once, up, as docs/unprivileged.md shows, and lets go of it. */
     private void createPersistentDevice(String name, int uid) throws InterruptedException {
         new Bootstrap().group(group).channel(TapChannel.class).handler(new ChannelInboundHandlerAdapter())
                 .option(TapChannelOption.PERSISTENT, true)
@@ -127,7 +127,7 @@ class UnprivilegedUseTest {
     @Test
     void setcapOnACopyOfTheJavaLauncherIsEnough() throws Exception {
         Assumptions.assumeTrue(onPath("patchelf") && onPath("setcap"),
-                "needs patchelf and setcap (Debian: apt-get install patchelf libcap2-bin)");
+                "needs patchelf and setcap (the README's test command installs them: scripts/test-tools.sh)");
         Path javaHome = Path.of(ChildJvm.java()).getParent().getParent();
         Path bin = Files.createDirectories(child.folder().resolve("jdk-" + transport + "/bin"));
         Path launcher = bin.resolve("java");

@@ -48,7 +48,7 @@ public final class ArpPacket extends PacketView {
      * Wraps and validates a new view over the readable bytes of {@code packet}.
      *
      * @param packet the buffer whose readable bytes are the packet
-     * @return the view
+     * @return the new view, wrapped and well-formed
      * @throws MalformedPacketException if the packet is malformed
      */
     public static ArpPacket parse(ByteBuf packet) {
@@ -72,22 +72,22 @@ public final class ArpPacket extends PacketView {
         return null;
     }
 
-    /** {@return Hardware address space, {@code ar$hrd}} */
+    /** {@return the hardware address space, {@code ar$hrd}} */
     public int htype() {
         return buf.getUnsignedShort(offset + HTYPE_OFFSET);
     }
 
-    /** {@return Protocol address space, {@code ar$pro}} */
+    /** {@return the protocol address space, {@code ar$pro}} */
     public int ptype() {
         return buf.getUnsignedShort(offset + PTYPE_OFFSET);
     }
 
-    /** {@return Byte length of each hardware address, {@code ar$hln}} */
+    /** {@return the byte length of each hardware address, {@code ar$hln}} */
     public int hlen() {
         return buf.getUnsignedByte(offset + HLEN_OFFSET);
     }
 
-    /** {@return Byte length of each protocol address, {@code ar$pln}} */
+    /** {@return the byte length of each protocol address, {@code ar$pln}} */
     public int plen() {
         return buf.getUnsignedByte(offset + PLEN_OFFSET);
     }
@@ -97,22 +97,22 @@ public final class ArpPacket extends PacketView {
         return buf.getUnsignedShort(offset + OPER_OFFSET);
     }
 
-    /** {@return Sender hardware address, {@code ar$sha}} */
+    /** {@return the sender hardware address, {@code ar$sha}} */
     public long sha() {
         return MacAddress.read(buf, offset + SHA_OFFSET);
     }
 
-    /** {@return Sender protocol address, {@code ar$spa}} */
+    /** {@return the sender protocol address, {@code ar$spa}} */
     public int spa() {
         return Ipv4Address.read(buf, offset + SPA_OFFSET);
     }
 
-    /** {@return Target hardware address, {@code ar$tha}; ignored (usually zero) in requests} */
+    /** {@return the target hardware address, {@code ar$tha}; ignored (usually zero) in requests} */
     public long tha() {
         return MacAddress.read(buf, offset + THA_OFFSET);
     }
 
-    /** {@return Target protocol address, {@code ar$tpa}} */
+    /** {@return the target protocol address, {@code ar$tpa}} */
     public int tpa() {
         return Ipv4Address.read(buf, offset + TPA_OFFSET);
     }

@@ -29,6 +29,7 @@ public final class CidrAddress {
      * @param address      the interface's address
      * @param prefixLength the length of the network prefix in bits
      * @return the CIDR address
+     * @throws NullPointerException     if {@code address} is {@code null}
      * @throws IllegalArgumentException if the prefix length is outside 0..32 (IPv4) or 0..128 (IPv6)
      */
     public static CidrAddress of(InetAddress address, int prefixLength) {

@@ -7,34 +7,64 @@ package io.netstack.wire;
  * was broken. Each carries a fixed description, so reporting a failure builds no string.
  */
 public enum DecodeError {
+    /** Fewer bytes than the 14-byte header plus the VLAN tags it announces. */
     ETHERNET_TRUNCATED("Ethernet frame shorter than its header and 802.1Q tags"),
+    /** A third VLAN tag: {@link EthernetFrame} accepts at most {@value EthernetFrame#MAX_VLAN_TAGS}. */
     ETHERNET_TOO_MANY_VLAN_TAGS("more than two stacked 802.1Q/802.1ad tags"),
 
+    /** Fewer than the {@value ArpPacket#LENGTH} bytes of an Ethernet/IPv4 ARP packet. */
     ARP_TRUNCATED("ARP packet shorter than 28 bytes"),
+    /** Hardware or protocol type and address lengths other than Ethernet's and IPv4's. */
     ARP_UNSUPPORTED_ADDRESS_FORMAT("ARP packet not for Ethernet hardware and IPv4 protocol addresses"),
 
+    /** Fewer bytes than the 20-byte header, or than the total length field states. */
     IPV4_TRUNCATED("IPv4 packet shorter than its header or its total length"),
+    /** A version field other than 4. */
     IPV4_BAD_VERSION("IP version is not 4"),
+    /** An IHL below 5, too short for the fixed header. */
     IPV4_BAD_HEADER_LENGTH("IPv4 IHL below 5"),
+    /** A total length field smaller than the header it counts. */
     IPV4_BAD_TOTAL_LENGTH("IPv4 total length smaller than the header"),
+    /** What a caller reports when {@link Ipv4Packet#isChecksumValid()} fails: the header does not sum to all ones. */
     IPV4_BAD_CHECKSUM("IPv4 header checksum mismatch"),
 
+    /** Fewer bytes than the 40-byte fixed header plus the payload length it states. */
     IPV6_TRUNCATED("IPv6 packet shorter than its header or its payload length"),
+    /** A version field other than 6. */
     IPV6_BAD_VERSION("IP version is not 6"),
 
+    /** Fewer than the 8 bytes of an ICMP header. */
     ICMPV4_TRUNCATED("ICMP message shorter than its 8-byte header"),
+    /** What a caller reports when {@link Icmpv4Packet#isChecksumValid()} fails: the message does not verify. */
     ICMPV4_BAD_CHECKSUM("ICMP checksum mismatch"),
 
+    /** Fewer bytes than the 8-byte header, or than the length field states. */
     UDP_TRUNCATED("UDP datagram shorter than its header or its length field"),
+    /** A length field below 8, smaller than the header it counts. */
     UDP_BAD_LENGTH("UDP length field below 8"),
+    /**
+     * A checksum that does not verify over the datagram and its pseudo-header, or 0 over IPv6; what a caller
+     * reports when {@link UdpDatagram#isChecksumValid(IpPacket)} fails.
+     */
     UDP_BAD_CHECKSUM("UDP checksum mismatch"),
 
+    /** Fewer bytes than the 20-byte header, or than the header its data offset states. */
     TCP_TRUNCATED("TCP segment shorter than its header"),
+    /** A data offset below 5, too short for the fixed header. */
     TCP_BAD_DATA_OFFSET("TCP data offset below 5"),
+    /**
+     * A checksum that does not verify over the segment and its pseudo-header; what a caller reports when
+     * {@link TcpSegment#isChecksumValid(IpPacket)} fails.
+     */
     TCP_BAD_CHECKSUM("TCP checksum mismatch"),
 
+    /**
+     * A {@code gso_type} the frame does not match, UDP fragmentation offload, or a super-frame where the reader takes
+     * none.
+     */
     VIRTIO_NET_UNSUPPORTED_GSO(
             "virtio_net_hdr gso_type that does not match the frame, UFO, or a super-frame where none is taken"),
+    /** A {@code csum_start}, {@code csum_offset} or {@code gso_size} that points outside the frame. */
     VIRTIO_NET_BAD_OFFSETS("virtio_net_hdr csum_start, csum_offset or gso_size outside the frame");
 
     private final String description;
@@ -43,7 +73,7 @@ public enum DecodeError {
         this.description = description;
     }
 
-    /** A short human-readable explanation, fixed per constant. */
+    /** {@return a short human-readable explanation, the same string on every call} */
     public String description() {
         return description;
     }

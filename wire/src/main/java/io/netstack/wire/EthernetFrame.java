@@ -57,7 +57,7 @@ public final class EthernetFrame extends HeaderedPacketView {
      * Wraps and validates a new view over the readable bytes of {@code frame}.
      *
      * @param frame the buffer whose readable bytes are the frame
-     * @return the view
+     * @return the new view, wrapped and well-formed
      * @throws MalformedPacketException if the frame is malformed
      */
     public static EthernetFrame parse(ByteBuf frame) {
@@ -183,7 +183,7 @@ public final class EthernetFrame extends HeaderedPacketView {
         return offset + TYPE_OFFSET + tag * VLAN_TAG_LENGTH;
     }
 
-    /** The header's length: 14 bytes plus 4 per VLAN tag. */
+    /** {@return the header's length: 14 bytes plus 4 per VLAN tag} */
     @Override
     public int headerLength() {
         return HEADER_LENGTH + vlanTagCount * VLAN_TAG_LENGTH;

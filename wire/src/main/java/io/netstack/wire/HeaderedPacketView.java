@@ -10,23 +10,24 @@ public abstract class HeaderedPacketView extends PacketView {
     HeaderedPacketView() {
     }
 
-    /** The header's length in bytes, options and tags included. */
+    /** {@return the header's length in bytes, options and tags included} */
     public abstract int headerLength();
 
-    /** The absolute index of the payload, right after the header. */
+    /** {@return the absolute index of the payload, right after the header} */
     public final int payloadOffset() {
         return offset + headerLength();
     }
 
     /**
-     * The payload's length: {@link #length()} less the header. Where the header states the packet's length (IPv4,
-     * UDP) padding after the packet is excluded; an Ethernet frame has no such field, so its payload includes it.
+     * {@return the payload's length in bytes: {@link #length()} less the header} Where the header states the
+     * packet's length (IPv4, UDP) padding after the packet is excluded; an Ethernet frame has no such field, so its
+     * payload includes it.
      */
     public final int payloadLength() {
         return length - headerLength();
     }
 
-    /** The payload as a slice of the buffer, sharing its content and reference count. Allocates the slice. */
+    /** {@return the payload as a slice of the buffer, sharing its content and reference count} Allocates the slice. */
     public final ByteBuf payload() {
         return buf.slice(payloadOffset(), payloadLength());
     }

@@ -45,14 +45,14 @@ public final class Icmpv4Packet extends HeaderedPacketView {
      * Wraps and validates a new view over the readable bytes of {@code message}; the checksum is not verified.
      *
      * @param message the buffer whose readable bytes are the message
-     * @return the view
+     * @return the new view, wrapped and well-formed
      * @throws MalformedPacketException if the message is malformed
      */
     public static Icmpv4Packet parse(ByteBuf message) {
         return parseOrThrow(new Icmpv4Packet(), message);
     }
 
-    /** The fixed {@value #HEADER_LENGTH}-byte header. */
+    /** {@return {@value #HEADER_LENGTH}: the header has a fixed length} */
     @Override
     public int headerLength() {
         return HEADER_LENGTH;

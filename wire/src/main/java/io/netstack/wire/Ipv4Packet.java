@@ -20,8 +20,9 @@ import io.netty.buffer.ByteBuf;
  *
  * <p>Validation checks the structure: the version, that IHL is at least 5, and that the total length covers the
  * header and fits the wrapped range. The header checksum is verified apart, by {@link #isChecksumValid()}. The
- * view's {@link #length()} is the total length, so Ethernet padding after the packet is ignored. Fragments are accepted, not reassembled: {@link #isFragment()} flags them, and the
- * payload of a fragment is only a piece of the upper-layer datagram.
+ * view's {@link #length()} is the total length, so Ethernet padding after the packet is ignored. Fragments are
+ * accepted, not reassembled: {@link #isFragment()} flags them, and the payload of a fragment is only a piece of the
+ * upper-layer datagram.
  */
 public final class Ipv4Packet extends HeaderedPacketView implements IpPacket {
     /** The header without options (IHL 5). */
@@ -66,7 +67,7 @@ public final class Ipv4Packet extends HeaderedPacketView implements IpPacket {
      * Wraps and validates a new view over the readable bytes of {@code packet}.
      *
      * @param packet the buffer whose readable bytes are the packet
-     * @return the view
+     * @return the new view, wrapped and well-formed
      * @throws MalformedPacketException if the packet is malformed
      */
     public static Ipv4Packet parse(ByteBuf packet) {
@@ -116,18 +117,18 @@ public final class Ipv4Packet extends HeaderedPacketView implements IpPacket {
         return buf.getUnsignedByte(offset + VERSION_IHL_OFFSET) & 0x0f;
     }
 
-    /** The header's length in bytes, options included: {@code ihl() * 4}. */
+    /** {@return the header's length in bytes, options included: {@code ihl() * 4}} */
     @Override
     public int headerLength() {
         return ihl() * IHL_UNIT;
     }
 
-    /** {@return Differentiated Services Code Point (RFC 2474), the high six bits of the former TOS byte} */
+    /** {@return the Differentiated Services Code Point (RFC 2474), the high six bits of the former TOS byte} */
     public int dscp() {
         return buf.getUnsignedByte(offset + TOS_OFFSET) >>> 2;
     }
 
-    /** {@return Explicit Congestion Notification (RFC 3168), the low two bits of the former TOS byte} */
+    /** {@return the Explicit Congestion Notification bits (RFC 3168), the low two bits of the former TOS byte} */
     public int ecn() {
         return buf.getUnsignedByte(offset + TOS_OFFSET) & 0x03;
     }
@@ -152,7 +153,9 @@ public final class Ipv4Packet extends HeaderedPacketView implements IpPacket {
         return (flagsAndFragmentOffset() & FLAG_MF) != 0;
     }
 
-    /** {@return the fragment offset field, in units of 8 octets as on the wire; see {@link #fragmentOffsetBytes()}} */
+    /**
+     * {@return the fragment offset field, in units of 8 octets as on the wire; see {@link #fragmentOffsetBytes()}}
+     */
     public int fragmentOffset() {
         return flagsAndFragmentOffset() & FRAGMENT_OFFSET_MASK;
     }
@@ -163,9 +166,8 @@ public final class Ipv4Packet extends HeaderedPacketView implements IpPacket {
     }
 
     /**
-
-     * {@return whether this packet is a fragment, first or later, of a larger datagram: MF is set or the offset is not 0}
-
+     * {@return whether this packet is a fragment, first or later, of a larger datagram: MF is set or the offset is
+     * not 0}
      */
     public boolean isFragment() {
         return (flagsAndFragmentOffset() & (FLAG_MF | FRAGMENT_OFFSET_MASK)) != 0;
@@ -189,7 +191,7 @@ public final class Ipv4Packet extends HeaderedPacketView implements IpPacket {
         return buf.getUnsignedByte(offset + TTL_OFFSET);
     }
 
-    /** {@return the upper-layer protocol number, e.g} {@link #PROTOCOL_UDP}. */
+    /** {@return the upper-layer protocol number, e.g. {@link #PROTOCOL_UDP}} */
     public int protocol() {
         return buf.getUnsignedByte(offset + PROTOCOL_OFFSET);
     }

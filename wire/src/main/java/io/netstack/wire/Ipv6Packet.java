@@ -49,14 +49,14 @@ public final class Ipv6Packet extends HeaderedPacketView implements IpPacket {
      * Wraps and validates a new view over the readable bytes of {@code packet}.
      *
      * @param packet the buffer whose readable bytes are the packet
-     * @return the view
+     * @return the new view, wrapped and well-formed
      * @throws MalformedPacketException if the packet is malformed
      */
     public static Ipv6Packet parse(ByteBuf packet) {
         return parseOrThrow(new Ipv6Packet(), packet);
     }
 
-    /** The fixed {@value #HEADER_LENGTH}-byte header. */
+    /** {@return {@value #HEADER_LENGTH}: extension headers count as payload} */
     @Override
     public int headerLength() {
         return HEADER_LENGTH;

@@ -24,9 +24,16 @@ public record MacAddress(long value) {
     private static final int TEXT_LENGTH = LENGTH * 3 - 1;
     private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
 
+    /** {@code ff:ff:ff:ff:ff:ff}, which every station on the link receives: where an ARP request goes. */
     public static final MacAddress BROADCAST = new MacAddress(MASK);
+    /** {@code 00:00:00:00:00:00}, the unknown address: the target hardware address of an ARP request. */
     public static final MacAddress ZERO = new MacAddress(0);
 
+    /**
+     * Checks that the address fits in 48 bits.
+     *
+     * @throws IllegalArgumentException if any of the high 16 bits of {@code value} is set
+     */
     public MacAddress {
         if ((value & ~MASK) != 0) {
             throw new IllegalArgumentException("not a 48-bit MAC address: 0x" + Long.toHexString(value));
@@ -37,6 +44,8 @@ public record MacAddress(long value) {
      * Parses the colon-separated form {@code 02:00:5e:10:00:01}: exactly six pairs of hex digits (either case)
      * separated by single colons, nothing else.
      *
+     * @param text the address, e.g. {@code "02:00:5e:10:00:01"}
+     * @return the address
      * @throws IllegalArgumentException if {@code text} is not in that form
      */
     public static MacAddress parse(String text) {
@@ -59,6 +68,8 @@ public record MacAddress(long value) {
     /**
      * The address of six octets, first octet first, as the kernel reports a link's address.
      *
+     * @param octets the address's octets, first octet first; not kept
+     * @return the address
      * @throws IllegalArgumentException if there are not exactly six
      */
     public static MacAddress of(byte[] octets) {
@@ -72,7 +83,7 @@ public record MacAddress(long value) {
         return new MacAddress(value);
     }
 
-    /** The six octets, first octet first, as the kernel takes a link's address. */
+    /** {@return a new array of the six octets, first octet first, as the kernel takes a link's address} */
     public byte[] octets() {
         byte[] octets = new byte[LENGTH];
         for (int i = 0; i < LENGTH; i++) {
@@ -81,18 +92,34 @@ public record MacAddress(long value) {
         return octets;
     }
 
-    /** Reads six octets at absolute {@code index}. */
+    /**
+     * Reads an address from a buffer, without moving its reader index.
+     *
+     * @param buf   the buffer
+     * @param index the absolute index of the address's first octet
+     * @return the address in its primitive form, in the low 48 bits
+     */
     public static long read(ByteBuf buf, int index) {
         return (long) buf.getUnsignedShort(index) << 32 | buf.getUnsignedInt(index + 2);
     }
 
-    /** Appends the six octets of {@code mac} to {@code out}. */
+    /**
+     * Appends the six octets of an address at the writer index of a buffer.
+     *
+     * @param out the buffer to append to
+     * @param mac the address in its primitive form, in the low 48 bits
+     */
     public static void write(ByteBuf out, long mac) {
         out.writeShort((int) (mac >>> 32));
         out.writeInt((int) mac);
     }
 
-    /** Formats {@code mac} as six lower-case hex pairs separated by colons. */
+    /**
+     * Formats an address as six lower-case hex pairs separated by colons, the form {@link #parse} reads.
+     *
+     * @param mac the address in its primitive form, in the low 48 bits
+     * @return e.g. {@code "02:00:5e:10:00:01"}
+     */
     public static String format(long mac) {
         char[] text = new char[TEXT_LENGTH];
         for (int octet = 0; octet < LENGTH; octet++) {
@@ -107,29 +134,48 @@ public record MacAddress(long value) {
         return new String(text);
     }
 
-    /** Whether {@code mac} is a group address (multicast, broadcast included). */
+    /**
+     * Whether an address is a group address (multicast, broadcast included): its I/G bit is set.
+     *
+     * @param mac the address in its primitive form
+     * @return {@code true} for a group address, {@code false} for a single station's
+     */
     public static boolean isMulticast(long mac) {
         return (mac & GROUP_BIT) != 0;
     }
 
-    /** Whether {@code mac} is {@code ff:ff:ff:ff:ff:ff}. */
+    /**
+     * Whether an address is the broadcast address.
+     *
+     * @param mac the address in its primitive form
+     * @return {@code true} if it is {@code ff:ff:ff:ff:ff:ff}
+     */
     public static boolean isBroadcast(long mac) {
         return mac == MASK;
     }
 
-    /** Whether {@code mac} is locally administered rather than assigned by its manufacturer's OUI. */
+    /**
+     * Whether an address is locally administered (its U/L bit is set) rather than assigned by its manufacturer's
+     * OUI, as the addresses a program gives its TAP devices should be.
+     *
+     * @param mac the address in its primitive form
+     * @return {@code true} if it is locally administered
+     */
     public static boolean isLocallyAdministered(long mac) {
         return (mac & LOCAL_BIT) != 0;
     }
 
+    /** {@return whether this is a group address (multicast, broadcast included)} */
     public boolean isMulticast() {
         return isMulticast(value);
     }
 
+    /** {@return whether this is {@code ff:ff:ff:ff:ff:ff}} */
     public boolean isBroadcast() {
         return isBroadcast(value);
     }
 
+    /** {@return whether this address is locally administered rather than assigned by a manufacturer} */
     public boolean isLocallyAdministered() {
         return isLocallyAdministered(value);
     }

@@ -9,14 +9,21 @@ import static java.util.Objects.requireNonNull;
 public final class MalformedPacketException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** Which check the packet failed, kept for {@link #reason()}. */
     private final DecodeError reason;
 
+    /**
+     * An exception whose message is the reason's {@link DecodeError#description()}.
+     *
+     * @param reason which check the packet failed, not {@code null}
+     * @throws NullPointerException if {@code reason} is {@code null}
+     */
     public MalformedPacketException(DecodeError reason) {
         super(requireNonNull(reason, "reason").description());
         this.reason = reason;
     }
 
-    /** Which check the packet failed. */
+    /** {@return which check the packet failed, never {@code null}} */
     public DecodeError reason() {
         return reason;
     }

@@ -65,7 +65,7 @@ public final class TcpSegment extends HeaderedPacketView {
      * Wraps and validates a new view over the payload of {@code packet}; the checksum is not verified.
      *
      * @param packet a well-formed IP packet that is not a fragment
-     * @return the view
+     * @return the new view, wrapped and well-formed
      * @throws MalformedPacketException if the segment is malformed
      */
     public static TcpSegment parse(IpPacket packet) {
@@ -134,7 +134,7 @@ public final class TcpSegment extends HeaderedPacketView {
         return buf.getUnsignedByte(offset + DATA_OFFSET_OFFSET) >>> 4;
     }
 
-    /** The header's length in bytes, options included: {@code dataOffset() * 4}. */
+    /** {@return the header's length in bytes, options included: {@code dataOffset() * 4}} */
     @Override
     public int headerLength() {
         return dataOffset() * DATA_OFFSET_UNIT;

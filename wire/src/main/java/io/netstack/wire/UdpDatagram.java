@@ -36,7 +36,7 @@ public final class UdpDatagram extends HeaderedPacketView {
      * Wraps and validates a new view over the payload of {@code packet}; the checksum is not verified.
      *
      * @param packet a well-formed IP packet that is not a fragment
-     * @return the view
+     * @return the new view, wrapped and well-formed
      * @throws MalformedPacketException if the datagram is malformed
      */
     public static UdpDatagram parse(IpPacket packet) {
@@ -53,7 +53,7 @@ public final class UdpDatagram extends HeaderedPacketView {
         return wrap(packet.buffer(), packet.payloadOffset(), packet.payloadLength());
     }
 
-    /** The fixed {@value #HEADER_LENGTH}-byte header. */
+    /** {@return {@value #HEADER_LENGTH}: the header has a fixed length} */
     @Override
     public int headerLength() {
         return HEADER_LENGTH;

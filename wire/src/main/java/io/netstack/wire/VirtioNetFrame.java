@@ -79,8 +79,17 @@ public final class VirtioNetFrame implements ByteBufHolder {
     }
 
     /**
-     * A frame with the given header fields; takes over the caller's reference to {@code frame}.
+     * A frame with the given header fields, as a writer hands it to a device opened with {@code IFF_VNET_HDR}; takes
+     * over the caller's reference to {@code frame}.
      *
+     * @param flags      {@link #F_NEEDS_CSUM}, {@link #F_DATA_VALID}, both or 0
+     * @param gsoType    {@link #GSO_NONE}, {@link #GSO_TCPV4}, ..., or'ed with {@link #GSO_ECN} where it applies
+     * @param hdrLen     the length of the headers the kernel repeats in each segment, in bytes
+     * @param gsoSize    the payload bytes per segment (the MSS), 0 without segmentation
+     * @param csumStart  where the checksummed range starts, in bytes from the frame's reader index
+     * @param csumOffset where the checksum goes, in bytes from {@code csumStart}
+     * @param frame      the frame the header precedes (Ethernet on TAP, IP on TUN), which the result owns
+     * @return a pooled holder of {@code frame}, back to its pool when released
      * @throws IllegalArgumentException if a field does not fit its width in the header
      */
     public static VirtioNetFrame newInstance(int flags, int gsoType, int hdrLen, int gsoSize, int csumStart,
@@ -117,6 +126,8 @@ public final class VirtioNetFrame implements ByteBufHolder {
      * Decodes the header at the reader index of {@code buf}, which then moves past it to the frame; takes over the
      * caller's reference to {@code buf}, which becomes the {@link #content()}.
      *
+     * @param buf what a device opened with {@code IFF_VNET_HDR} read: the header, then the frame
+     * @return a pooled holder of {@code buf}, back to its pool when released
      * @throws IndexOutOfBoundsException if fewer than {@link #HEADER_LENGTH} bytes are readable
      */
     public static VirtioNetFrame decode(ByteBuf buf) {
@@ -132,7 +143,13 @@ public final class VirtioNetFrame implements ByteBufHolder {
         return frame;
     }
 
-    /** Writes this frame's header at absolute {@code index} of {@code buf}, leaving the buffer's indexes alone. */
+    /**
+     * Writes this frame's header into the {@value #HEADER_LENGTH} bytes before a frame, as the writer of a device
+     * opened with {@code IFF_VNET_HDR} must send it.
+     *
+     * @param buf   the buffer to write into; its indexes are left alone
+     * @param index the absolute index of the header's first byte
+     */
     public void encodeHeader(ByteBuf buf, int index) {
         buf.setByte(index + FLAGS_OFFSET, flags);
         buf.setByte(index + GSO_TYPE_OFFSET, gsoType);
@@ -142,60 +159,72 @@ public final class VirtioNetFrame implements ByteBufHolder {
         buf.setShortLE(index + CSUM_OFFSET_OFFSET, csumOffset);
     }
 
-    /** Writes the header of a plain frame (no checksum to complete, no segmentation) at absolute {@code index}. */
+    /**
+     * Writes the header of a plain frame (no checksum to complete, no segmentation): all zeros, what every frame
+     * written without offloads carries on a device opened with {@code IFF_VNET_HDR}.
+     *
+     * @param buf   the buffer to write into; its indexes are left alone
+     * @param index the absolute index of the header's first byte
+     */
     public static void encodePlainHeader(ByteBuf buf, int index) {
         buf.setZero(index, HEADER_LENGTH);
     }
 
-    /** The {@code flags} field: {@link #F_NEEDS_CSUM} and {@link #F_DATA_VALID}. */
+    /** {@return the {@code flags} field: {@link #F_NEEDS_CSUM} and {@link #F_DATA_VALID}} */
     public int flags() {
         return flags;
     }
 
-    /** Whether the checksum at {@code csum_start + csum_offset} holds only the pseudo-header sum, to be completed. */
+    /**
+     * {@return whether the checksum at {@code csum_start + csum_offset} holds only the pseudo-header sum, to be
+     * completed}
+     */
     public boolean needsCsum() {
         return (flags & F_NEEDS_CSUM) != 0;
     }
 
-    /** Whether the kernel has verified the frame's checksums. */
+    /** {@return whether the kernel has verified the frame's checksums, so a reader need not} */
     public boolean dataValid() {
         return (flags & F_DATA_VALID) != 0;
     }
 
-    /** The {@code gso_type} field, {@link #GSO_ECN} included. */
+    /** {@return the {@code gso_type} field, {@link #GSO_ECN} included} */
     public int gsoType() {
         return gsoType;
     }
 
-    /** The segmentation the frame needs, without the {@link #GSO_ECN} bit: {@link #GSO_NONE}, {@link #GSO_TCPV4}... */
+    /**
+     * {@return the segmentation the frame needs, without the {@link #GSO_ECN} bit: {@link #GSO_NONE},
+     * {@link #GSO_TCPV4}...}
+     */
     public int gsoProtocol() {
         return gsoType & ~GSO_ECN;
     }
 
-    /** Whether the frame is a super-frame to be cut into segments. */
+    /** {@return whether the frame is a super-frame to be cut into segments} */
     public boolean isGso() {
         return gsoProtocol() != GSO_NONE;
     }
 
     /**
-     * The {@code hdr_len} field. Linux sets it to the length of the frame's linear part, which is at least the
-     * headers but may be more, so a reader finds the headers' end from the headers themselves.
+     * {@return the {@code hdr_len} field, in bytes} Linux sets it to the length of the frame's linear part, which
+     * is at least the headers but may be more, so a reader finds the headers' end from the headers themselves.
      */
     public int hdrLen() {
         return hdrLen;
     }
 
-    /** The {@code gso_size} field: the payload bytes in each segment but the last (the MSS for TCP). */
+    /** {@return the {@code gso_size} field: the payload bytes in each segment but the last (the MSS for TCP)} */
     public int gsoSize() {
         return gsoSize;
     }
 
-    /** The {@code csum_start} field: where the checksummed range starts, from the content's reader index. */
+    /** {@return the {@code csum_start} field: where the checksummed range starts, from the content's reader index} */
     public int csumStart() {
         return csumStart;
     }
 
-    /** The {@code csum_offset} field: where the checksum is, from {@link #csumStart()}. */
+    /** {@return the {@code csum_offset} field: where the checksum is, in bytes from {@link #csumStart()}} */
     public int csumOffset() {
         return csumOffset;
     }
@@ -212,6 +241,9 @@ public final class VirtioNetFrame implements ByteBufHolder {
     /**
      * Hands the frame over with this holder's reference, and returns the holder to its pool: for code that goes
      * on with the bare frame. Neither this object nor its header fields may be used afterwards.
+     *
+     * @return the frame, which the caller now owns
+     * @throws IllegalReferenceCountException if this frame was released already
      */
     public ByteBuf takeContent() {
         ByteBuf frame = content();
@@ -239,7 +271,12 @@ public final class VirtioNetFrame implements ByteBufHolder {
         return replace(content().retainedDuplicate());
     }
 
-    /** The same header fields over another frame. */
+    /**
+     * The same header fields over another frame, in a holder of its own.
+     *
+     * @param frame the frame the new holder owns
+     * @return a pooled holder; this one is left as it is
+     */
     @Override
     public VirtioNetFrame replace(ByteBuf frame) {
         return init(flags, gsoType, hdrLen, gsoSize, csumStart, csumOffset, frame);

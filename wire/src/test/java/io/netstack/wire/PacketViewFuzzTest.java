@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>Without {@code JAZZER_FUZZ} each test runs once on the empty input and on every file of its corpus directory,
  * {@code src/test/resources/io/netstack/wire/PacketViewFuzzTestInputs/<method>}; with it, Jazzer fuzzes the one
- * selected test (see README.md, "Fuzzing").
+ * selected test (see docs/fuzzing.md).
  */
 // Per input: in fuzzing mode Jazzer hands this to libFuzzer as -timeout, so an input that hangs is a finding.
 @Timeout(10)

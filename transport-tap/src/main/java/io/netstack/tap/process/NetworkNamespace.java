@@ -19,6 +19,8 @@ public final class NetworkNamespace {
     /**
      * Moves the calling thread into a new, empty network namespace ({@code unshare(CLONE_NEWNET)}); it holds only
      * a loopback device, which is down. Needs CAP_SYS_ADMIN.
+     *
+     * @throws IOException if the kernel refuses; the message says why, and what to do about EPERM
      */
     public static void enterNew() throws IOException {
         int result = Libc.unshare(Libc.CLONE_NEWNET);

@@ -21,6 +21,8 @@ public final class Privileges {
      * clears the permitted, effective and ambient capability sets, so nothing can be regained; this method checks
      * that the effective set is empty afterwards.
      *
+     * @param uid the user to become, e.g. 65534 for {@code nobody}
+     * @param gid the group to become
      * @throws IOException if the kernel refuses (the message says which call), or capabilities remain
      */
     public static void dropTo(int uid, int gid) throws IOException {
@@ -34,7 +36,13 @@ public final class Privileges {
         }
     }
 
-    /** The calling thread's effective capability set, as a bit mask (bit 12 is CAP_NET_ADMIN). */
+    /**
+     * Reads the calling thread's effective capability set from {@code /proc/thread-self/status}.
+     *
+     * @return the set as a bit mask, bit {@code n} for capability {@code n} of {@code <linux/capability.h>} (bit 12
+     *         is CAP_NET_ADMIN); 0 once privileges are dropped
+     * @throws IOException if the file cannot be read
+     */
     public static long effectiveCapabilities() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
             if (line.startsWith("CapEff:")) {

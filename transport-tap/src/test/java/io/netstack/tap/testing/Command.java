@@ -62,12 +62,13 @@ public final class Command {
     }
 
     /**
-     * Skips the calling test unless {@code program} is on the PATH. {@code .ci/run} installs every program the tests
-     * use and forbids skipped tests, so there a missing program fails CI.
+     * Skips the calling test unless {@code program} is on the PATH. The README's test command ({@code ./mvnw verify})
+     * installs every program the tests use through {@code scripts/test-tools.sh}, and {@code .ci/run} forbids skipped
+     * tests, so there a missing program fails CI.
      */
     public static void assumeInstalled(String program, String debianPackage) {
         Assumptions.assumeTrue(isInstalled(program), () -> program + " is not installed (apt-get install "
-                + debianPackage + "; .ci/run installs it)");
+                + debianPackage + "; the README's test command installs it through scripts/test-tools.sh)");
     }
 
     private static boolean isInstalled(String program) {
