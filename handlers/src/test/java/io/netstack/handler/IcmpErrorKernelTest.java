@@ -20,6 +20,7 @@ import io.netstack.wire.MacAddress;
 import io.netstack.wire.UdpDatagram;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import org.junit.jupiter.api.AfterEach;
@@ -34,16 +35,22 @@ import java.net.DatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
+import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,7 +59,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * nothing serves sends a datagram into a TAP device; the test reads it there, asks an {@link IcmpErrorGate},
  * builds the port unreachable, prepends Ethernet in the headroom as a host's link layer does, and writes it back.
  * The socket's next receive must fail with ECONNREFUSED, which the JDK reports as
- * {@link PortUnreachableException}; tshark must read the error as well-formed and quoting the datagram.
+ * {@link PortUnreachableException}; tshark must read the error as well-formed and quoting the datagram. A kernel
+ * TCP connect answered with a protocol unreachable must fail at once.
  */
 @KernelTest
 @ParameterizedClass
@@ -106,8 +114,8 @@ class IcmpErrorKernelTest {
             socket.socket().setSoTimeout(5000);
             socket.write(ByteBuffer.wrap("is anyone there?".getBytes(StandardCharsets.US_ASCII)));
 
-            answerWithPortUnreachable(frames.await(IcmpErrorKernelTest::isDatagramToTheDiscardPort, 5,
-                    TimeUnit.SECONDS));
+            answer(frames.await(IcmpErrorKernelTest::isDatagramToTheDiscardPort, 5, TimeUnit.SECONDS),
+                    Icmpv4Packet.CODE_PORT_UNREACHABLE, Icmpv4Errors::portUnreachable);
 
             DatagramPacket received = new DatagramPacket(new byte[64], 64);
             assertThrows(PortUnreachableException.class, () -> socket.socket().receive(received));
@@ -121,8 +129,8 @@ class IcmpErrorKernelTest {
             socket.bind(new InetSocketAddress(InetAddress.ofLiteral(KERNEL_IP), 40009));
             socket.connect(new InetSocketAddress(InetAddress.ofLiteral(HOST_IP), DISCARD_PORT));
             socket.write(ByteBuffer.wrap(new byte[600]));
-            answerWithPortUnreachable(frames.await(IcmpErrorKernelTest::isDatagramToTheDiscardPort, 5,
-                    TimeUnit.SECONDS));
+            answer(frames.await(IcmpErrorKernelTest::isDatagramToTheDiscardPort, 5, TimeUnit.SECONDS),
+                    Icmpv4Packet.CODE_PORT_UNREACHABLE, Icmpv4Errors::portUnreachable);
         }
         channel.close().sync(); // closes the pcap file
 
@@ -138,16 +146,42 @@ class IcmpErrorKernelTest {
         assertEquals("", malformed.strip(), "no malformed packet, no warning");
     }
 
-    /** Sends what a host on this device sends for the datagram in {@code frame}, which it releases. */
-    private void answerWithPortUnreachable(ByteBuf frame) throws InterruptedException {
+    /**
+     * A kernel TCP connection attempt to a host without TCP: the protocol unreachable ends it at once, and the
+     * kernel reports ENOPROTOOPT, "Protocol not available", instead of retrying its SYN for two minutes.
+     */
+    @Test
+    void aKernelTcpConnectFailsWithProtocolNotAvailableFromAProtocolUnreachable() throws Exception {
+        try (SocketChannel socket = SocketChannel.open(StandardProtocolFamily.INET);
+             Selector selector = Selector.open()) {
+            socket.bind(new InetSocketAddress(InetAddress.ofLiteral(KERNEL_IP), 0));
+            socket.configureBlocking(false);
+            assertFalse(socket.connect(new InetSocketAddress(InetAddress.ofLiteral(HOST_IP), 80)));
+
+            answer(frames.await(frame -> ipv4Protocol(frame) == Ipv4Packet.PROTOCOL_TCP, 5, TimeUnit.SECONDS),
+                    Icmpv4Packet.CODE_PROTOCOL_UNREACHABLE, Icmpv4Errors::protocolUnreachable);
+
+            socket.register(selector, SelectionKey.OP_CONNECT);
+            assertEquals(1, selector.select(5000), "the connection attempt ended within 5 s");
+            SocketException failure = assertThrows(SocketException.class, socket::finishConnect);
+            assertTrue(failure.getMessage().contains("Protocol not available"), failure::toString);
+        }
+    }
+
+    /**
+     * Sends what a host on this device sends about the packet in {@code frame}, which it releases: the error that
+     * {@code build} makes, if the gate lets it through, in an Ethernet frame back to the sender.
+     */
+    private void answer(ByteBuf frame, int code, BiFunction<ByteBufAllocator, Ipv4Packet, ByteBuf> build)
+            throws InterruptedException {
         try {
             EthernetFrame ethernet = EthernetFrame.parse(frame);
             Ipv4Packet ip = new Ipv4Packet();
             assertTrue(ip.wrap(frame, ethernet.payloadOffset(), ethernet.payloadLength()));
             IcmpErrorGate gate = new IcmpErrorGate();
             assertTrue(gate.allowIpv4(ip, MacAddress.isMulticast(ethernet.destination()),
-                    Icmpv4Packet.TYPE_DESTINATION_UNREACHABLE, Icmpv4Packet.CODE_PORT_UNREACHABLE), gate::toString);
-            ByteBuf error = Icmpv4Errors.portUnreachable(channel.alloc(), ip);
+                    Icmpv4Packet.TYPE_DESTINATION_UNREACHABLE, code), gate::toString);
+            ByteBuf error = build.apply(channel.alloc(), ip);
             prependEthernet(error, new EthernetHeader(ethernet.source(), ethernet.destination(),
                     EthernetFrame.ETHERTYPE_IPV4));
             channel.writeAndFlush(error).sync();
@@ -164,12 +198,22 @@ class IcmpErrorKernelTest {
     }
 
     private static boolean isDatagramToTheDiscardPort(ByteBuf frame) {
+        if (ipv4Protocol(frame) != Ipv4Packet.PROTOCOL_UDP) {
+            return false;
+        }
+        Ipv4Packet ip = Ipv4Packet.parse(frame.slice(frame.readerIndex() + EthernetFrame.HEADER_LENGTH,
+                frame.readableBytes() - EthernetFrame.HEADER_LENGTH));
+        UdpDatagram udp = new UdpDatagram();
+        return udp.wrap(ip) && udp.destinationPort() == DISCARD_PORT;
+    }
+
+    /** The protocol of the IPv4 packet in an untagged Ethernet frame, or -1 for anything else. */
+    private static int ipv4Protocol(ByteBuf frame) {
         EthernetFrame ethernet = new EthernetFrame();
         Ipv4Packet ip = new Ipv4Packet();
-        UdpDatagram udp = new UdpDatagram();
-        return ethernet.wrap(frame) && ethernet.etherType() == EthernetFrame.ETHERTYPE_IPV4
-                && ip.wrap(frame, ethernet.payloadOffset(), ethernet.payloadLength())
-                && ip.protocol() == Ipv4Packet.PROTOCOL_UDP && udp.wrap(ip)
-                && udp.destinationPort() == DISCARD_PORT;
+        boolean ipv4 = ethernet.wrap(frame) && ethernet.etherType() == EthernetFrame.ETHERTYPE_IPV4
+                && ethernet.payloadOffset() - frame.readerIndex() == EthernetFrame.HEADER_LENGTH
+                && ip.wrap(frame, ethernet.payloadOffset(), ethernet.payloadLength());
+        return ipv4 ? ip.protocol() : -1;
     }
 }
