@@ -43,9 +43,9 @@ public final class IcmpErrorPolicy {
     private static final int MULTICAST_OR_CLASS_E = 0xe000_0000;
     private static final int MULTICAST_OR_CLASS_E_MASK = 0xe000_0000;
 
-    /** ICMPv6 types 0 to 127 are error messages (RFC 4443 section 2.1). */
-    private static final int ICMPV6_FIRST_INFORMATIONAL_TYPE = 128;
-    private static final int ICMPV6_TYPE_PACKET_TOO_BIG = 2;
+    /** ICMPv6 types 0 to 127 are error messages (RFC 4443 section 2.1); the rate limiter reads it too. */
+    static final int ICMPV6_FIRST_INFORMATIONAL_TYPE = 128;
+    static final int ICMPV6_TYPE_PACKET_TOO_BIG = 2;
     private static final int ICMPV6_TYPE_PARAMETER_PROBLEM = 4;
     private static final int ICMPV6_CODE_UNRECOGNIZED_OPTION = 2;
     private static final int ICMPV6_TYPE_REDIRECT = 137;

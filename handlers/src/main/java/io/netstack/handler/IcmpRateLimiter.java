@@ -42,8 +42,6 @@ public final class IcmpRateLimiter {
     private static final long MIN_REFILL_DELAY_NANOS = SECOND_NANOS / 50;
     /** Linux's {@code NR_ICMP_TYPES}: larger types are never limited. */
     private static final int MAX_LIMITED_ICMPV4_TYPE = Icmpv4Packet.TYPE_ADDRESS_MASK_REPLY;
-    private static final int ICMPV6_FIRST_INFORMATIONAL_TYPE = 128;
-    private static final int ICMPV6_TYPE_PACKET_TOO_BIG = 2;
     /** The high half of an IPv4-mapped IPv6 address is zero; its low half starts with 0xffff. */
     private static final long IPV4_MAPPED_LOW_PREFIX = 0xffffL << Integer.SIZE;
     /** A random charge of 0 to 2 credits. */
@@ -112,7 +110,9 @@ public final class IcmpRateLimiter {
      * @return the limit that holds the error back, or {@code null} if it may be sent
      */
     public IcmpErrorSuppression checkIpv6(int type, ByteBuf buf, int destinationIndex) {
-        if (type >= ICMPV6_FIRST_INFORMATIONAL_TYPE || type == ICMPV6_TYPE_PACKET_TOO_BIG) {
+        // net.ipv6.icmp.ratemask 0-1,3-127: every error but Packet Too Big.
+        if (type >= IcmpErrorPolicy.ICMPV6_FIRST_INFORMATIONAL_TYPE
+                || type == IcmpErrorPolicy.ICMPV6_TYPE_PACKET_TOO_BIG) {
             return null;
         }
         return check(buf.getLong(destinationIndex), buf.getLong(destinationIndex + Long.BYTES), ipv6IntervalNanos);
