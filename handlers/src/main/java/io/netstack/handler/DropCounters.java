@@ -83,7 +83,8 @@ public final class DropCounters {
         return summary.append('}').toString();
     }
 
-    private static void appendNonZero(StringBuilder summary, AtomicLongArray counts, Enum<?>[] names) {
+    /** Appends {@code NAME=count} for each non-zero count, comma-separated; other counters print themselves so too. */
+    static void appendNonZero(StringBuilder summary, AtomicLongArray counts, Enum<?>[] names) {
         String separator = "";
         for (int i = 0; i < counts.length(); i++) {
             long count = counts.get(i);

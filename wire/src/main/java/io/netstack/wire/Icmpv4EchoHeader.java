@@ -45,14 +45,6 @@ public record Icmpv4EchoHeader(int type, int identifier, int sequenceNumber) {
      * @param length the data's length in bytes
      */
     public void write(ByteBuf out, ByteBuf data, int index, int length) {
-        int start = out.writerIndex();
-        out.writeByte(type);
-        out.writeByte(0);
-        out.writeShort(0);
-        out.writeShort(identifier);
-        out.writeShort(sequenceNumber);
-        out.writeBytes(data, index, length);
-        out.setShort(start + Icmpv4Packet.CHECKSUM_OFFSET,
-                InternetChecksum.checksum(out, start, Icmpv4Packet.HEADER_LENGTH + length));
+        Icmpv4Packet.write(out, type, 0, identifier << Short.SIZE | sequenceNumber, data, index, length);
     }
 }

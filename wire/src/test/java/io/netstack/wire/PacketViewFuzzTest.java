@@ -164,7 +164,8 @@ class PacketViewFuzzTest {
         assertTrue(icmp.payloadLength() >= 0);
         return List.of(icmp.type(), icmp.code(), icmp.checksum(), icmp.identifier(), icmp.sequenceNumber(),
                 icmp.isEchoRequest(), icmp.isEchoReply(), icmp.payloadLength(), ByteBufUtil.hashCode(icmp.payload()),
-                icmp.isChecksumValid());
+                icmp.isChecksumValid(), icmp.isError(), icmp.pointer(), icmp.gatewayInternetAddress(),
+                icmp.nextHopMtu(), icmp.originalDatagramLength());
     }
 
     private static List<Object> inspect(UdpDatagram udp) {
