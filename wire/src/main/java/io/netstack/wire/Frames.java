@@ -38,10 +38,16 @@ public final class Frames {
      * @return the frame, owned by the caller
      */
     public static ByteBuf arp(ByteBufAllocator alloc, long destination, ArpHeader arp) {
-        EthernetHeader ethernet = new EthernetHeader(destination, arp.sha(), EthernetFrame.ETHERTYPE_ARP);
+        FieldRange.mac("destination", destination);
+        return arp(alloc, destination, arp.oper(), arp.sha(), arp.spa(), arp.tha(), arp.tpa());
+    }
+
+    /** An ARP packet of fields within range in an Ethernet frame from {@code sha} to {@code destination}. */
+    private static ByteBuf arp(ByteBufAllocator alloc, long destination, int oper, long sha, int spa, long tha,
+                               int tpa) {
         ByteBuf frame = alloc.ioBuffer(EthernetFrame.HEADER_LENGTH + ArpPacket.LENGTH);
-        ethernet.write(frame);
-        arp.write(frame);
+        EthernetHeader.write(frame, destination, sha, EthernetFrame.ETHERTYPE_ARP);
+        ArpHeader.write(frame, oper, sha, spa, tha, tpa);
         return frame;
     }
 
@@ -69,7 +75,11 @@ public final class Frames {
      * @return the frame, owned by the caller
      */
     public static ByteBuf arpReply(ByteBufAllocator alloc, long sha, int spa, long tha, int tpa) {
-        return arp(alloc, tha, ArpHeader.reply(sha, spa, tha, tpa));
+        // From the fields, not through header records, which escape when the allocation is not inlined: answering
+        // allocates the frame only.
+        FieldRange.mac("sha", sha);
+        FieldRange.mac("tha", tha);
+        return arp(alloc, tha, ArpPacket.OPER_REPLY, sha, spa, tha, tpa);
     }
 
     /**
@@ -173,6 +183,20 @@ public final class Frames {
         ip.write(packet, payloadLength);
         udp.write(packet, ip, data, index, length);
         return packet;
+    }
+
+    /**
+     * Appends {@code length} bytes of {@code data} from absolute index {@code index}: the data of a datagram or an
+     * echo. The copy is asked of {@code data} ({@code getBytes}) rather than of {@code out} ({@code writeBytes}):
+     * without {@code Unsafe}, as on JDK 25, a pooled direct buffer copying from another direct buffer makes fresh
+     * {@code ByteBuffer} views of its source for every copy, while a pooled direct source copies from its own memory
+     * into the view its destination keeps, allocating nothing per frame.
+     */
+    static void writeData(ByteBuf out, ByteBuf data, int index, int length) {
+        int at = out.writerIndex();
+        out.ensureWritable(length);
+        data.getBytes(index, out, at, length);
+        out.writerIndex(at + length);
     }
 
     /**

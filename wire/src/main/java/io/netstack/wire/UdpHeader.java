@@ -47,7 +47,7 @@ public record UdpHeader(int sourcePort, int destinationPort) {
         out.writeShort(destinationPort);
         out.writeShort(datagramLength);
         out.writeShort(UdpDatagram.NO_CHECKSUM);
-        out.writeBytes(data, index, length);
+        Frames.writeData(out, data, index, length);
         int checksum = InternetChecksum.finish(InternetChecksum.sum(out, start, datagramLength,
                 ip.pseudoHeaderSum(datagramLength)));
         // RFC 768: a computed checksum of zero is transmitted as all ones, since zero means "none".
