@@ -178,7 +178,19 @@ public final class UdpServiceChannel extends HostChildChannel {
         throw new IllegalArgumentException("cannot send from " + sender + " on port " + port + " of " + host);
     }
 
-    private static int ipv4Value(InetSocketAddress address) {
+    /**
+     * The address in its primitive form. Those this channel made, its recipients and the last sender, are known
+     * without copying the octets out of the {@code InetAddress}: a service answering a datagram writes them back.
+     */
+    private int ipv4Value(InetSocketAddress address) {
+        if (address == lastSender) {
+            return lastSenderAddress;
+        }
+        for (int i = 0; i < recipients.length; i++) {
+            if (address == recipients[i]) {
+                return host.ipv4Addresses().get(i).value();
+            }
+        }
         return Ipv4Address.of((Inet4Address) address.getAddress()).value();
     }
 }
