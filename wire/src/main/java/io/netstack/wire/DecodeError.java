@@ -35,7 +35,28 @@ public enum DecodeError {
 
     VIRTIO_NET_UNSUPPORTED_GSO(
             "virtio_net_hdr gso_type that does not match the frame, UFO, or a super-frame where none is taken"),
-    VIRTIO_NET_BAD_OFFSETS("virtio_net_hdr csum_start, csum_offset or gso_size outside the frame");
+    VIRTIO_NET_BAD_OFFSETS("virtio_net_hdr csum_start, csum_offset or gso_size outside the frame"),
+
+    IPV6_EXTENSION_HEADER_TRUNCATED("IPv6 extension header or option running past the payload"),
+    IPV6_HOP_BY_HOP_NOT_FIRST("IPv6 Hop-by-Hop Options header not right after the fixed header"),
+    IPV6_UNRECOGNIZED_OPTION("IPv6 option of an unrecognized type whose action is to discard"),
+    IPV6_ROUTING_SEGMENTS_LEFT("IPv6 Routing header with segments left, which a host does not forward"),
+    IPV6_FRAGMENT("IPv6 fragment, which this host does not reassemble"),
+    IPV6_NO_NEXT_HEADER("IPv6 packet whose headers end in No Next Header"),
+
+    ICMPV6_TRUNCATED("ICMPv6 message shorter than its 8-byte header"),
+    ICMPV6_BAD_CHECKSUM("ICMPv6 checksum mismatch"),
+
+    NDP_TRUNCATED("Neighbor Discovery message shorter than 24 bytes"),
+    NDP_NOT_NEIGHBOR_MESSAGE("ICMPv6 type is not Neighbor Solicitation or Advertisement"),
+    NDP_BAD_CODE("Neighbor Discovery message with an ICMPv6 code other than 0"),
+    NDP_MULTICAST_TARGET("Neighbor Discovery message whose target is a multicast address"),
+    NDP_BAD_OPTION_LENGTH("Neighbor Discovery option of length 0 or running past the message"),
+    NDP_BAD_LINK_LAYER_ADDRESS_OPTION("Neighbor Discovery link-layer address option not 8 bytes long"),
+    NDP_BAD_HOP_LIMIT("Neighbor Discovery message with a hop limit other than 255"),
+    NDP_SOLICITED_TO_MULTICAST("Neighbor Advertisement with the S flag sent to a multicast address"),
+    NDP_BAD_DAD_SOLICITATION(
+            "Neighbor Solicitation from :: not to a solicited-node address or with a source link-layer address");
 
     private final String description;
 

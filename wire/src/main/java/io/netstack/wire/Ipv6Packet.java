@@ -22,8 +22,8 @@ import java.net.UnknownHostException;
  *
  * <p>Validation checks the version and that the payload length fits the wrapped range; the header has no checksum.
  * The view's {@link #length()} is then the header plus the payload length, so Ethernet padding is ignored.
- * Extension headers are not parsed: {@link #nextHeader()} is the first one's type, and the payload starts right
- * after the fixed header. Addresses are read as absolute indexes into the buffer ({@link #sourceOffset()}), since
+ * Extension headers are not parsed here: {@link #nextHeader()} is the first one's type, and the payload starts right
+ * after the fixed header; {@link Ipv6ExtensionHeaders} walks them to the upper-layer protocol. Addresses are read as absolute indexes into the buffer ({@link #sourceOffset()}), since
  * Java has no 128-bit primitive.
  */
 public final class Ipv6Packet extends HeaderedPacketView implements IpPacket {
@@ -33,10 +33,18 @@ public final class Ipv6Packet extends HeaderedPacketView implements IpPacket {
     public static final int ADDRESS_LENGTH = 16;
     /** The version field of IPv6. */
     public static final int VERSION = 6;
+    /** The initial hop limit of the packets built here, Linux's default ({@code net.ipv6.conf.*.hop_limit}). */
+    public static final int DEFAULT_HOP_LIMIT = 64;
+    /** The link MTU every IPv6 link supports (RFC 8200 section 5), which bounds an ICMPv6 error's size. */
+    public static final int MIN_MTU = 1280;
+    /** The next header value of ICMPv6 (RFC 4443). */
+    public static final int PROTOCOL_ICMPV6 = 58;
+    /** The largest payload length field. */
+    static final int MAX_PAYLOAD_LENGTH = 0xffff;
 
     private static final int VERSION_CLASS_LABEL_OFFSET = 0;
-    private static final int PAYLOAD_LENGTH_OFFSET = 4;
-    private static final int NEXT_HEADER_OFFSET = 6;
+    static final int PAYLOAD_LENGTH_OFFSET = 4;
+    static final int NEXT_HEADER_OFFSET = 6;
     private static final int HOP_LIMIT_OFFSET = 7;
     private static final int SOURCE_OFFSET = 8;
     private static final int DESTINATION_OFFSET = 24;
@@ -122,12 +130,17 @@ public final class Ipv6Packet extends HeaderedPacketView implements IpPacket {
         return offset + DESTINATION_OFFSET;
     }
 
-    /** {@return the source address} Allocates. */
+    /** {@return whether the destination is a multicast address, read in place} */
+    public boolean isDestinationMulticast() {
+        return Ipv6Address.isMulticast(buf, destinationOffset());
+    }
+
+    /** {@return the source address as a JDK address} Allocates; see {@link Ipv6Address#read}. */
     public Inet6Address sourceAddress() {
         return address(sourceOffset());
     }
 
-    /** {@return the destination address} Allocates. */
+    /** {@return the destination address as a JDK address} Allocates; see {@link Ipv6Address#read}. */
     public Inet6Address destinationAddress() {
         return address(destinationOffset());
     }
