@@ -34,17 +34,24 @@ import io.netty.buffer.ByteBuf;
 public final class Ipv6ExtensionHeaders {
     /** What the walk found, and so what the host does with the packet. */
     public enum Verdict {
-        /** Deliver the upper-layer packet at {@link #upperLayerOffset()} to {@link #upperLayerProtocol()}. */
+        /**
+         * Deliver the upper-layer packet at {@link Ipv6ExtensionHeaders#upperLayerOffset()} to
+         * {@link Ipv6ExtensionHeaders#upperLayerProtocol()}.
+         */
         UPPER_LAYER,
         /** A fragment other than an atomic one: drop it, since this host does not reassemble. */
         FRAGMENT,
         /** No Next Header: nothing follows, drop it. */
         NO_NEXT_HEADER,
-        /** Discard the packet without an answer; {@link #error()} tells why. */
+        /** Discard the packet without an answer; {@link Ipv6ExtensionHeaders#error()} tells why. */
         DISCARD,
         /**
-         * Discard the packet and answer with an ICMPv6 Parameter Problem of {@link #parameterProblemCode()} and
-         * {@link #parameterProblemPointer()}, unless the rules for ICMP errors forbid one (RFC 4443 section 2.4).
+         * Discard the packet and answer with an ICMPv6 Parameter Problem of
+         * {@link Ipv6ExtensionHeaders#parameterProblemCode()} and
+         * {@link Ipv6ExtensionHeaders#parameterProblemPointer()}, unless the rules for ICMP errors forbid one
+         * (RFC 4443 section 2.4). Of those rules, (e) allows code 2 in answer to a packet to a multicast address;
+         * the walk reports code 2 for such a packet only where RFC 8200 asks for it, so a host sends code 2
+         * whatever the destination, and the other codes only to a packet that was not sent to a multicast address.
          */
         PARAMETER_PROBLEM
     }

@@ -23,8 +23,9 @@ import java.net.UnknownHostException;
  * <p>Validation checks the version and that the payload length fits the wrapped range; the header has no checksum.
  * The view's {@link #length()} is then the header plus the payload length, so Ethernet padding is ignored.
  * Extension headers are not parsed here: {@link #nextHeader()} is the first one's type, and the payload starts right
- * after the fixed header; {@link Ipv6ExtensionHeaders} walks them to the upper-layer protocol. Addresses are read as absolute indexes into the buffer ({@link #sourceOffset()}), since
- * Java has no 128-bit primitive.
+ * after the fixed header; {@link Ipv6ExtensionHeaders} walks them to the upper-layer protocol. Addresses are read
+ * as absolute indexes into the buffer ({@link #sourceOffset()}), since Java has no 128-bit primitive; see
+ * {@link Ipv6Address} for reading and comparing them in place.
  */
 public final class Ipv6Packet extends HeaderedPacketView implements IpPacket {
     /** The fixed header's length. */

@@ -7,8 +7,9 @@
  *
  * <p>A view ({@link io.netstack.wire.EthernetFrame}, {@link io.netstack.wire.ArpPacket},
  * {@link io.netstack.wire.Ipv4Packet}, {@link io.netstack.wire.Ipv6Packet}, {@link io.netstack.wire.Icmpv4Packet},
- * {@link io.netstack.wire.Icmpv6Packet}, {@link io.netstack.wire.UdpDatagram}, {@link io.netstack.wire.TcpSegment}) is a reusable flyweight in the manner of
- * smoltcp's {@code wire} module: any code constructs one with {@code new} and re-points it at packet after packet
+ * {@link io.netstack.wire.Icmpv6Packet}, {@link io.netstack.wire.NeighborDiscoveryMessage},
+ * {@link io.netstack.wire.UdpDatagram}, {@link io.netstack.wire.TcpSegment}) is a reusable flyweight in the manner
+ * of smoltcp's {@code wire} module: any code constructs one with {@code new} and re-points it at packet after packet
  * with {@code wrap(buf, offset, length)}, which validates the packet's structure in place and reports malformed input
  * as a {@link io.netstack.wire.DecodeError} rather than an exception, so a stream of frames is decoded without
  * allocating. Checksums are verified in a step of their own, {@code isChecksumValid}, which a caller skips when the
@@ -24,7 +25,7 @@
  * {@link io.netstack.wire.Icmpv4EchoHeader}, {@link io.netstack.wire.UdpHeader}, {@link io.netstack.wire.Ipv6Header}),
  * whose {@code write} methods append the header, checksum included, to a buffer; {@link io.netstack.wire.Frames}
  * composes them into whole frames in buffers from the channel's allocator, and {@link io.netstack.wire.Ipv6Packets}
- * into IPv6 packets with {@link io.netstack.wire.Frames#LINK_HEADROOM} left free for the link layer. {@link io.netstack.wire.InternetChecksum} is the RFC 1071 checksum they
- * share.
+ * into IPv6 packets with {@link io.netstack.wire.Frames#LINK_HEADROOM} left free for the link layer.
+ * {@link io.netstack.wire.InternetChecksum} is the RFC 1071 checksum they share.
  */
 package io.netstack.wire;

@@ -51,12 +51,13 @@ class Ipv6ExtensionHeadersTest {
         return walk(UNICAST, nextHeader, payloadHex);
     }
 
+    /** Checks a walk to {@code protocol} at {@code offset} bytes after the fixed header. */
     private void assertUpperLayer(int protocol, int offset, int nextHeaderPointer) {
         assertEquals(Verdict.UPPER_LAYER, headers.verdict());
         assertNull(headers.error());
         assertEquals(protocol, headers.upperLayerProtocol());
-        assertEquals(packet.offset() + offset, headers.upperLayerOffset());
-        assertEquals(packet.length() - offset, headers.upperLayerLength());
+        assertEquals(packet.payloadOffset() + offset, headers.upperLayerOffset());
+        assertEquals(packet.payloadLength() - offset, headers.upperLayerLength());
         assertEquals(nextHeaderPointer, headers.nextHeaderPointer());
     }
 

@@ -218,7 +218,7 @@ class Ipv6PacketsTest {
                 Icmpv6Packet icmp = Icmpv6Packet.parse(errorIp.payload());
                 assertTrue(icmp.isChecksumValid(errorIp));
                 assertEquals(Ipv6Packets.MAX_ERROR_QUOTE, icmp.invokingPacketLength());
-                assertTrue(ByteBufUtil.equals(invoking, invoking.readerIndex(), error, icmp.invokingPacketOffset(),
+                assertTrue(ByteBufUtil.equals(invoking, invoking.readerIndex(), icmp.buffer(), icmp.invokingPacketOffset(),
                         Ipv6Packets.MAX_ERROR_QUOTE));
             } finally {
                 error.release();

@@ -133,7 +133,7 @@ class Ipv6PacketsTsharkTest {
             }
             if (icmp.isError()) {
                 Ipv6Packet invoking = new Ipv6Packet();
-                assertTrue(invoking.wrap(buf, icmp.invokingPacketOffset(), icmp.invokingPacketLength()));
+                assertTrue(invoking.wrap(icmp.buffer(), icmp.invokingPacketOffset(), icmp.invokingPacketLength()));
                 udpFields(invoking, fields);
             }
             NeighborDiscoveryMessage ndp = new NeighborDiscoveryMessage();
