@@ -3,8 +3,6 @@ package io.netstack.wire;
 import io.netty.buffer.ByteBuf;
 
 import java.net.Inet6Address;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 
 /**
  * A view of an IPv6 packet (RFC 8200): the fixed 40-byte header and what follows it.
@@ -147,13 +145,8 @@ public final class Ipv6Packet extends HeaderedPacketView implements IpPacket {
     }
 
     private Inet6Address address(int index) {
-        byte[] bytes = new byte[ADDRESS_LENGTH];
-        buf.getBytes(index, bytes);
-        try {
-            return (Inet6Address) InetAddress.getByAddress(bytes);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e); // 16 bytes are always an address
-        }
+        // Not InetAddress.getByAddress, which makes an IPv4-mapped address an Inet4Address.
+        return Ipv6Address.read(buf, index).toInetAddress();
     }
 
     @Override
