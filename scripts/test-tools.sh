@@ -33,10 +33,12 @@ if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "install them as root (Debian: apt-get install $packages), or skip the tests with -DskipTests" >&2
   exit 1
 fi
-apt-get update -q
+# Another apt-get (a second build, the machine's own updates) may hold dpkg's lock: wait for it rather than fail.
+wait_for_lock=(-o DPkg::Lock::Timeout=300)
+apt-get "${wait_for_lock[@]}" update -q
 # noninteractive: tshark's package would otherwise ask whether non-root users may capture.
 # shellcheck disable=SC2086 # one word per package
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $packages
+DEBIAN_FRONTEND=noninteractive apt-get "${wait_for_lock[@]}" install -y -q --no-install-recommends $packages
 
 for tool in "${missing[@]}"; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || { echo "${tool#*:} did not install ${tool%%:*}" >&2; exit 1; }

@@ -9,4 +9,5 @@ module io.netstack.handler {
     requires transitive io.netty.common;
 
     exports io.netstack.handler;
+    exports io.netstack.handler.fault;
 }

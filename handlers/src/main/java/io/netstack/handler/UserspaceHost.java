@@ -1,5 +1,6 @@
 package io.netstack.handler;
 
+import io.netstack.handler.fault.FaultInjector;
 import io.netstack.wire.LinkLayer;
 
 import io.netstack.wire.Ipv4Address;
@@ -20,6 +21,7 @@ import static java.util.Objects.requireNonNull;
  * other side can ARP, ping and exchange UDP with. Installs, from the device inwards:
  * <ol>
  * <li>an optional {@link PcapWriter} and a {@link TrafficCounter}, which see the frames as they are on the link;</li>
+ * <li>an optional {@link FaultInjector}, which makes the link between them and the host a lossy one;</li>
  * <li>an optional {@link FrameLogger};</li>
  * <li>an {@link EthernetDemultiplexer}, which decodes each frame once, verifies its checksums unless the kernel
  * did ({@code DATA_VALID} on a channel with offloads), and drops malformed ones;</li>
@@ -34,6 +36,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
     private final HostAddresses addresses;
     private final Consumer<String> frameLog;
     private final Path pcapFile;
+    private final FaultInjector faults;
     private final TrafficCounter traffic = new TrafficCounter();
     private final DropCounters drops = new DropCounters();
     private final ArpResponder arp;
@@ -44,6 +47,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         addresses = new HostAddresses(builder.mac, builder.ipv4Addresses);
         frameLog = builder.frameLog;
         pcapFile = builder.pcapFile;
+        faults = builder.faults;
         arp = new ArpResponder(addresses);
         icmpEcho = new IcmpEchoResponder(addresses);
         udpEcho = new UdpEchoHandler(addresses, builder.udpEchoPort);
@@ -61,6 +65,9 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
             pipeline.addLast("pcap", new PcapWriter(pcapFile, LinkLayer.ETHERNET));
         }
         pipeline.addLast("traffic", traffic);
+        if (faults != null) {
+            pipeline.addLast("faults", faults);
+        }
         if (frameLog != null) {
             pipeline.addLast("log", new FrameLogger(frameLog));
         }
@@ -101,7 +108,8 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
                 + "; ARP requests answered " + arp.requestsAnswered()
                 + ", ICMP echo replies " + icmpEcho.repliesSent()
                 + ", UDP echoes " + udpEcho.datagramsEchoed()
-                + "; drops " + drops.total() + ": " + drops;
+                + "; drops " + drops.total() + ": " + drops
+                + (faults != null ? "; " + faults : "");
     }
 
     @Override
@@ -116,6 +124,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         private int udpEchoPort = UdpEchoHandler.ECHO_PORT;
         private Consumer<String> frameLog;
         private Path pcapFile;
+        private FaultInjector faults;
 
         private Builder(MacAddress mac) {
             this.mac = requireNonNull(mac, "mac");
@@ -142,6 +151,17 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         /** Records every frame in and out to a pcap file; see {@link PcapWriter}. */
         public Builder pcap(Path file) {
             pcapFile = requireNonNull(file, "file");
+            return this;
+        }
+
+        /**
+         * Puts {@code injector} between the link, as the pcap file and the traffic counters see it, and the host.
+         *
+         * @param injector the faults of the link, for this host's channel only
+         * @return this builder
+         */
+        public Builder faults(FaultInjector injector) {
+            faults = requireNonNull(injector, "injector");
             return this;
         }
 

@@ -10,7 +10,7 @@ import java.util.function.LongSupplier;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What the tests of allocation-free receive paths measure with, and the buffers they measure over. */
-final class Allocations {
+public final class Allocations {
     private static final ByteBufAllocator UNTRACKED = new UnpooledByteBufAllocator(true, true);
 
     private Allocations() {
@@ -23,7 +23,7 @@ final class Allocations {
      * @param work decodes something and returns a sum of the fields it read, so that nothing is optimised away
      * @return the bytes the second run allocated
      */
-    static long ofSecondRun(LongSupplier work) {
+    public static long ofSecondRun(LongSupplier work) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long sum = work.getAsLong();
         long before = threads.getCurrentThreadAllocatedBytes();
@@ -37,7 +37,7 @@ final class Allocations {
      * A direct buffer outside leak detection, whose PARANOID mode records every access of a tracked buffer and so
      * allocates on each read.
      */
-    static ByteBuf untracked(byte[] bytes) {
+    public static ByteBuf untracked(byte[] bytes) {
         return UNTRACKED.directBuffer(bytes.length).writeBytes(bytes);
     }
 }
