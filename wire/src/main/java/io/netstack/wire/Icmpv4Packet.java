@@ -18,9 +18,9 @@ import io.netty.buffer.ByteBuf;
  * {@link #isChecksumValid()}. Wrap the view over an IPv4 packet's payload, e.g.
  * {@code icmp.wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength())}.
  */
-public final class Icmpv4Packet extends HeaderedPacketView {
+public final class Icmpv4Packet extends IcmpPacketView {
     /** Type, code, checksum and the four type-specific bytes. */
-    public static final int HEADER_LENGTH = 8;
+    public static final int HEADER_LENGTH = ICMP_HEADER_LENGTH;
 
     /** Echo Reply. */
     public static final int TYPE_ECHO_REPLY = 0;
@@ -31,14 +31,9 @@ public final class Icmpv4Packet extends HeaderedPacketView {
     /** Time Exceeded. */
     public static final int TYPE_TIME_EXCEEDED = 11;
 
-    private static final int TYPE_OFFSET = 0;
-    private static final int CODE_OFFSET = 1;
-    static final int CHECKSUM_OFFSET = 2;
-    private static final int IDENTIFIER_OFFSET = 4;
-    private static final int SEQUENCE_NUMBER_OFFSET = 6;
-
     /** A view that wraps nothing yet: point it at message after message with {@link #wrap(ByteBuf, int, int)}. */
     public Icmpv4Packet() {
+        super(DecodeError.ICMPV4_TRUNCATED);
     }
 
     /**
@@ -52,20 +47,6 @@ public final class Icmpv4Packet extends HeaderedPacketView {
         return parseOrThrow(new Icmpv4Packet(), message);
     }
 
-    /** The fixed {@value #HEADER_LENGTH}-byte header. */
-    @Override
-    public int headerLength() {
-        return HEADER_LENGTH;
-    }
-
-    @Override
-    DecodeError validate() {
-        if (length < HEADER_LENGTH) {
-            return DecodeError.ICMPV4_TRUNCATED;
-        }
-        return null;
-    }
-
     /**
      * Whether the checksum verifies over the whole message, data included. A failure is reported as
      * {@link DecodeError#ICMPV4_BAD_CHECKSUM}.
@@ -74,31 +55,6 @@ public final class Icmpv4Packet extends HeaderedPacketView {
      */
     public boolean isChecksumValid() {
         return InternetChecksum.verify(buf, offset, length, 0);
-    }
-
-    /** {@return the type, e.g. {@link #TYPE_ECHO_REQUEST}} */
-    public int type() {
-        return buf.getUnsignedByte(offset + TYPE_OFFSET);
-    }
-
-    /** {@return the code, which refines the type} */
-    public int code() {
-        return buf.getUnsignedByte(offset + CODE_OFFSET);
-    }
-
-    /** {@return the checksum field; see {@link #isChecksumValid()}} */
-    public int checksum() {
-        return buf.getUnsignedShort(offset + CHECKSUM_OFFSET);
-    }
-
-    /** {@return the echo identifier; meaningful for echo requests and replies only} */
-    public int identifier() {
-        return buf.getUnsignedShort(offset + IDENTIFIER_OFFSET);
-    }
-
-    /** {@return the echo sequence number; meaningful for echo requests and replies only} */
-    public int sequenceNumber() {
-        return buf.getUnsignedShort(offset + SEQUENCE_NUMBER_OFFSET);
     }
 
     /** {@return whether this is an echo request} */

@@ -22,9 +22,9 @@ import io.netty.buffer.ByteBuf;
  * {@link Ipv6ExtensionHeaders#wrapUpperLayer(PacketView)}. Neighbor Discovery messages are read further by
  * {@link NeighborDiscoveryMessage}.
  */
-public final class Icmpv6Packet extends HeaderedPacketView {
+public final class Icmpv6Packet extends IcmpPacketView {
     /** Type, code, checksum and the four type-specific bytes. */
-    public static final int HEADER_LENGTH = 8;
+    public static final int HEADER_LENGTH = ICMP_HEADER_LENGTH;
 
     /** Destination Unreachable, an error. */
     public static final int TYPE_DESTINATION_UNREACHABLE = 1;
@@ -71,15 +71,11 @@ public final class Icmpv6Packet extends HeaderedPacketView {
     /** Types below this are errors, from it on informational messages (RFC 4443 section 2.1). */
     private static final int FIRST_INFORMATIONAL_TYPE = 128;
 
-    private static final int TYPE_OFFSET = 0;
-    private static final int CODE_OFFSET = 1;
-    static final int CHECKSUM_OFFSET = 2;
-    private static final int IDENTIFIER_OFFSET = 4;
-    private static final int SEQUENCE_NUMBER_OFFSET = 6;
     private static final int POINTER_OR_MTU_OFFSET = 4;
 
     /** A view that wraps nothing yet: point it at message after message with {@link #wrap(ByteBuf, int, int)}. */
     public Icmpv6Packet() {
+        super(DecodeError.ICMPV6_TRUNCATED);
     }
 
     /**
@@ -91,17 +87,6 @@ public final class Icmpv6Packet extends HeaderedPacketView {
      */
     public static Icmpv6Packet parse(ByteBuf message) {
         return parseOrThrow(new Icmpv6Packet(), message);
-    }
-
-    /** The fixed {@value #HEADER_LENGTH}-byte header. */
-    @Override
-    public int headerLength() {
-        return HEADER_LENGTH;
-    }
-
-    @Override
-    DecodeError validate() {
-        return length < HEADER_LENGTH ? DecodeError.ICMPV6_TRUNCATED : null;
     }
 
     /**
@@ -117,34 +102,9 @@ public final class Icmpv6Packet extends HeaderedPacketView {
                 packet.pseudoHeaderSum(Ipv6Packet.PROTOCOL_ICMPV6, length));
     }
 
-    /** {@return the type, e.g. {@link #TYPE_ECHO_REQUEST}} */
-    public int type() {
-        return buf.getUnsignedByte(offset + TYPE_OFFSET);
-    }
-
-    /** {@return the code, which refines the type} */
-    public int code() {
-        return buf.getUnsignedByte(offset + CODE_OFFSET);
-    }
-
-    /** {@return the checksum field; see {@link #isChecksumValid(Ipv6Packet)}} */
-    public int checksum() {
-        return buf.getUnsignedShort(offset + CHECKSUM_OFFSET);
-    }
-
     /** {@return whether this is an error message (type below 128), which no ICMPv6 error may answer} */
     public boolean isError() {
         return type() < FIRST_INFORMATIONAL_TYPE;
-    }
-
-    /** {@return the echo identifier; meaningful for echo requests and replies only} */
-    public int identifier() {
-        return buf.getUnsignedShort(offset + IDENTIFIER_OFFSET);
-    }
-
-    /** {@return the echo sequence number; meaningful for echo requests and replies only} */
-    public int sequenceNumber() {
-        return buf.getUnsignedShort(offset + SEQUENCE_NUMBER_OFFSET);
     }
 
     /** {@return whether this is an echo request} */
