@@ -1,6 +1,7 @@
 package io.netstack.handler;
 
 import io.netstack.wire.Icmpv4Packet;
+import io.netstack.wire.Icmpv6Packet;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.Ipv4Packet;
 import io.netstack.wire.Ipv6Packet;
@@ -43,12 +44,6 @@ public final class IcmpErrorPolicy {
     private static final int MULTICAST_OR_CLASS_E = 0xe000_0000;
     private static final int MULTICAST_OR_CLASS_E_MASK = 0xe000_0000;
 
-    /** ICMPv6 types 0 to 127 are error messages (RFC 4443 section 2.1); the rate limiter reads it too. */
-    static final int ICMPV6_FIRST_INFORMATIONAL_TYPE = 128;
-    static final int ICMPV6_TYPE_PACKET_TOO_BIG = 2;
-    private static final int ICMPV6_TYPE_PARAMETER_PROBLEM = 4;
-    private static final int ICMPV6_CODE_UNRECOGNIZED_OPTION = 2;
-    private static final int ICMPV6_TYPE_REDIRECT = 137;
     /** RFC 8200 section 4.2: the two high bits of an option type say what to do with a node that lacks it. */
     private static final int OPTION_ACTION_MASK = 0xc0;
     /** "Discard the packet and, regardless of the destination, send a Parameter Problem, code 2." */
@@ -119,8 +114,8 @@ public final class IcmpErrorPolicy {
      */
     public IcmpErrorSuppression checkIpv6(Ipv6Packet invoking, boolean linkLayerGroupDestination,
                                           int invokingIcmpv6Type, int type, int code, int pointer) {
-        boolean mayAnswerGroup = type == ICMPV6_TYPE_PACKET_TOO_BIG
-                || (type == ICMPV6_TYPE_PARAMETER_PROBLEM && code == ICMPV6_CODE_UNRECOGNIZED_OPTION
+        boolean mayAnswerGroup = type == Icmpv6Packet.TYPE_PACKET_TOO_BIG
+                || (type == Icmpv6Packet.TYPE_PARAMETER_PROBLEM && code == Icmpv6Packet.CODE_UNRECOGNIZED_OPTION
                     && optionDemandsReport(invoking, pointer));
         if (linkLayerGroupDestination && !mayAnswerGroup) {
             return IcmpErrorSuppression.LINK_LAYER_GROUP_DESTINATION;
@@ -133,8 +128,8 @@ public final class IcmpErrorPolicy {
             return IcmpErrorSuppression.NON_UNICAST_SOURCE;
         }
         if (invokingIcmpv6Type == TRUNCATED_ICMPV6
-                || (invokingIcmpv6Type >= 0 && invokingIcmpv6Type < ICMPV6_FIRST_INFORMATIONAL_TYPE)
-                || invokingIcmpv6Type == ICMPV6_TYPE_REDIRECT) {
+                || (invokingIcmpv6Type >= 0 && Icmpv6Packet.isErrorType(invokingIcmpv6Type))
+                || invokingIcmpv6Type == Icmpv6Packet.TYPE_REDIRECT) {
             return IcmpErrorSuppression.ABOUT_ICMP_ERROR;
         }
         return null;

@@ -1,6 +1,7 @@
 package io.netstack.handler;
 
 import io.netstack.wire.Icmpv4Packet;
+import io.netstack.wire.Icmpv6Packet;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.Ticker;
 
@@ -111,8 +112,7 @@ public final class IcmpRateLimiter {
      */
     public IcmpErrorSuppression checkIpv6(int type, ByteBuf buf, int destinationIndex) {
         // net.ipv6.icmp.ratemask 0-1,3-127: every error but Packet Too Big.
-        if (type >= IcmpErrorPolicy.ICMPV6_FIRST_INFORMATIONAL_TYPE
-                || type == IcmpErrorPolicy.ICMPV6_TYPE_PACKET_TOO_BIG) {
+        if (!Icmpv6Packet.isErrorType(type) || type == Icmpv6Packet.TYPE_PACKET_TOO_BIG) {
             return null;
         }
         return check(buf.getLong(destinationIndex), buf.getLong(destinationIndex + Long.BYTES), ipv6IntervalNanos);

@@ -65,7 +65,57 @@ public enum DecodeError {
     VIRTIO_NET_UNSUPPORTED_GSO(
             "virtio_net_hdr gso_type that does not match the frame, UFO, or a super-frame where none is taken"),
     /** A {@code csum_start}, {@code csum_offset} or {@code gso_size} that points outside the frame. */
-    VIRTIO_NET_BAD_OFFSETS("virtio_net_hdr csum_start, csum_offset or gso_size outside the frame");
+    VIRTIO_NET_BAD_OFFSETS("virtio_net_hdr csum_start, csum_offset or gso_size outside the frame"),
+
+    /**
+     * An extension header, or an option in one, whose length runs past the payload; discarded silently, as Linux
+     * does.
+     */
+    IPV6_EXTENSION_HEADER_TRUNCATED("IPv6 extension header or option running past the payload"),
+    /** A Hop-by-Hop Options header anywhere but right after the fixed header (RFC 8200 section 4.1). */
+    IPV6_HOP_BY_HOP_NOT_FIRST("IPv6 Hop-by-Hop Options header not right after the fixed header"),
+    /**
+     * An option of a type this host does not know whose two high bits say to discard the packet (RFC 8200 section
+     * 4.2).
+     */
+    IPV6_UNRECOGNIZED_OPTION("IPv6 option of an unrecognized type whose action is to discard"),
+    /** A Routing header with segments left: a host forwards nothing, so the packet is not for it to process. */
+    IPV6_ROUTING_SEGMENTS_LEFT("IPv6 Routing header with segments left, which a host does not forward"),
+    /** A fragment of a larger packet (not an atomic fragment): this host does not reassemble. */
+    IPV6_FRAGMENT("IPv6 fragment, which this host does not reassemble"),
+    /** A packet whose header chain ends in No Next Header (59): nothing for an upper layer. */
+    IPV6_NO_NEXT_HEADER("IPv6 packet whose headers end in No Next Header"),
+
+    /** Fewer than the 8 bytes of an ICMPv6 header. */
+    ICMPV6_TRUNCATED("ICMPv6 message shorter than its 8-byte header"),
+    /**
+     * What a caller reports when {@link Icmpv6Packet#isChecksumValid(Ipv6Packet)} fails: the message and its
+     * pseudo-header do not verify.
+     */
+    ICMPV6_BAD_CHECKSUM("ICMPv6 checksum mismatch"),
+
+    /** A Neighbor Solicitation or Advertisement shorter than its 24 bytes of header and target address. */
+    NDP_TRUNCATED("Neighbor Discovery message shorter than 24 bytes"),
+    /** An ICMPv6 type other than Neighbor Solicitation (135) and Advertisement (136). */
+    NDP_NOT_NEIGHBOR_MESSAGE("ICMPv6 type is not Neighbor Solicitation or Advertisement"),
+    /** An ICMPv6 code other than 0 (RFC 4861 sections 7.1.1 and 7.1.2). */
+    NDP_BAD_CODE("Neighbor Discovery message with an ICMPv6 code other than 0"),
+    /** A target address that is multicast (RFC 4861 sections 7.1.1 and 7.1.2). */
+    NDP_MULTICAST_TARGET("Neighbor Discovery message whose target is a multicast address"),
+    /** An option whose length is 0 or runs past the message (RFC 4861 section 4.6). */
+    NDP_BAD_OPTION_LENGTH("Neighbor Discovery option of length 0 or running past the message"),
+    /** A source or target link-layer address option that is not 8 bytes long, the length of one for Ethernet. */
+    NDP_BAD_LINK_LAYER_ADDRESS_OPTION("Neighbor Discovery link-layer address option not 8 bytes long"),
+    /** A hop limit other than 255: the message may have come through a router (RFC 4861 section 7.1). */
+    NDP_BAD_HOP_LIMIT("Neighbor Discovery message with a hop limit other than 255"),
+    /** A Neighbor Advertisement to a multicast address with its Solicited flag set (RFC 4861 section 7.1.2). */
+    NDP_SOLICITED_TO_MULTICAST("Neighbor Advertisement with the S flag sent to a multicast address"),
+    /**
+     * A Neighbor Solicitation from the unspecified address that is not sent to a solicited-node address or carries
+     * a source link-layer address option (RFC 4861 section 7.1.1).
+     */
+    NDP_BAD_DAD_SOLICITATION(
+            "Neighbor Solicitation from :: not to a solicited-node address or with a source link-layer address");
 
     private final String description;
 

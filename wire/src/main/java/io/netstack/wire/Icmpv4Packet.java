@@ -23,9 +23,9 @@ import io.netty.buffer.ByteBuf;
  * bytes, which are usually cut short of the total length their IPv4 header states. {@link Icmpv4Errors} builds
  * such messages.
  */
-public final class Icmpv4Packet extends HeaderedPacketView {
+public final class Icmpv4Packet extends IcmpPacketView {
     /** Type, code, checksum and the four type-specific bytes. */
-    public static final int HEADER_LENGTH = 8;
+    public static final int HEADER_LENGTH = ICMP_HEADER_LENGTH;
 
     /** Echo Reply. */
     public static final int TYPE_ECHO_REPLY = 0;
@@ -75,11 +75,6 @@ public final class Icmpv4Packet extends HeaderedPacketView {
     /** Parameter Problem: the pointer indicates the error. */
     public static final int CODE_POINTER_INDICATES_ERROR = 0;
 
-    private static final int TYPE_OFFSET = 0;
-    private static final int CODE_OFFSET = 1;
-    static final int CHECKSUM_OFFSET = 2;
-    private static final int IDENTIFIER_OFFSET = 4;
-    private static final int SEQUENCE_NUMBER_OFFSET = 6;
     private static final int POINTER_OFFSET = 4;
     private static final int GATEWAY_OFFSET = 4;
     private static final int NEXT_HOP_MTU_OFFSET = 6;
@@ -93,6 +88,7 @@ public final class Icmpv4Packet extends HeaderedPacketView {
 
     /** A view that wraps nothing yet: point it at message after message with {@link #wrap(ByteBuf, int, int)}. */
     public Icmpv4Packet() {
+        super(DecodeError.ICMPV4_TRUNCATED);
     }
 
     /**
@@ -106,20 +102,6 @@ public final class Icmpv4Packet extends HeaderedPacketView {
         return parseOrThrow(new Icmpv4Packet(), message);
     }
 
-    /** {@return {@value #HEADER_LENGTH}: the header has a fixed length} */
-    @Override
-    public int headerLength() {
-        return HEADER_LENGTH;
-    }
-
-    @Override
-    DecodeError validate() {
-        if (length < HEADER_LENGTH) {
-            return DecodeError.ICMPV4_TRUNCATED;
-        }
-        return null;
-    }
-
     /**
      * Whether the checksum verifies over the whole message, data included. A failure is reported as
      * {@link DecodeError#ICMPV4_BAD_CHECKSUM}.
@@ -128,31 +110,6 @@ public final class Icmpv4Packet extends HeaderedPacketView {
      */
     public boolean isChecksumValid() {
         return InternetChecksum.verify(buf, offset, length, 0);
-    }
-
-    /** {@return the type, e.g. {@link #TYPE_ECHO_REQUEST}} */
-    public int type() {
-        return buf.getUnsignedByte(offset + TYPE_OFFSET);
-    }
-
-    /** {@return the code, which refines the type} */
-    public int code() {
-        return buf.getUnsignedByte(offset + CODE_OFFSET);
-    }
-
-    /** {@return the checksum field; see {@link #isChecksumValid()}} */
-    public int checksum() {
-        return buf.getUnsignedShort(offset + CHECKSUM_OFFSET);
-    }
-
-    /** {@return the echo identifier; meaningful for echo requests and replies only} */
-    public int identifier() {
-        return buf.getUnsignedShort(offset + IDENTIFIER_OFFSET);
-    }
-
-    /** {@return the echo sequence number; meaningful for echo requests and replies only} */
-    public int sequenceNumber() {
-        return buf.getUnsignedShort(offset + SEQUENCE_NUMBER_OFFSET);
     }
 
     /** {@return the Pointer of a Parameter Problem: the octet of the original datagram's header in error} */

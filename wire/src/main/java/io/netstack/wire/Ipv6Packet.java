@@ -3,8 +3,6 @@ package io.netstack.wire;
 import io.netty.buffer.ByteBuf;
 
 import java.net.Inet6Address;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 
 /**
  * A view of an IPv6 packet (RFC 8200): the fixed 40-byte header and what follows it.
@@ -22,9 +20,10 @@ import java.net.UnknownHostException;
  *
  * <p>Validation checks the version and that the payload length fits the wrapped range; the header has no checksum.
  * The view's {@link #length()} is then the header plus the payload length, so Ethernet padding is ignored.
- * Extension headers are not parsed: {@link #nextHeader()} is the first one's type, and the payload starts right
- * after the fixed header. Addresses are read as absolute indexes into the buffer ({@link #sourceOffset()}), since
- * Java has no 128-bit primitive.
+ * Extension headers are not parsed here: {@link #nextHeader()} is the first one's type, and the payload starts right
+ * after the fixed header; {@link Ipv6ExtensionHeaders} walks them to the upper-layer protocol. Addresses are read
+ * as absolute indexes into the buffer ({@link #sourceOffset()}), since Java has no 128-bit primitive; see
+ * {@link Ipv6Address} for reading and comparing them in place.
  */
 public final class Ipv6Packet extends HeaderedPacketView implements IpPacket {
     /** The fixed header's length. */
@@ -33,10 +32,18 @@ public final class Ipv6Packet extends HeaderedPacketView implements IpPacket {
     public static final int ADDRESS_LENGTH = 16;
     /** The version field of IPv6. */
     public static final int VERSION = 6;
+    /** The initial hop limit of the packets built here, Linux's default ({@code net.ipv6.conf.*.hop_limit}). */
+    public static final int DEFAULT_HOP_LIMIT = 64;
+    /** The link MTU every IPv6 link supports (RFC 8200 section 5), which bounds an ICMPv6 error's size. */
+    public static final int MIN_MTU = 1280;
+    /** The next header value of ICMPv6 (RFC 4443). */
+    public static final int PROTOCOL_ICMPV6 = 58;
+    /** The largest payload length field. */
+    static final int MAX_PAYLOAD_LENGTH = 0xffff;
 
     private static final int VERSION_CLASS_LABEL_OFFSET = 0;
-    private static final int PAYLOAD_LENGTH_OFFSET = 4;
-    private static final int NEXT_HEADER_OFFSET = 6;
+    static final int PAYLOAD_LENGTH_OFFSET = 4;
+    static final int NEXT_HEADER_OFFSET = 6;
     private static final int HOP_LIMIT_OFFSET = 7;
     private static final int SOURCE_OFFSET = 8;
     private static final int DESTINATION_OFFSET = 24;
@@ -122,24 +129,24 @@ public final class Ipv6Packet extends HeaderedPacketView implements IpPacket {
         return offset + DESTINATION_OFFSET;
     }
 
-    /** {@return the source address} Allocates. */
+    /** {@return whether the destination is a multicast address, read in place} */
+    public boolean isDestinationMulticast() {
+        return Ipv6Address.isMulticast(buf, destinationOffset());
+    }
+
+    /** {@return the source address as a JDK address} Allocates; see {@link Ipv6Address#read}. */
     public Inet6Address sourceAddress() {
         return address(sourceOffset());
     }
 
-    /** {@return the destination address} Allocates. */
+    /** {@return the destination address as a JDK address} Allocates; see {@link Ipv6Address#read}. */
     public Inet6Address destinationAddress() {
         return address(destinationOffset());
     }
 
     private Inet6Address address(int index) {
-        byte[] bytes = new byte[ADDRESS_LENGTH];
-        buf.getBytes(index, bytes);
-        try {
-            return (Inet6Address) InetAddress.getByAddress(bytes);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e); // 16 bytes are always an address
-        }
+        // Not InetAddress.getByAddress, which makes an IPv4-mapped address an Inet4Address.
+        return Ipv6Address.read(buf, index).toInetAddress();
     }
 
     @Override

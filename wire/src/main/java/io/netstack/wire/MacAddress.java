@@ -185,7 +185,8 @@ public record MacAddress(long value) {
         return format(value);
     }
 
-    private static int hexDigit(char c) {
+    /** The value of an ASCII hex digit of either case, or -1; shared with {@link Ipv6Address#parse}. */
+    static int hexDigit(char c) {
         if (c >= '0' && c <= '9') {
             return c - '0';
         }

@@ -41,6 +41,28 @@ public record UdpHeader(int sourcePort, int destinationPort) {
      * @param length the data's length in bytes
      */
     public void write(ByteBuf out, Ipv4Header ip, ByteBuf data, int index, int length) {
+        write(out, ip.pseudoHeaderSum(0), data, index, length);
+    }
+
+    /**
+     * Appends a datagram carrying {@code length} bytes of {@code data} from absolute index {@code index}, with its
+     * checksum over the pseudo-header of {@code ip}, which IPv6 makes mandatory (RFC 8200 section 8.1).
+     *
+     * @param out    the buffer to append to
+     * @param ip     the header of the IPv6 packet the datagram goes in, with no extension header
+     * @param data   the buffer holding the data
+     * @param index  the absolute index of the data in {@code data}
+     * @param length the data's length in bytes
+     */
+    public void write(ByteBuf out, Ipv6Header ip, ByteBuf data, int index, int length) {
+        write(out, ip.pseudoHeaderSum(0), data, index, length);
+    }
+
+    /**
+     * Appends the datagram; both pseudo-headers add the upper-layer length to a sum of their other fields, so the
+     * caller passes that sum and the length is added here.
+     */
+    private void write(ByteBuf out, long pseudoHeaderSumWithoutLength, ByteBuf data, int index, int length) {
         int start = out.writerIndex();
         int datagramLength = UdpDatagram.HEADER_LENGTH + length;
         out.writeShort(sourcePort);
@@ -49,7 +71,7 @@ public record UdpHeader(int sourcePort, int destinationPort) {
         out.writeShort(UdpDatagram.NO_CHECKSUM);
         Frames.writeData(out, data, index, length);
         int checksum = InternetChecksum.finish(InternetChecksum.sum(out, start, datagramLength,
-                ip.pseudoHeaderSum(datagramLength)));
+                pseudoHeaderSumWithoutLength + datagramLength));
         // RFC 768: a computed checksum of zero is transmitted as all ones, since zero means "none".
         out.setShort(start + UdpDatagram.CHECKSUM_OFFSET, checksum == UdpDatagram.NO_CHECKSUM ? 0xffff : checksum);
     }
