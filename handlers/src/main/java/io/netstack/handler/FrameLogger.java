@@ -1,5 +1,6 @@
 package io.netstack.handler;
 
+import io.netstack.wire.LinkLayer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,11 +17,28 @@ import static java.util.Objects.requireNonNull;
  * passes every message on unchanged.
  */
 public final class FrameLogger extends ChannelDuplexHandler {
-    private final FrameFormatter formatter = new FrameFormatter();
+    private final FrameFormatter formatter;
     private final Consumer<String> sink;
 
+    /**
+     * A logger of Ethernet frames.
+     *
+     * @param sink where each line goes
+     */
     public FrameLogger(Consumer<String> sink) {
+        this(sink, LinkLayer.ETHERNET);
+    }
+
+    /**
+     * A logger of the frames of a link.
+     *
+     * @param sink      where each line goes
+     * @param linkLayer what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device, {@link LinkLayer#IP} on a
+     *                  TUN device
+     */
+    public FrameLogger(Consumer<String> sink, LinkLayer linkLayer) {
         this.sink = requireNonNull(sink, "sink");
+        formatter = new FrameFormatter(requireNonNull(linkLayer, "linkLayer"));
     }
 
     @Override

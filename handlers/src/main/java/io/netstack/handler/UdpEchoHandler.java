@@ -1,6 +1,5 @@
 package io.netstack.handler;
 
-import io.netstack.wire.EthernetHeader;
 import io.netstack.wire.Frames;
 import io.netstack.wire.Ipv4Header;
 import io.netstack.wire.UdpDatagram;
@@ -9,7 +8,8 @@ import io.netty.channel.ChannelHandlerContext;
 
 /**
  * An RFC 862 style UDP echo service on one port: each datagram sent to that port on one of the host's addresses is
- * sent back to where it came from with the same data. Other datagrams pass on.
+ * sent back to where it came from with the same data, as an IP packet that the link layer frames. Other datagrams
+ * pass on.
  */
 public final class UdpEchoHandler extends FrameResponder {
     /** The well-known echo port of RFC 862. */
@@ -45,8 +45,7 @@ public final class UdpEchoHandler extends FrameResponder {
     @Override
     protected void respond(ChannelHandlerContext ctx, InboundFrame inbound) {
         UdpDatagram udp = inbound.udp();
-        send(ctx, Frames.udp(ctx.alloc(), EthernetHeader.replyTo(host().mac(), inbound.ethernet()),
-                Ipv4Header.replyTo(inbound.ipv4()), UdpHeader.replyTo(udp),
+        send(ctx, Frames.udp(ctx.alloc(), Ipv4Header.replyTo(inbound.ipv4()), UdpHeader.replyTo(udp),
                 udp.buffer(), udp.payloadOffset(), udp.payloadLength()));
         datagramsEchoed++;
     }

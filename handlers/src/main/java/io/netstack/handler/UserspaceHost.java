@@ -1,105 +1,229 @@
 package io.netstack.handler;
 
-import io.netstack.wire.LinkLayer;
-
 import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.LinkLayer;
+import io.netstack.wire.LinkLayerAddress;
 import io.netstack.wire.MacAddress;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * Makes a channel of Ethernet frames, such as a TAP device's, into a minimal IPv4 host that the Linux kernel on the
- * other side can ARP, ping and exchange UDP with. Installs, from the device inwards:
+ * Makes a channel into a minimal IPv4 host that the Linux kernel on the other side can ping and exchange UDP with:
+ * a TAP device's channel of Ethernet frames, where the host also speaks ARP, or a TUN device's channel of bare IP
+ * packets. The link layer comes from the channel: a {@link LinkLayerAddress} as its local address (a TAP channel's
+ * {@code TapAddress}) says which, and {@link Builder#linkLayer} stands in for channels whose address does not.
+ *
+ * <p>A TAP channel learns its address at bind, after {@link #initChannel} ran at registration, so the host installs
+ * its handlers when the channel becomes active. From the device inwards:
  * <ol>
- * <li>an optional {@link PcapWriter} and a {@link TrafficCounter}, which see the frames as they are on the link;</li>
+ * <li>an optional {@link PcapWriter} (its link type the channel's) and a {@link TrafficCounter}, which see the frames
+ * as they are on the link;</li>
  * <li>an optional {@link FrameLogger};</li>
- * <li>an {@link EthernetDemultiplexer}, which decodes each frame once, verifies its checksums unless the kernel
- * did ({@code DATA_VALID} on a channel with offloads), and drops malformed ones;</li>
- * <li>an {@link ArpResponder}, an {@link IcmpEchoResponder} and a {@link UdpEchoHandler};</li>
+ * <li>the link layer: a {@link PacketDemultiplexer}, which decodes each frame once, verifies its checksums unless the
+ * kernel did ({@code DATA_VALID} on a channel with offloads), and drops malformed ones; on Ethernet then an
+ * {@link ArpResponder} and the {@link EthernetFramer}, which frames what the IP layer writes;</li>
+ * <li>the IP layer: an {@link IcmpEchoResponder} and a {@link UdpEchoHandler}, which write IP packets;</li>
  * <li>an {@link UnhandledFrameCounter}, which drops and counts whatever is left.</li>
  * </ol>
  *
  * <p>The counters survive the channel and are summed up by {@link #summary()}. A host serves one channel: its
- * handlers keep per-channel state, and Netty refuses to add them to a second pipeline.
+ * handlers keep per-channel state, and a second channel it is given is closed.
  */
 public final class UserspaceHost extends ChannelInitializer<Channel> {
     private final HostAddresses addresses;
+    private final LinkLayer configuredLinkLayer;
     private final Consumer<String> frameLog;
     private final Path pcapFile;
     private final TrafficCounter traffic = new TrafficCounter();
     private final DropCounters drops = new DropCounters();
     private final ArpResponder arp;
+    private final EthernetFramer ethernet;
     private final IcmpEchoResponder icmpEcho;
     private final UdpEchoHandler udpEcho;
+    private boolean initialized;
+    private volatile LinkLayer linkLayer;
 
     private UserspaceHost(Builder builder) {
-        addresses = new HostAddresses(builder.mac, builder.ipv4Addresses);
+        addresses = new HostAddresses(builder.mac != null ? builder.mac : randomMac(), builder.ipv4Addresses);
+        configuredLinkLayer = builder.linkLayer;
         frameLog = builder.frameLog;
         pcapFile = builder.pcapFile;
-        arp = new ArpResponder(addresses);
+        NeighbourCache neighbours = new NeighbourCache(ArpResponder.DEFAULT_CACHE_CAPACITY);
+        arp = new ArpResponder(addresses, neighbours);
+        ethernet = new EthernetFramer(addresses, neighbours, drops);
         icmpEcho = new IcmpEchoResponder(addresses);
         udpEcho = new UdpEchoHandler(addresses, builder.udpEchoPort);
     }
 
-    /** Starts the configuration of a host with the given MAC address. */
+    /**
+     * A random locally administered unicast address, as the kernel gives a device that has none
+     * ({@code eth_random_addr}).
+     */
+    private static MacAddress randomMac() {
+        long random = ThreadLocalRandom.current().nextLong() & MacAddress.BROADCAST.value();
+        return new MacAddress(random & ~0x01_0000_0000_00L | 0x02_0000_0000_00L);
+    }
+
+    /**
+     * Starts the configuration of a host; on an Ethernet link it gets a random locally administered MAC address
+     * unless {@link Builder#mac} sets one.
+     *
+     * @return the builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Starts the configuration of a host with the given MAC address, which only an Ethernet link uses.
+     *
+     * @param mac a unicast address
+     * @return the builder
+     */
     public static Builder builder(MacAddress mac) {
-        return new Builder(mac);
+        return new Builder().mac(mac);
     }
 
+    /**
+     * Installs a handler that builds the host's pipeline when the channel becomes active.
+     *
+     * @throws IllegalStateException if the host was given a channel before; {@link ChannelInitializer} then closes
+     *                               this one
+     */
     @Override
-    protected void initChannel(Channel channel) throws Exception {
-        ChannelPipeline pipeline = channel.pipeline();
-        if (pcapFile != null) {
-            pipeline.addLast("pcap", new PcapWriter(pcapFile, LinkLayer.ETHERNET));
+    protected void initChannel(Channel channel) {
+        if (initialized) {
+            throw new IllegalStateException(this + " already serves a channel");
         }
-        pipeline.addLast("traffic", traffic);
-        if (frameLog != null) {
-            pipeline.addLast("log", new FrameLogger(frameLog));
-        }
-        pipeline.addLast("demultiplexer", new EthernetDemultiplexer(drops));
-        pipeline.addLast("arp", arp);
-        pipeline.addLast("icmpEcho", icmpEcho);
-        pipeline.addLast("udpEcho", udpEcho);
-        pipeline.addLast("unhandled", new UnhandledFrameCounter(drops));
+        initialized = true;
+        channel.pipeline().addLast("host", new LinkSetup());
     }
 
+    /** Builds the pipeline for the channel's link layer, then gives way to it. */
+    private final class LinkSetup extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            try {
+                linkLayer = linkLayerOf(ctx.channel());
+                install(ctx.pipeline(), ctx.name());
+            } catch (IOException | RuntimeException e) {
+                ctx.fireExceptionCaught(e);
+                ctx.close();
+                return;
+            }
+            ctx.fireChannelActive();
+            ctx.pipeline().remove(this);
+        }
+
+        private void install(ChannelPipeline pipeline, String setup) throws IOException {
+            List<String> names = new ArrayList<>();
+            List<ChannelHandler> handlers = new ArrayList<>();
+            if (pcapFile != null) {
+                names.add("pcap");
+                handlers.add(new PcapWriter(pcapFile, linkLayer));
+            }
+            names.add("traffic");
+            handlers.add(traffic);
+            if (frameLog != null) {
+                names.add("log");
+                handlers.add(new FrameLogger(frameLog, linkLayer));
+            }
+            names.add("demultiplexer");
+            handlers.add(new PacketDemultiplexer(linkLayer, drops));
+            if (linkLayer == LinkLayer.ETHERNET) {
+                // ARP writes whole frames, so it sits on the device's side of the framer; the IP layer after it.
+                names.addAll(List.of("arp", "ethernet"));
+                handlers.addAll(List.of(arp, ethernet));
+            }
+            names.addAll(List.of("icmpEcho", "udpEcho", "unhandled"));
+            handlers.addAll(List.of(icmpEcho, udpEcho, new UnhandledFrameCounter(drops)));
+            String previous = setup;
+            for (int i = 0; i < handlers.size(); i++) {
+                pipeline.addAfter(previous, names.get(i), handlers.get(i));
+                previous = names.get(i);
+            }
+        }
+    }
+
+    /**
+     * The link layer the channel's address tells, else the configured one, else Ethernet.
+     *
+     * @throws IllegalStateException if the configured one contradicts the channel's address
+     */
+    private LinkLayer linkLayerOf(Channel channel) {
+        if (channel.localAddress() instanceof LinkLayerAddress address) {
+            if (configuredLinkLayer != null && configuredLinkLayer != address.linkLayer()) {
+                throw new IllegalStateException("host configured for " + configuredLinkLayer + " on a channel of "
+                        + address.linkLayer() + ": " + address);
+            }
+            return address.linkLayer();
+        }
+        return configuredLinkLayer != null ? configuredLinkLayer : LinkLayer.ETHERNET;
+    }
+
+    /** {@return the host's addresses} */
     public HostAddresses addresses() {
         return addresses;
     }
 
+    /** {@return the link layer of the channel served, or {@code null} until the channel became active} */
+    public LinkLayer linkLayer() {
+        return linkLayer;
+    }
+
+    /** {@return the frames in and out, as on the link} */
     public TrafficCounter traffic() {
         return traffic;
     }
 
+    /** {@return what the host dropped, inbound and outbound} */
     public DropCounters drops() {
         return drops;
     }
 
+    /** {@return the ARP responder, in the pipeline on an Ethernet link only} */
     public ArpResponder arp() {
         return arp;
     }
 
+    /** {@return the framer of the IP layer's packets, in the pipeline on an Ethernet link only} */
+    public EthernetFramer ethernet() {
+        return ethernet;
+    }
+
+    /** {@return the ICMP echo responder} */
     public IcmpEchoResponder icmpEcho() {
         return icmpEcho;
     }
 
+    /** {@return the UDP echo service} */
     public UdpEchoHandler udpEcho() {
         return udpEcho;
     }
 
-    /** One line with every counter of the host, e.g. for a demo's exit or a test failure message. */
+    /**
+     * One line with every counter of the host, e.g. for a demo's exit or a test failure message.
+     *
+     * @return the line
+     */
     public String summary() {
-        return traffic
-                + "; ARP requests answered " + arp.requestsAnswered()
-                + ", ICMP echo replies " + icmpEcho.repliesSent()
+        String arpCounts = linkLayer == LinkLayer.IP ? ""
+                : "ARP requests answered " + arp.requestsAnswered() + ", sent " + ethernet.arpRequestsSent() + ", ";
+        return traffic + "; " + arpCounts
+                + "ICMP echo replies " + icmpEcho.repliesSent()
                 + ", UDP echoes " + udpEcho.datagramsEchoed()
                 + "; drops " + drops.total() + ": " + drops;
     }
@@ -111,41 +235,88 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
 
     /** The configuration of a {@link UserspaceHost}. */
     public static final class Builder {
-        private final MacAddress mac;
+        private MacAddress mac;
+        private LinkLayer linkLayer;
         private final List<Ipv4Address> ipv4Addresses = new ArrayList<>();
         private int udpEchoPort = UdpEchoHandler.ECHO_PORT;
         private Consumer<String> frameLog;
         private Path pcapFile;
 
-        private Builder(MacAddress mac) {
-            this.mac = requireNonNull(mac, "mac");
+        private Builder() {
         }
 
-        /** Adds an IPv4 address the host answers on; at least one is required. */
+        /**
+         * Sets the host's MAC address on an Ethernet link.
+         *
+         * @param mac a unicast address
+         * @return this builder
+         */
+        public Builder mac(MacAddress mac) {
+            this.mac = requireNonNull(mac, "mac");
+            return this;
+        }
+
+        /**
+         * The link layer of a channel whose local address is not a {@link LinkLayerAddress}, such as an
+         * {@code EmbeddedChannel}; {@link LinkLayer#ETHERNET} unless set. A channel whose address tells its link
+         * layer must agree, or the host closes it.
+         *
+         * @param linkLayer what the channel's frames start with
+         * @return this builder
+         */
+        public Builder linkLayer(LinkLayer linkLayer) {
+            this.linkLayer = requireNonNull(linkLayer, "linkLayer");
+            return this;
+        }
+
+        /**
+         * Adds an IPv4 address the host answers on; at least one is required.
+         *
+         * @param address the address
+         * @return this builder
+         */
         public Builder address(Ipv4Address address) {
             ipv4Addresses.add(requireNonNull(address, "address"));
             return this;
         }
 
-        /** The port of the UDP echo service; {@link UdpEchoHandler#ECHO_PORT} unless set. */
+        /**
+         * The port of the UDP echo service; {@link UdpEchoHandler#ECHO_PORT} unless set.
+         *
+         * @param port 1 to 65535
+         * @return this builder
+         */
         public Builder udpEchoPort(int port) {
             udpEchoPort = port;
             return this;
         }
 
-        /** Logs every frame in and out to {@code sink}; see {@link FrameLogger}. */
+        /**
+         * Logs every frame in and out to {@code sink}; see {@link FrameLogger}.
+         *
+         * @param sink where each line goes
+         * @return this builder
+         */
         public Builder frameLog(Consumer<String> sink) {
             frameLog = requireNonNull(sink, "sink");
             return this;
         }
 
-        /** Records every frame in and out to a pcap file; see {@link PcapWriter}. */
+        /**
+         * Records every frame in and out to a pcap file of the channel's link type; see {@link PcapWriter}.
+         *
+         * @param file the file, created or truncated when the channel becomes active
+         * @return this builder
+         */
         public Builder pcap(Path file) {
             pcapFile = requireNonNull(file, "file");
             return this;
         }
 
         /**
+         * Makes the host.
+         *
+         * @return the host
          * @throws IllegalArgumentException if no address was given, the MAC address is not unicast or the port is
          *                                  out of range
          */

@@ -19,8 +19,11 @@
  * <p>Packets are built from records of the fields a sender chooses, in the manner of smoltcp's {@code Repr}s
  * ({@link io.netstack.wire.EthernetHeader}, {@link io.netstack.wire.ArpHeader}, {@link io.netstack.wire.Ipv4Header},
  * {@link io.netstack.wire.Icmpv4EchoHeader}, {@link io.netstack.wire.UdpHeader}), whose {@code write} methods append
- * the header, checksum included, to a buffer; {@link io.netstack.wire.Frames} composes them into whole frames in
- * buffers from the channel's allocator. {@link io.netstack.wire.InternetChecksum} is the RFC 1071 checksum they
- * share.
+ * the header, checksum included, to a buffer; {@link io.netstack.wire.Frames} composes them into ARP frames and IP
+ * packets in buffers from the channel's allocator, each IP packet after {@link io.netstack.wire.Frames#LINK_HEADROOM}
+ * free bytes where {@link io.netstack.wire.EthernetHeader#prependTo} puts a link-layer header in place.
+ * {@link io.netstack.wire.LinkLayer} tells whether a link carries Ethernet frames or bare IP packets, and a channel
+ * address that knows it implements {@link io.netstack.wire.LinkLayerAddress}. {@link io.netstack.wire.InternetChecksum}
+ * is the RFC 1071 checksum they share.
  */
 package io.netstack.wire;
