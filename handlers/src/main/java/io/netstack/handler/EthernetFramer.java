@@ -117,13 +117,12 @@ public final class EthernetFramer extends ChannelDuplexHandler {
     }
 
     private ByteBuf frame(ByteBuf packet, long destinationMac) {
-        EthernetHeader header = new EthernetHeader(destinationMac, host.mac(), EthernetFrame.ETHERTYPE_IPV4);
         if (packet.readerIndex() >= EthernetFrame.HEADER_LENGTH && !packet.isReadOnly()) {
-            return header.prependTo(packet);
+            return EthernetHeader.prepend(packet, destinationMac, host.mac(), EthernetFrame.ETHERTYPE_IPV4);
         }
         try {
             ByteBuf frame = ctx.alloc().ioBuffer(EthernetFrame.HEADER_LENGTH + packet.readableBytes());
-            header.write(frame);
+            new EthernetHeader(destinationMac, host.mac(), EthernetFrame.ETHERTYPE_IPV4).write(frame);
             return frame.writeBytes(packet);
         } finally {
             packet.release();

@@ -1,9 +1,7 @@
 package io.netstack.handler;
 
 import io.netstack.wire.Frames;
-import io.netstack.wire.Ipv4Header;
 import io.netstack.wire.UdpDatagram;
-import io.netstack.wire.UdpHeader;
 import io.netty.channel.ChannelHandlerContext;
 
 /**
@@ -45,8 +43,8 @@ public final class UdpEchoHandler extends FrameResponder {
     @Override
     protected void respond(ChannelHandlerContext ctx, InboundFrame inbound) {
         UdpDatagram udp = inbound.udp();
-        send(ctx, Frames.udp(ctx.alloc(), Ipv4Header.replyTo(inbound.ipv4()), UdpHeader.replyTo(udp),
-                udp.buffer(), udp.payloadOffset(), udp.payloadLength()));
+        send(ctx, Frames.udpReply(ctx.alloc(), inbound.ipv4(), udp, udp.buffer(), udp.payloadOffset(),
+                udp.payloadLength()));
         datagramsEchoed++;
     }
 

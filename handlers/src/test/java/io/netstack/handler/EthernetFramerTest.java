@@ -223,7 +223,7 @@ class EthernetFramerTest {
         assertEquals(1, drops.count(OutboundDrop.NEIGHBOUR_UNRESOLVED));
     }
 
-    /** Framing a packet to a known neighbour allocates nothing: the header record does not escape. */
+    /** Framing a packet to a known neighbour allocates nothing: the header goes into the headroom. */
     @Test
     void framesWithoutAllocating() {
         neighbours.put(KERNEL_IP, KERNEL_MAC);

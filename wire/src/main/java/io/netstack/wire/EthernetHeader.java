@@ -54,6 +54,21 @@ public record EthernetHeader(long destination, long source, int etherType) {
      * @throws IndexOutOfBoundsException if there is not enough room before the reader index
      */
     public ByteBuf prependTo(ByteBuf packet) {
+        return prepend(packet, destination, source, etherType);
+    }
+
+    /**
+     * {@link #prependTo} without a record, for the per-frame path of a link layer: writes a header of these fields
+     * in place before the reader index of {@code packet} and moves the reader index back over it.
+     *
+     * @param packet      the payload, its reader index at least {@value EthernetFrame#HEADER_LENGTH}
+     * @param destination the destination MAC address, see {@link MacAddress}
+     * @param source      the source MAC address
+     * @param etherType   the payload's EtherType
+     * @return {@code packet}, its reader index at the Ethernet header
+     * @throws IndexOutOfBoundsException if there is not enough room before the reader index
+     */
+    public static ByteBuf prepend(ByteBuf packet, long destination, long source, int etherType) {
         int start = packet.readerIndex() - EthernetFrame.HEADER_LENGTH;
         if (start < 0) {
             throw new IndexOutOfBoundsException("no room for an Ethernet header before reader index "

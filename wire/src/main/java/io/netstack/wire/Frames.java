@@ -103,8 +103,10 @@ public final class Frames {
      */
     public static ByteBuf icmpEcho(ByteBufAllocator alloc, Ipv4Header ip, Icmpv4EchoHeader echo,
                                    ByteBuf data, int index, int length) {
-        ByteBuf packet = ipv4(alloc, ip, Ipv4Packet.PROTOCOL_ICMP, Icmpv4Packet.HEADER_LENGTH, data, index, length);
-        echo.write(packet, data, index, length);
+        checkProtocol(ip, Ipv4Packet.PROTOCOL_ICMP);
+        ByteBuf packet = ipv4(alloc, ip.source(), ip.destination(), Ipv4Packet.PROTOCOL_ICMP, ip.ttl(),
+                Icmpv4Packet.HEADER_LENGTH, data, index, length);
+        Icmpv4EchoHeader.write(packet, echo.type(), echo.identifier(), echo.sequenceNumber(), data, index, length);
         return packet;
     }
 
@@ -119,8 +121,15 @@ public final class Frames {
      * @return the packet, its reader index at the IPv4 header, owned by the caller
      */
     public static ByteBuf icmpEchoReply(ByteBufAllocator alloc, Ipv4Packet ipv4, Icmpv4Packet request) {
-        return icmpEcho(alloc, Ipv4Header.replyTo(ipv4), Icmpv4EchoHeader.replyTo(request),
-                request.buffer(), request.payloadOffset(), request.payloadLength());
+        // Straight from the views' fields, not through header records, so that answering allocates the packet only.
+        ByteBuf data = request.buffer();
+        int index = request.payloadOffset();
+        int length = request.payloadLength();
+        ByteBuf packet = ipv4(alloc, ipv4.destination(), ipv4.source(), Ipv4Packet.PROTOCOL_ICMP,
+                Ipv4Packet.DEFAULT_TTL, Icmpv4Packet.HEADER_LENGTH, data, index, length);
+        Icmpv4EchoHeader.write(packet, Icmpv4Packet.TYPE_ECHO_REPLY, request.identifier(), request.sequenceNumber(),
+                data, index, length);
+        return packet;
     }
 
     /**
@@ -140,22 +149,65 @@ public final class Frames {
      */
     public static ByteBuf udp(ByteBufAllocator alloc, Ipv4Header ip, UdpHeader udp,
                               ByteBuf data, int index, int length) {
-        ByteBuf packet = ipv4(alloc, ip, Ipv4Packet.PROTOCOL_UDP, UdpDatagram.HEADER_LENGTH, data, index, length);
-        udp.write(packet, ip, data, index, length);
+        checkProtocol(ip, Ipv4Packet.PROTOCOL_UDP);
+        ByteBuf packet = ipv4(alloc, ip.source(), ip.destination(), Ipv4Packet.PROTOCOL_UDP, ip.ttl(),
+                UdpDatagram.HEADER_LENGTH, data, index, length);
+        UdpHeader.write(packet, udp.sourcePort(), udp.destinationPort(),
+                ip.pseudoHeaderSum(UdpDatagram.HEADER_LENGTH + length), data, index, length);
         return packet;
     }
 
     /**
-     * Checks the header against what follows it, allocates a packet for an upper-layer header of
-     * {@code transportHeaderLength} bytes followed by the given data, with {@link #LINK_HEADROOM} free in front, and
-     * writes its IPv4 header.
+     * The reply to a datagram wrapped by the given views, from the address and port it was sent to back to its
+     * sender, carrying {@code length} bytes of {@code data} from absolute index {@code index}, after
+     * {@link #LINK_HEADROOM} bytes of headroom.
+     *
+     * @param alloc   the allocator of the packet
+     * @param ipv4    the request's IPv4 packet
+     * @param request the request's UDP datagram
+     * @param data    the buffer holding the reply's data, e.g. the request's for an echo
+     * @param index   the absolute index of the data in {@code data}
+     * @param length  the data's length in bytes
+     * @return the packet, its reader index at the IPv4 header, owned by the caller
+     * @throws IllegalArgumentException  if the data do not fit in an IPv4 packet
+     * @throws IndexOutOfBoundsException if the data lie outside {@code data}
      */
-    private static ByteBuf ipv4(ByteBufAllocator alloc, Ipv4Header ip, int protocol, int transportHeaderLength,
-                                ByteBuf data, int index, int length) {
-        Objects.checkFromIndexSize(index, length, data.capacity());
+    public static ByteBuf udpReply(ByteBufAllocator alloc, Ipv4Packet ipv4, UdpDatagram request,
+                                   ByteBuf data, int index, int length) {
+        // Straight from the views' fields, not through header records, so that answering allocates the packet only.
+        int source = ipv4.destination();
+        int destination = ipv4.source();
+        ByteBuf packet = ipv4(alloc, source, destination, Ipv4Packet.PROTOCOL_UDP, Ipv4Packet.DEFAULT_TTL,
+                UdpDatagram.HEADER_LENGTH, data, index, length);
+        UdpHeader.write(packet, request.destinationPort(), request.sourcePort(), InternetChecksum.pseudoHeaderSum(
+                source, destination, Ipv4Packet.PROTOCOL_UDP, UdpDatagram.HEADER_LENGTH + length), data, index, length);
+        return packet;
+    }
+
+    /**
+     * Appends the data of a datagram or an echo; nothing for none, since Netty slices a {@code ByteBuffer} even to
+     * copy nothing between direct buffers when {@code Unsafe} is off.
+     */
+    static void writeData(ByteBuf out, ByteBuf data, int index, int length) {
+        if (length != 0) {
+            out.writeBytes(data, index, length);
+        }
+    }
+
+    private static void checkProtocol(Ipv4Header ip, int protocol) {
         if (ip.protocol() != protocol) {
             throw new IllegalArgumentException("header " + ip + " does not announce protocol " + protocol);
         }
+    }
+
+    /**
+     * Checks the data, allocates a packet for an upper-layer header of {@code transportHeaderLength} bytes followed
+     * by the data, with {@link #LINK_HEADROOM} free in front, and writes its IPv4 header. The header's fields come
+     * as primitives, so that a builder working from a parsed request needs no record.
+     */
+    private static ByteBuf ipv4(ByteBufAllocator alloc, int source, int destination, int protocol, int ttl,
+                                int transportHeaderLength, ByteBuf data, int index, int length) {
+        Objects.checkFromIndexSize(index, length, data.capacity());
         int payloadLength = transportHeaderLength + length;
         if (payloadLength > MAX_IPV4_PAYLOAD) {
             throw new IllegalArgumentException("IPv4 payload of " + payloadLength + " bytes exceeds "
@@ -163,7 +215,7 @@ public final class Frames {
         }
         ByteBuf packet = alloc.ioBuffer(LINK_HEADROOM + Ipv4Packet.MIN_HEADER_LENGTH + payloadLength);
         packet.setIndex(LINK_HEADROOM, LINK_HEADROOM);
-        ip.write(packet, payloadLength);
+        Ipv4Header.write(packet, source, destination, protocol, ttl, payloadLength);
         return packet;
     }
 }

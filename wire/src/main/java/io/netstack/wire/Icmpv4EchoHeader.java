@@ -45,13 +45,22 @@ public record Icmpv4EchoHeader(int type, int identifier, int sequenceNumber) {
      * @param length the data's length in bytes
      */
     public void write(ByteBuf out, ByteBuf data, int index, int length) {
+        write(out, type, identifier, sequenceNumber, data, index, length);
+    }
+
+    /**
+     * Appends a message of the given fields, for the builders that write from a parsed packet without a record.
+     * The fields are within range.
+     */
+    static void write(ByteBuf out, int type, int identifier, int sequenceNumber, ByteBuf data, int index,
+                      int length) {
         int start = out.writerIndex();
         out.writeByte(type);
         out.writeByte(0);
         out.writeShort(0);
         out.writeShort(identifier);
         out.writeShort(sequenceNumber);
-        out.writeBytes(data, index, length);
+        Frames.writeData(out, data, index, length);
         out.setShort(start + Icmpv4Packet.CHECKSUM_OFFSET,
                 InternetChecksum.checksum(out, start, Icmpv4Packet.HEADER_LENGTH + length));
     }

@@ -137,6 +137,31 @@ class FramesTest {
     }
 
     @Test
+    void buildsTheReplyToADatagramAsTheRecordsWould() {
+        ByteBuf request = wrap(UDP_HELLO);
+        Ipv4Packet ipv4 = Ipv4Packet.parse(request.slice(14, UDP_HELLO.length - 14));
+        UdpDatagram udp = UdpDatagram.parse(ipv4);
+        ByteBuf reply = Frames.udpReply(ALLOC, ipv4, udp, udp.buffer(), udp.payloadOffset(), udp.payloadLength());
+        ByteBuf expected = Frames.udp(ALLOC, Ipv4Header.replyTo(ipv4), UdpHeader.replyTo(udp), udp.buffer(),
+                udp.payloadOffset(), udp.payloadLength());
+        try {
+            assertEquals(ByteBufUtil.hexDump(expected), ByteBufUtil.hexDump(reply));
+            Ipv4Packet replyIpv4 = Ipv4Packet.parse(reply);
+            assertEquals(HOST_IP, replyIpv4.source());
+            assertEquals(KERNEL_IP, replyIpv4.destination());
+            UdpDatagram replyUdp = UdpDatagram.parse(replyIpv4);
+            assertEquals(7, replyUdp.sourcePort());
+            assertEquals(udp.sourcePort(), replyUdp.destinationPort());
+            assertTrue(replyUdp.isChecksumValid(replyIpv4));
+            assertEquals(udp.payload(), replyUdp.payload());
+        } finally {
+            reply.release();
+            expected.release();
+            request.release();
+        }
+    }
+
+    @Test
     void sendsAComputedZeroUdpChecksumAsAllOnes() {
         // Data chosen so that the one's complement sum over pseudo-header and datagram is 0xffff.
         ByteBuf data = Unpooled.buffer(2);
