@@ -5,6 +5,8 @@ import io.netstack.wire.Frames;
 import io.netstack.wire.Ipv4Address;
 import io.netty.channel.ChannelHandlerContext;
 
+import static java.util.Objects.requireNonNull;
+
 /**
  * Speaks ARP (RFC 826) for a {@link HostAddresses}: answers requests for its IPv4 addresses with its MAC address,
  * learns its neighbours' addresses into a {@link NeighbourCache}, where an {@link EthernetFramer} looks up the next
@@ -30,13 +32,24 @@ public final class ArpResponder extends FrameResponder {
     private volatile long repliesReceived;
     private volatile long announcementsSent;
 
+    /**
+     * A responder with a neighbour cache of its own, of {@link #DEFAULT_CACHE_CAPACITY} entries.
+     *
+     * @param host the addresses it answers for
+     */
     public ArpResponder(HostAddresses host) {
         this(host, new NeighbourCache(DEFAULT_CACHE_CAPACITY));
     }
 
+    /**
+     * A responder learning into {@code neighbours}, which an {@link EthernetFramer} of the same host reads.
+     *
+     * @param host       the addresses it answers for
+     * @param neighbours the cache it learns into
+     */
     public ArpResponder(HostAddresses host, NeighbourCache neighbours) {
         super(host);
-        this.neighbours = neighbours;
+        this.neighbours = requireNonNull(neighbours, "neighbours");
     }
 
     @Override
@@ -92,25 +105,27 @@ public final class ArpResponder extends FrameResponder {
         }
     }
 
-    /** The addresses learnt so far; read it on the channel's event loop. */
+    /** {@return the addresses learnt so far; read it on the channel's event loop} */
     public NeighbourCache neighbours() {
         return neighbours;
     }
 
-    /** Requests for one of our addresses, each answered with a reply. */
+    /** {@return the requests for one of our addresses, each answered with a reply} */
     public long requestsAnswered() {
         return requestsAnswered;
     }
 
-    /** Requests for addresses that are not ours, gratuitous ARPs of other hosts included. */
+    /** {@return the requests for addresses that are not ours, gratuitous ARPs of other hosts included} */
     public long requestsForOthers() {
         return requestsForOthers;
     }
 
+    /** {@return the replies received, to this host's requests or not} */
     public long repliesReceived() {
         return repliesReceived;
     }
 
+    /** {@return the gratuitous ARPs sent, one per address when the channel became active} */
     public long announcementsSent() {
         return announcementsSent;
     }

@@ -21,12 +21,24 @@ public final class DropCounters {
     private final AtomicLongArray unhandled = new AtomicLongArray(KINDS.length);
     private final AtomicLongArray outbound = new AtomicLongArray(OUTBOUND_DROPS.length);
 
-    /** Counts a frame dropped as malformed. */
+    /** Counters at zero. */
+    public DropCounters() {
+    }
+
+    /**
+     * Counts a frame dropped as malformed.
+     *
+     * @param reason what was wrong with it
+     */
     public void increment(DecodeError reason) {
         malformed.incrementAndGet(reason.ordinal());
     }
 
-    /** Counts a well-formed frame dropped because no handler took it. */
+    /**
+     * Counts a well-formed frame dropped because no handler took it.
+     *
+     * @param kind what it carried
+     */
     public void increment(InboundFrame.Kind kind) {
         unhandled.incrementAndGet(kind.ordinal());
     }
@@ -40,12 +52,22 @@ public final class DropCounters {
         outbound.incrementAndGet(reason.ordinal());
     }
 
-    /** How many frames were dropped as malformed for {@code reason}. */
+    /**
+     * How many frames were dropped as malformed for {@code reason}.
+     *
+     * @param reason the reason
+     * @return the count
+     */
     public long count(DecodeError reason) {
         return malformed.get(reason.ordinal());
     }
 
-    /** How many well-formed frames of {@code kind} no handler took. */
+    /**
+     * How many well-formed frames of {@code kind} no handler took.
+     *
+     * @param kind the kind
+     * @return the count
+     */
     public long count(InboundFrame.Kind kind) {
         return unhandled.get(kind.ordinal());
     }

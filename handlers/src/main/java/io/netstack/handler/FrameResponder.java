@@ -22,11 +22,16 @@ public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
     private final HostAddresses host;
     private boolean flushPending;
 
+    /**
+     * A responder for a host.
+     *
+     * @param host the addresses it answers for and from
+     */
     protected FrameResponder(HostAddresses host) {
         this.host = requireNonNull(host, "host");
     }
 
-    /** The addresses this handler answers for and from. */
+    /** {@return the addresses this handler answers for and from} */
     protected final HostAddresses host() {
         return host;
     }
@@ -44,12 +49,20 @@ public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Whether this handler consumes {@code inbound}; the others are passed on to the next handler. */
+    /**
+     * Whether this handler consumes {@code inbound}; the others are passed on to the next handler.
+     *
+     * @param inbound the decoded frame
+     * @return {@code true} to have {@link #respond} take it
+     */
     protected abstract boolean accepts(InboundFrame inbound);
 
     /**
      * Handles a frame {@link #accepts} selected, typically by {@link #send sending} an answer. The frame is
      * released afterwards, so its views must not be used once this returns.
+     *
+     * @param ctx     this handler's context
+     * @param inbound the decoded frame
      */
     protected abstract void respond(ChannelHandlerContext ctx, InboundFrame inbound);
 

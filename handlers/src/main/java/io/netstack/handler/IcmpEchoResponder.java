@@ -11,6 +11,11 @@ import io.netty.channel.ChannelHandlerContext;
 public final class IcmpEchoResponder extends FrameResponder {
     private volatile long repliesSent;
 
+    /**
+     * A responder for a host.
+     *
+     * @param host the addresses it answers on and from
+     */
     public IcmpEchoResponder(HostAddresses host) {
         super(host);
     }
@@ -28,7 +33,7 @@ public final class IcmpEchoResponder extends FrameResponder {
         repliesSent++;
     }
 
-    /** Echo replies sent, one per echo request answered. */
+    /** {@return the echo replies sent, one per echo request answered} */
     public long repliesSent() {
         return repliesSent;
     }
