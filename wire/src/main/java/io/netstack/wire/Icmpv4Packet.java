@@ -174,7 +174,7 @@ public final class Icmpv4Packet extends IcmpPacketView {
         out.writeByte(code);
         out.writeShort(0);
         out.writeInt(restOfHeader);
-        out.writeBytes(data, index, length);
+        Frames.writeData(out, data, index, length);
         out.setShort(start + CHECKSUM_OFFSET, InternetChecksum.checksum(out, start, HEADER_LENGTH + length));
     }
 
