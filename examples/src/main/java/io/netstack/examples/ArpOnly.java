@@ -4,14 +4,15 @@ import io.netstack.examples.support.DemoTap;
 import io.netstack.examples.support.KernelUdpSocket;
 import io.netstack.handler.ArpResponder;
 import io.netstack.handler.DropCounters;
-import io.netstack.handler.EthernetDemultiplexer;
 import io.netstack.handler.FrameLogger;
 import io.netstack.handler.HostAddresses;
 import io.netstack.handler.InboundFrame;
+import io.netstack.handler.PacketDemultiplexer;
 import io.netstack.handler.TrafficCounter;
 import io.netstack.handler.UdpEchoHandler;
 import io.netstack.handler.UnhandledFrameCounter;
 import io.netstack.tap.TapChannelMetrics;
+import io.netstack.wire.LinkLayer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 
@@ -42,7 +43,7 @@ public final class ArpOnly {
             @Override
             protected void initChannel(Channel channel) {
                 channel.pipeline().addLast(traffic, new FrameLogger(DemoTap.frameLog()),
-                        new EthernetDemultiplexer(drops), arp, new UnhandledFrameCounter(drops));
+                        new PacketDemultiplexer(LinkLayer.ETHERNET, drops), arp, new UnhandledFrameCounter(drops));
             }
         };
         int answered = 0;

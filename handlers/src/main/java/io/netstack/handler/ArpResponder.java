@@ -5,10 +5,14 @@ import io.netstack.wire.Frames;
 import io.netstack.wire.Ipv4Address;
 import io.netty.channel.ChannelHandlerContext;
 
+import static java.util.Objects.requireNonNull;
+
 /**
  * Speaks ARP (RFC 826) for a {@link HostAddresses}: answers requests for its IPv4 addresses with its MAC address,
- * learns its neighbours' addresses into a {@link NeighbourCache}, and announces its addresses with gratuitous ARPs
- * when the channel becomes active, so that the kernel's neighbour table knows the host before the first ping.
+ * learns its neighbours' addresses into a {@link NeighbourCache}, where an {@link EthernetFramer} looks up the next
+ * hops of the host's packets, and announces its addresses with gratuitous ARPs when the channel becomes active, so
+ * that the kernel's neighbour table knows the host before the first ping. It writes whole Ethernet frames, so it
+ * sits on the device's side of the framer.
  *
  * <p>It consumes every well-formed ARP request and reply. Other operations (RARP's, InARP's) pass on, so that an
  * {@link UnhandledFrameCounter} counts them rather than their vanishing uncounted. Counters are written by the event
@@ -45,7 +49,7 @@ public final class ArpResponder extends FrameResponder {
      */
     public ArpResponder(HostAddresses host, NeighbourCache neighbours) {
         super(host);
-        this.neighbours = neighbours;
+        this.neighbours = requireNonNull(neighbours, "neighbours");
     }
 
     @Override

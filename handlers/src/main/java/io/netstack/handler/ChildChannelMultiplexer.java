@@ -7,8 +7,6 @@ import io.netty.channel.ChannelPromise;
 import java.util.ArrayList;
 import java.util.List;
 
-import static java.util.Objects.requireNonNull;
-
 /**
  * The handler in the host's pipeline that its {@link HostChildChannel}s hang off: it registers them on the parent's
  * event loop, activates them when the parent is active, closes them when it closes, passes writability changes and
@@ -18,24 +16,15 @@ import static java.util.Objects.requireNonNull;
  * {@link HostChildChannel#deliver deliver} messages to the children.
  */
 abstract class ChildChannelMultiplexer extends FrameResponder {
-    private final Ipv4EthernetFraming framing;
     private final List<HostChildChannel> children = new ArrayList<>();
     /** The children that read in the read loop under way, to end it for them. */
     private final List<HostChildChannel> readers = new ArrayList<>();
-    private volatile long unresolvedWrites;
 
     /**
-     * @param host    the host's addresses
-     * @param framing how the children's packets become frames, until the host has a link layer
+     * @param host the host's addresses
      */
-    ChildChannelMultiplexer(HostAddresses host, Ipv4EthernetFraming framing) {
+    ChildChannelMultiplexer(HostAddresses host) {
         super(host);
-        this.framing = requireNonNull(framing, "framing");
-    }
-
-    /** The host's Ethernet framing, for subclasses to learn senders into. */
-    final Ipv4EthernetFraming framing() {
-        return framing;
     }
 
     /**
@@ -67,26 +56,11 @@ abstract class ChildChannelMultiplexer extends FrameResponder {
     }
 
     /**
-     * Writes a child's IP packet towards the device, in an Ethernet frame; a packet to a destination whose MAC
-     * address is unknown fails {@code promise} and is counted in {@link #unresolvedWrites()}.
+     * Writes a child's IP packet towards the device, through the host's link layer, which frames it or fails
+     * {@code promise} when it cannot.
      */
     final void writePacket(ChannelHandlerContext ctx, ByteBuf packet, ChannelPromise promise) {
-        ByteBuf frame;
-        try {
-            // Until the host has a link layer, which will take the packet as it is.
-            frame = framing.frame(packet);
-        } catch (Exception e) {
-            packet.release();
-            unresolvedWrites++;
-            promise.setFailure(e);
-            return;
-        }
-        ctx.write(frame, promise);
-    }
-
-    /** {@return packets the children wrote to destinations whose MAC address was unknown, each failing its write} */
-    public final long unresolvedWrites() {
-        return unresolvedWrites;
+        ctx.write(packet, promise);
     }
 
     @Override

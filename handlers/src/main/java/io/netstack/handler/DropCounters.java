@@ -5,8 +5,9 @@ import io.netstack.wire.DecodeError;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Counts the inbound frames a host dropped, by reason: malformed frames by the {@link DecodeError} that rejected
- * them, and well-formed frames that no handler took by their {@link InboundFrame.Kind}.
+ * Counts what a host dropped, by reason: inbound, malformed frames by the {@link DecodeError} that rejected them and
+ * well-formed frames that no handler took by their {@link InboundFrame.Kind}; outbound, the packets its link layer
+ * could not send by their {@link OutboundDrop} reason.
  *
  * <p>One instance is usually shared by the handlers of a channel. The counts are atomic, so they can be read from
  * any thread while the event loop updates them.
@@ -14,9 +15,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
 public final class DropCounters {
     private static final DecodeError[] DECODE_ERRORS = DecodeError.values();
     private static final InboundFrame.Kind[] KINDS = InboundFrame.Kind.values();
+    private static final OutboundDrop[] OUTBOUND_DROPS = OutboundDrop.values();
 
     private final AtomicLongArray malformed = new AtomicLongArray(DECODE_ERRORS.length);
     private final AtomicLongArray unhandled = new AtomicLongArray(KINDS.length);
+    private final AtomicLongArray outbound = new AtomicLongArray(OUTBOUND_DROPS.length);
 
     /** Counters starting from zero; share one instance between the handlers of a channel. */
     public DropCounters() {
@@ -41,10 +44,19 @@ public final class DropCounters {
     }
 
     /**
-     * How many frames were dropped as malformed for one reason.
+     * Counts an outbound packet dropped by the link layer.
      *
-     * @param reason the check the frames failed
-     * @return the count since this object was made
+     * @param reason why it could not be sent
+     */
+    public void increment(OutboundDrop reason) {
+        outbound.incrementAndGet(reason.ordinal());
+    }
+
+    /**
+     * How many frames were dropped as malformed for {@code reason}.
+     *
+     * @param reason the reason
+     * @return the count
      */
     public long count(DecodeError reason) {
         return malformed.get(reason.ordinal());
@@ -60,9 +72,29 @@ public final class DropCounters {
         return unhandled.get(kind.ordinal());
     }
 
-    /** {@return all frames dropped, for any reason} */
-    public long total() {
+    /**
+     * How many outbound packets the link layer dropped for {@code reason}.
+     *
+     * @param reason the reason
+     * @return the count
+     */
+    public long count(OutboundDrop reason) {
+        return outbound.get(reason.ordinal());
+    }
+
+    /** {@return the inbound frames dropped, malformed or unhandled} */
+    public long inboundTotal() {
         return sum(malformed) + sum(unhandled);
+    }
+
+    /** {@return the outbound packets dropped} */
+    public long outboundTotal() {
+        return sum(outbound);
+    }
+
+    /** {@return everything dropped, inbound and outbound, for any reason} */
+    public long total() {
+        return inboundTotal() + outboundTotal();
     }
 
     private static long sum(AtomicLongArray counts) {
@@ -80,6 +112,8 @@ public final class DropCounters {
         appendNonZero(summary, malformed, DECODE_ERRORS);
         summary.append("}, unhandled{");
         appendNonZero(summary, unhandled, KINDS);
+        summary.append("}, outbound{");
+        appendNonZero(summary, outbound, OUTBOUND_DROPS);
         return summary.append('}').toString();
     }
 

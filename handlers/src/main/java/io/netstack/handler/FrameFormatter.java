@@ -6,6 +6,8 @@ import io.netstack.wire.EthernetFrame;
 import io.netstack.wire.Icmpv4Packet;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.Ipv6Packet;
+import io.netstack.wire.LinkLayer;
 import io.netstack.wire.MacAddress;
 import io.netstack.wire.PacketView;
 import io.netstack.wire.UdpDatagram;
@@ -22,29 +24,46 @@ import java.util.HexFormat;
  *     192.0.2.1 &gt; 192.0.2.2: ICMP echo request, id 7, seq 1, length 64
  * </pre>
  * A malformed layer, or one whose checksum does not verify, is shown as {@code [malformed: reason]} after the layers
- * that decoded.
+ * that decoded. A TUN device's packets have no link layer, and are shown as {@code tcpdump} shows a raw IP link:
+ * {@code IP 192.0.2.1 > 192.0.2.2: ICMP echo request, id 7, seq 1, length 64}.
  *
  * <p>Formatting builds strings, so it is meant for opt-in logging. Reuses one {@link InboundFrame} for decoding;
  * not thread-safe.
  */
 public final class FrameFormatter {
-    private final InboundFrame decoded = new InboundFrame();
+    private final LinkLayer linkLayer;
+    private final InboundFrame decoded;
     /** The checksum failure of the frame being formatted, or {@code null}. */
     private DecodeError checksumError;
 
-    /** A formatter with a decoder of its own. */
+    /** A formatter of Ethernet frames, with a decoder of its own. */
     public FrameFormatter() {
+        this(LinkLayer.ETHERNET);
+    }
+
+    /**
+     * A formatter with a decoder of its own.
+     *
+     * @param linkLayer what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device, {@link LinkLayer#IP} on a
+     *                  TUN device
+     */
+    public FrameFormatter(LinkLayer linkLayer) {
+        this.linkLayer = linkLayer;
+        decoded = new InboundFrame(linkLayer);
     }
 
     /**
      * Formats the readable bytes of {@code frame}, leaving its indexes alone.
      *
-     * @param frame an Ethernet frame
+     * @param frame a frame of the link layer this formatter was made for
      * @return one line, without a line break
      */
     public String format(ByteBuf frame) {
         StringBuilder line = new StringBuilder(160);
         checksumError = decoded.decode(frame) == null ? decoded.verifyChecksums() : null;
+        if (linkLayer == LinkLayer.IP) {
+            return formatIp(line, frame);
+        }
         EthernetFrame ethernet = decoded.ethernet();
         if (malformed(line, ethernet)) {
             return line.append(", length ").append(frame.readableBytes()).toString();
@@ -54,6 +73,16 @@ public final class FrameFormatter {
             case EthernetFrame.ETHERTYPE_ARP -> appendArp(line, decoded.arp());
             case EthernetFrame.ETHERTYPE_IPV4 -> appendIpv4(line, decoded.ipv4());
             default -> line.setLength(line.length() - 2); // drop the ": " that announced a payload
+        }
+        return line.toString();
+    }
+
+    private String formatIp(StringBuilder line, ByteBuf packet) {
+        int version = packet.isReadable() ? packet.getUnsignedByte(packet.readerIndex()) >>> 4 : 0;
+        switch (version) {
+            case Ipv4Packet.VERSION -> appendIpv4(line.append("IP "), decoded.ipv4());
+            case Ipv6Packet.VERSION -> line.append("IP6, length ").append(packet.readableBytes());
+            default -> line.append("IP version ").append(version).append(", length ").append(packet.readableBytes());
         }
         return line.toString();
     }

@@ -1,5 +1,6 @@
 package io.netstack.handler;
 
+import io.netstack.wire.LinkLayer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,16 +17,29 @@ import static java.util.Objects.requireNonNull;
  * passes every message on unchanged.
  */
 public final class FrameLogger extends ChannelDuplexHandler {
-    private final FrameFormatter formatter = new FrameFormatter();
+    private final FrameFormatter formatter;
     private final Consumer<String> sink;
 
     /**
-     * A logger that hands each line to {@code sink}, on the event loop's thread; a slow sink slows the channel.
+     * A logger of Ethernet frames that hands each line to {@code sink}, on the event loop's thread; a slow sink
+     * slows the channel.
      *
      * @param sink where the lines go, e.g. {@code System.out::println}
      */
     public FrameLogger(Consumer<String> sink) {
+        this(sink, LinkLayer.ETHERNET);
+    }
+
+    /**
+     * A logger of the frames of a link.
+     *
+     * @param sink      where each line goes
+     * @param linkLayer what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device, {@link LinkLayer#IP} on a
+     *                  TUN device
+     */
+    public FrameLogger(Consumer<String> sink, LinkLayer linkLayer) {
         this.sink = requireNonNull(sink, "sink");
+        formatter = new FrameFormatter(requireNonNull(linkLayer, "linkLayer"));
     }
 
     @Override

@@ -7,9 +7,16 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The skeleton of a handler that answers some of the {@link InboundFrame}s coming from an
- * {@link EthernetDemultiplexer}: it consumes and releases the frames {@link #accepts} selects, passes every other
+ * The skeleton of a handler that answers some of the {@link InboundFrame}s coming from a
+ * {@link PacketDemultiplexer}: it consumes and releases the frames {@link #accepts} selects, passes every other
  * message on untouched, and batches its answers into one flush per read loop.
+ *
+ * <p>What a responder {@link #send sends} depends on its layer. A link-layer responder ({@link ArpResponder}) writes
+ * whole frames and sits on the device's side of the link layer's outbound handler. An IP-layer responder
+ * ({@link IcmpEchoResponder}, {@link UdpServices}) writes IP packets, as the IP-layer builders of
+ * {@code io.netstack.wire.Frames} make them (the packet at the reader index, {@code Frames.LINK_HEADROOM} free bytes
+ * before it), and sits after the link layer's outbound handler, which frames them: an {@link EthernetFramer} on an
+ * Ethernet link, none on a TUN device, which takes the packets as they are.
  */
 public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
     private final HostAddresses host;
@@ -68,7 +75,7 @@ public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
      * through {@code exceptionCaught}.
      *
      * @param ctx   the context of this handler
-     * @param frame the frame to write, which the channel then owns
+     * @param frame a frame or an IP packet, as the class comment says, which the pipeline then owns
      */
     protected final void send(ChannelHandlerContext ctx, ByteBuf frame) {
         ctx.write(frame, ctx.voidPromise());

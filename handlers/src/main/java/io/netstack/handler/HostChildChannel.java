@@ -80,11 +80,12 @@ abstract class HostChildChannel extends AbstractChannel {
     }
 
     /**
-     * Turns a flushed message into the IP packet it is sent as: a buffer whose readable bytes are the packet, with
-     * {@link io.netstack.wire.Frames#LINK_HEADROOM} bytes of headroom. The message itself is released by this
-     * channel once the packet's write settles.
+     * Turns a message written to this channel into the IP packet it is sent as: a buffer whose readable bytes are
+     * the packet, with {@link io.netstack.wire.Frames#LINK_HEADROOM} bytes of headroom. It runs at the write, so the
+     * message (and the buffer it carries, often a slice of a frame read) is released at once, and the outbound
+     * buffer holds the packet until its write to the parent settles.
      *
-     * @param msg a message {@link #filterOutboundMessage} accepted
+     * @param msg a message {@link #checkOutbound} accepted
      * @param alloc the allocator of the packet
      * @return the packet, owned by the caller
      * @throws Exception if the message cannot be sent
@@ -219,7 +220,21 @@ abstract class HostChildChannel extends AbstractChannel {
 
     @Override
     protected final Object filterOutboundMessage(Object msg) throws Exception {
-        return checkOutbound(msg);
+        Object checked = checkOutbound(msg);
+        ByteBuf packet;
+        try {
+            packet = encode(checked, parentContext.alloc());
+        } catch (Exception e) {
+            // Failed here, the write would not reach a void promise's pipeline: it fails in order at the flush.
+            ReferenceCountUtil.release(checked);
+            return new Unsendable(e);
+        }
+        ReferenceCountUtil.release(checked);
+        return packet;
+    }
+
+    /** A written message that could not be encoded, queued to fail its write in order. */
+    private record Unsendable(Exception cause) {
     }
 
     /**
@@ -257,14 +272,17 @@ abstract class HostChildChannel extends AbstractChannel {
         } while (written);
     }
 
-    /** Writes the packet of {@code msg} to the parent; a message that cannot be encoded fails there, in order. */
+    /**
+     * Writes the packet {@code msg} to the parent: a duplicate of its own, since the link layer prepends its header
+     * in place, while the outbound buffer keeps the packet until the write settles.
+     */
     private ChannelFuture writeToParent(Object msg) {
         ChannelPromise promise = parentContext.newPromise();
         promise.addListener(parentWriteSettled);
-        try {
-            multiplexer.writePacket(parentContext, encode(msg, parentContext.alloc()), promise);
-        } catch (Exception e) {
-            promise.tryFailure(e);
+        if (msg instanceof Unsendable unsendable) {
+            promise.setFailure(unsendable.cause());
+        } else {
+            multiplexer.writePacket(parentContext, ((ByteBuf) msg).retainedDuplicate(), promise);
         }
         return promise;
     }

@@ -5,7 +5,8 @@ import io.netty.channel.ChannelHandlerContext;
 
 /**
  * Answers ICMP echo requests (RFC 792) sent to one of the host's IPv4 addresses with an echo reply carrying the
- * same identifier, sequence number and data, which is what {@code ping} checks. Other ICMP messages pass on.
+ * same identifier, sequence number and data, which is what {@code ping} checks. Other ICMP messages pass on. The
+ * reply is an IP packet, framed by the link layer before the device (see {@link FrameResponder#send}).
  */
 public final class IcmpEchoResponder extends FrameResponder {
     private volatile long repliesSent;
@@ -28,8 +29,7 @@ public final class IcmpEchoResponder extends FrameResponder {
 
     @Override
     protected void respond(ChannelHandlerContext ctx, InboundFrame inbound) {
-        send(ctx, Frames.icmpEchoReply(ctx.alloc(), host().mac(),
-                inbound.ethernet(), inbound.ipv4(), inbound.icmpv4()));
+        send(ctx, Frames.icmpEchoReply(ctx.alloc(), inbound.ipv4(), inbound.icmpv4()));
         repliesSent++;
     }
 

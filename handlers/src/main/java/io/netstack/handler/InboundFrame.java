@@ -12,8 +12,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCounted;
 
 /**
- * An inbound Ethernet frame together with the views that decoded it, as the {@link EthernetDemultiplexer} passes it
- * down the pipeline.
+ * An inbound frame (an Ethernet frame, or a bare IP packet on a TUN device) together with the views that decoded
+ * it, as the {@link PacketDemultiplexer} passes it down the pipeline.
  *
  * <p>One instance is reused for every frame of a channel, re-pointing the views of its {@link PacketDecoder}, so
  * that decoding allocates nothing. Handlers therefore read it only during {@code channelRead} and must not keep a
@@ -48,18 +48,29 @@ public final class InboundFrame implements ReferenceCounted {
         OTHER_ETHERTYPE
     }
 
-    private final PacketDecoder headers = new PacketDecoder(LinkLayer.ETHERNET);
+    private final PacketDecoder headers;
     private ByteBuf frame;
 
-    /** A frame to {@link #decode} into, once per channel: it is re-pointed at every frame. */
+    /** An Ethernet frame to {@link #decode} into, once per channel: it is re-pointed at every frame. */
     public InboundFrame() {
+        this(LinkLayer.ETHERNET);
+    }
+
+    /**
+     * A frame to {@link #decode} into, once per channel: it is re-pointed at every frame.
+     *
+     * @param linkLayer what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device, {@link LinkLayer#IP} on a
+     *                  TUN device
+     */
+    public InboundFrame(LinkLayer linkLayer) {
+        headers = new PacketDecoder(linkLayer);
     }
 
     /**
      * Decodes the structure of the readable bytes of {@code frame}; see {@link PacketDecoder#decode}. Checksums are
      * a separate step, {@link #verifyChecksums()}. The frame's indexes and reference count are left alone.
      *
-     * @param frame an Ethernet frame
+     * @param frame a frame of the link layer this was made for
      * @return {@code null} if every layer is well-formed, else the first layer's error; {@link #kind()} then tells
      *         which protocol the broken layer was expected to be
      */
@@ -77,7 +88,7 @@ public final class InboundFrame implements ReferenceCounted {
         return headers.verifyChecksums();
     }
 
-    /** {@return the frame itself, with its reader index at the Ethernet header} */
+    /** {@return the frame itself, with its reader index at the Ethernet header, or the IP header on a TUN device} */
     public ByteBuf frame() {
         return frame;
     }
@@ -109,7 +120,7 @@ public final class InboundFrame implements ReferenceCounted {
         return headers.ip() == headers.ipv4();
     }
 
-    /** {@return the Ethernet view} */
+    /** {@return the Ethernet view; valid on an Ethernet link only} */
     public EthernetFrame ethernet() {
         return headers.ethernet();
     }
@@ -135,7 +146,7 @@ public final class InboundFrame implements ReferenceCounted {
     }
 
     /**
-     * The Ethernet frame a pipeline message carries, for the handlers that observe frames on either side of the
+     * The frame a pipeline message carries, for the handlers that observe frames on either side of the
      * demultiplexer: the message itself if it is a {@link ByteBuf}, the frame of an {@code InboundFrame} or the
      * content of a {@link VirtioNetFrame}, else {@code null}.
      */

@@ -144,7 +144,7 @@ public final class UdpServiceChannel extends HostChildChannel {
         AddressedEnvelope<?, ?> envelope = (AddressedEnvelope<?, ?>) msg;
         InetSocketAddress destination = destination(envelope);
         ByteBuf content = (ByteBuf) envelope.content();
-        return Frames.ipv4UdpPacket(alloc,
+        return Frames.udp(alloc,
                 Ipv4Header.of(source(envelope), ipv4Value(destination), Ipv4Packet.PROTOCOL_UDP),
                 new UdpHeader(port, destination.getPort()),
                 content, content.readerIndex(), content.readableBytes());

@@ -29,14 +29,12 @@ public final class UdpServices extends ChildChannelMultiplexer {
      * The services of a host.
      *
      * @param host     the host's addresses
-     * @param framing  how the services' packets become frames
      * @param drops    where datagrams to unbound ports are counted
      * @param services the handler initializing each port's channel, by port
      * @throws IllegalArgumentException if a port is not within 1..65535
      */
-    UdpServices(HostAddresses host, Ipv4EthernetFraming framing, DropCounters drops,
-                Map<Integer, ChannelHandler> services) {
-        super(host, framing);
+    UdpServices(HostAddresses host, DropCounters drops, Map<Integer, ChannelHandler> services) {
+        super(host);
         this.drops = requireNonNull(drops, "drops");
         services.forEach((port, handler) -> {
             if (port <= 0 || port > MAX_PORT) {
@@ -70,7 +68,6 @@ public final class UdpServices extends ChildChannelMultiplexer {
             unboundPort(ctx, inbound);
             return;
         }
-        framing().learn(inbound.ipv4().source(), inbound.ethernet().source());
         channel.read(inbound);
         datagramsRead++;
     }

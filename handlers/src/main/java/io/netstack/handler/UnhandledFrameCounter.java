@@ -16,7 +16,7 @@ public final class UnhandledFrameCounter extends ChannelInboundHandlerAdapter {
     /**
      * A counter that adds to {@code drops}; put it last in the pipeline, after every handler that takes frames.
      *
-     * @param drops where the frames are counted, usually the counters the {@link EthernetDemultiplexer} shares
+     * @param drops where the frames are counted, usually the counters the {@link PacketDemultiplexer} shares
      */
     public UnhandledFrameCounter(DropCounters drops) {
         this.drops = requireNonNull(drops, "drops");

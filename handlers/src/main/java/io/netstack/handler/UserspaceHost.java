@@ -1,124 +1,229 @@
 package io.netstack.handler;
 
 import io.netstack.handler.fault.FaultInjector;
-import io.netstack.wire.LinkLayer;
-
 import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.LinkLayer;
+import io.netstack.wire.LinkLayerAddress;
 import io.netstack.wire.MacAddress;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * Makes a channel of Ethernet frames, such as a TAP device's, into a minimal IPv4 host that the Linux kernel on the
- * other side can ARP, ping and exchange UDP with. Installs, from the device inwards:
+ * Makes a channel into a minimal IPv4 host that the Linux kernel on the other side can ping and exchange UDP with:
+ * a TAP device's channel of Ethernet frames, where the host also speaks ARP, or a TUN device's channel of bare IP
+ * packets. The link layer comes from the channel: a {@link LinkLayerAddress} as its local address (a TAP channel's
+ * {@code TapAddress}) says which, and {@link Builder#linkLayer} stands in for channels whose address does not.
+ *
+ * <p>A TAP channel learns its address at bind, after {@link #initChannel} ran at registration, so the host installs
+ * its handlers when the channel becomes active. From the device inwards:
  * <ol>
- * <li>an optional {@link PcapWriter} and a {@link TrafficCounter}, which see the frames as they are on the link;</li>
+ * <li>an optional {@link PcapWriter} (its link type the channel's) and a {@link TrafficCounter}, which see the frames
+ * as they are on the link;</li>
  * <li>an optional {@link FaultInjector}, which makes the link between them and the host a lossy one;</li>
  * <li>an optional {@link FrameLogger};</li>
- * <li>an {@link EthernetDemultiplexer}, which decodes each frame once, verifies its checksums unless the kernel
- * did ({@code DATA_VALID} on a channel with offloads), and drops malformed ones;</li>
- * <li>an {@link ArpResponder}, an {@link IcmpEchoResponder} and the host's {@link UdpServices}, which read each
- * datagram to a bound port on that port's {@link UdpServiceChannel}, an {@link UdpEchoHandler} serving the echo
- * port;</li>
+ * <li>the link layer: a {@link PacketDemultiplexer}, which decodes each frame once, verifies its checksums unless the
+ * kernel did ({@code DATA_VALID} on a channel with offloads), and drops malformed ones; on Ethernet then an
+ * {@link ArpResponder} and the {@link EthernetFramer}, which frames what the IP layer writes;</li>
+ * <li>the IP layer, which writes IP packets: an {@link IcmpEchoResponder} and the host's {@link UdpServices},
+ * which read each datagram to a bound port on that port's {@link UdpServiceChannel}, an {@link UdpEchoHandler}
+ * serving the echo port;</li>
  * <li>an {@link UnhandledFrameCounter}, which drops and counts whatever is left.</li>
  * </ol>
  *
  * <p>The counters survive the channel and are summed up by {@link #summary()}. A host serves one channel: its
- * handlers keep per-channel state, and Netty refuses to add them to a second pipeline.
+ * handlers keep per-channel state, and a second channel it is given is closed.
  */
 public final class UserspaceHost extends ChannelInitializer<Channel> {
     private final HostAddresses addresses;
+    private final LinkLayer configuredLinkLayer;
     private final Consumer<String> frameLog;
     private final Path pcapFile;
     private final FaultInjector faults;
     private final TrafficCounter traffic = new TrafficCounter();
     private final DropCounters drops = new DropCounters();
     private final ArpResponder arp;
+    private final EthernetFramer ethernet;
     private final IcmpEchoResponder icmpEcho;
     private final int udpEchoPort;
     private final UdpEchoHandler udpEcho = new UdpEchoHandler();
     private final UdpServices udpServices;
+    private boolean initialized;
+    private volatile LinkLayer linkLayer;
 
     private UserspaceHost(Builder builder) {
-        addresses = new HostAddresses(builder.mac, builder.ipv4Addresses);
+        addresses = new HostAddresses(builder.mac != null ? builder.mac : randomMac(), builder.ipv4Addresses);
+        configuredLinkLayer = builder.linkLayer;
         frameLog = builder.frameLog;
         pcapFile = builder.pcapFile;
         faults = builder.faults;
         NeighbourCache neighbours = new NeighbourCache(ArpResponder.DEFAULT_CACHE_CAPACITY);
         arp = new ArpResponder(addresses, neighbours);
+        ethernet = new EthernetFramer(addresses, neighbours, drops);
         icmpEcho = new IcmpEchoResponder(addresses);
         udpEchoPort = builder.udpEchoPort;
         Map<Integer, ChannelHandler> services = new LinkedHashMap<>(builder.udpServices);
         if (services.putIfAbsent(udpEchoPort, udpEcho) != null) {
             throw new IllegalArgumentException("UDP port " + udpEchoPort + " is the echo port");
         }
-        udpServices = new UdpServices(addresses, new Ipv4EthernetFraming(addresses.mac(), neighbours), drops,
-                services);
+        udpServices = new UdpServices(addresses, drops, services);
     }
 
     /**
-     * Starts the configuration of a host.
+     * A random locally administered unicast address, as the kernel gives a device that has none
+     * ({@code eth_random_addr}).
+     */
+    private static MacAddress randomMac() {
+        long random = ThreadLocalRandom.current().nextLong() & MacAddress.BROADCAST.value();
+        return new MacAddress(random & ~0x01_0000_0000_00L | 0x02_0000_0000_00L);
+    }
+
+    /**
+     * Starts the configuration of a host; on an Ethernet link it gets a random locally administered MAC address
+     * unless {@link Builder#mac} sets one.
      *
-     * @param mac the host's unicast MAC address, best a locally administered one such as
-     *            {@code 02:00:5e:10:00:02}, distinct from the device's own
-     * @return a builder, which needs at least one {@link Builder#address} before {@link Builder#build}
+     * @return the builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Starts the configuration of a host with the given MAC address, which only an Ethernet link uses.
+     *
+     * @param mac a unicast address
+     * @return the builder
      */
     public static Builder builder(MacAddress mac) {
-        return new Builder(mac);
+        return new Builder().mac(mac);
     }
 
+    /**
+     * Installs a handler that builds the host's pipeline when the channel becomes active.
+     *
+     * @throws IllegalStateException if the host was given a channel before; {@link ChannelInitializer} then closes
+     *                               this one
+     */
     @Override
-    protected void initChannel(Channel channel) throws Exception {
-        ChannelPipeline pipeline = channel.pipeline();
-        if (pcapFile != null) {
-            pipeline.addLast("pcap", new PcapWriter(pcapFile, LinkLayer.ETHERNET));
+    protected void initChannel(Channel channel) {
+        if (initialized) {
+            throw new IllegalStateException(this + " already serves a channel");
         }
-        pipeline.addLast("traffic", traffic);
-        if (faults != null) {
-            pipeline.addLast("faults", faults);
-        }
-        if (frameLog != null) {
-            pipeline.addLast("log", new FrameLogger(frameLog));
-        }
-        pipeline.addLast("demultiplexer", new EthernetDemultiplexer(drops));
-        pipeline.addLast("arp", arp);
-        pipeline.addLast("icmpEcho", icmpEcho);
-        pipeline.addLast("udp", udpServices);
-        pipeline.addLast("unhandled", new UnhandledFrameCounter(drops));
+        initialized = true;
+        channel.pipeline().addLast("host", new LinkSetup());
     }
 
-    /** {@return the host's MAC and IPv4 addresses} */
+    /** Builds the pipeline for the channel's link layer, then gives way to it. */
+    private final class LinkSetup extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            try {
+                linkLayer = linkLayerOf(ctx.channel());
+                install(ctx.pipeline(), ctx.name());
+            } catch (IOException | RuntimeException e) {
+                ctx.fireExceptionCaught(e);
+                ctx.close();
+                return;
+            }
+            ctx.fireChannelActive();
+            ctx.pipeline().remove(this);
+        }
+
+        private void install(ChannelPipeline pipeline, String setup) throws IOException {
+            List<String> names = new ArrayList<>();
+            List<ChannelHandler> handlers = new ArrayList<>();
+            if (pcapFile != null) {
+                names.add("pcap");
+                handlers.add(new PcapWriter(pcapFile, linkLayer));
+            }
+            names.add("traffic");
+            handlers.add(traffic);
+            if (faults != null) {
+                names.add("faults");
+                handlers.add(faults);
+            }
+            if (frameLog != null) {
+                names.add("log");
+                handlers.add(new FrameLogger(frameLog, linkLayer));
+            }
+            names.add("demultiplexer");
+            handlers.add(new PacketDemultiplexer(linkLayer, drops));
+            if (linkLayer == LinkLayer.ETHERNET) {
+                // ARP writes whole frames, so it sits on the device's side of the framer; the IP layer after it.
+                names.addAll(List.of("arp", "ethernet"));
+                handlers.addAll(List.of(arp, ethernet));
+            }
+            names.addAll(List.of("icmpEcho", "udp", "unhandled"));
+            handlers.addAll(List.of(icmpEcho, udpServices, new UnhandledFrameCounter(drops)));
+            String previous = setup;
+            for (int i = 0; i < handlers.size(); i++) {
+                pipeline.addAfter(previous, names.get(i), handlers.get(i));
+                previous = names.get(i);
+            }
+        }
+    }
+
+    /**
+     * The link layer the channel's address tells, else the configured one, else Ethernet.
+     *
+     * @throws IllegalStateException if the configured one contradicts the channel's address
+     */
+    private LinkLayer linkLayerOf(Channel channel) {
+        if (channel.localAddress() instanceof LinkLayerAddress address) {
+            if (configuredLinkLayer != null && configuredLinkLayer != address.linkLayer()) {
+                throw new IllegalStateException("host configured for " + configuredLinkLayer + " on a channel of "
+                        + address.linkLayer() + ": " + address);
+            }
+            return address.linkLayer();
+        }
+        return configuredLinkLayer != null ? configuredLinkLayer : LinkLayer.ETHERNET;
+    }
+
+    /** {@return the host's addresses} */
     public HostAddresses addresses() {
         return addresses;
     }
 
-    /** {@return the counter of the frames on the link, in and out, whether the host handled them or not} */
+    /** {@return the link layer of the channel served, or {@code null} until the channel became active} */
+    public LinkLayer linkLayer() {
+        return linkLayer;
+    }
+
+    /** {@return the frames in and out, as on the link} */
     public TrafficCounter traffic() {
         return traffic;
     }
 
-    /** {@return the counters of the inbound frames the host dropped: malformed, or taken by no handler} */
+    /** {@return what the host dropped, inbound and outbound} */
     public DropCounters drops() {
         return drops;
     }
 
-    /** {@return the ARP handler, with the neighbours it learnt and its counters} */
+    /** {@return the ARP responder, in the pipeline on an Ethernet link only} */
     public ArpResponder arp() {
         return arp;
     }
 
-    /** {@return the handler that answers pings} */
+    /** {@return the framer of the IP layer's packets, in the pipeline on an Ethernet link only} */
+    public EthernetFramer ethernet() {
+        return ethernet;
+    }
+
+    /** {@return the ICMP echo responder} */
     public IcmpEchoResponder icmpEcho() {
         return icmpEcho;
     }
@@ -128,16 +233,21 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         return udpEcho;
     }
 
-    /** {@return the UDP services, with their channels once the host's channel is registered} */
+    /** {@return the UDP services, with their channels once the host's channel is active} */
     public UdpServices udpServices() {
         return udpServices;
     }
 
-    /** {@return one line with every counter of the host, e.g. for a demo's exit or a test failure message} */
+    /**
+     * One line with every counter of the host, e.g. for a demo's exit or a test failure message.
+     *
+     * @return the line
+     */
     public String summary() {
-        return traffic
-                + "; ARP requests answered " + arp.requestsAnswered()
-                + ", ICMP echo replies " + icmpEcho.repliesSent()
+        String arpCounts = linkLayer == LinkLayer.IP ? ""
+                : "ARP requests answered " + arp.requestsAnswered() + ", sent " + ethernet.arpRequestsSent() + ", ";
+        return traffic + "; " + arpCounts
+                + "ICMP echo replies " + icmpEcho.repliesSent()
                 + ", UDP echoes " + udpEcho.datagramsEchoed()
                 + "; drops " + drops.total() + ": " + drops
                 + (faults != null ? "; " + faults : "");
@@ -150,7 +260,8 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
 
     /** The configuration of a {@link UserspaceHost}. */
     public static final class Builder {
-        private final MacAddress mac;
+        private MacAddress mac;
+        private LinkLayer linkLayer;
         private final List<Ipv4Address> ipv4Addresses = new ArrayList<>();
         private int udpEchoPort = UdpEchoHandler.ECHO_PORT;
         private final Map<Integer, ChannelHandler> udpServices = new LinkedHashMap<>();
@@ -158,15 +269,37 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         private Path pcapFile;
         private FaultInjector faults;
 
-        private Builder(MacAddress mac) {
-            this.mac = requireNonNull(mac, "mac");
+        private Builder() {
         }
 
         /**
-         * Adds an IPv4 address the host answers on; at least one is required. The kernel's side of the link needs
-         * an address on the same network (the device's {@code ADDRESSES} option) to reach it.
+         * Sets the host's MAC address on an Ethernet link.
          *
-         * @param address a unicast address, e.g. 192.0.2.2
+         * @param mac a unicast address
+         * @return this builder
+         */
+        public Builder mac(MacAddress mac) {
+            this.mac = requireNonNull(mac, "mac");
+            return this;
+        }
+
+        /**
+         * The link layer of a channel whose local address is not a {@link LinkLayerAddress}, such as an
+         * {@code EmbeddedChannel}; {@link LinkLayer#ETHERNET} unless set. A channel whose address tells its link
+         * layer must agree, or the host closes it.
+         *
+         * @param linkLayer what the channel's frames start with
+         * @return this builder
+         */
+        public Builder linkLayer(LinkLayer linkLayer) {
+            this.linkLayer = requireNonNull(linkLayer, "linkLayer");
+            return this;
+        }
+
+        /**
+         * Adds an IPv4 address the host answers on; at least one is required.
+         *
+         * @param address the address
          * @return this builder
          */
         public Builder address(Ipv4Address address) {
@@ -175,9 +308,9 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         }
 
         /**
-         * Sets the port of the UDP echo service; {@link UdpEchoHandler#ECHO_PORT} unless set.
+         * The port of the UDP echo service; {@link UdpEchoHandler#ECHO_PORT} unless set.
          *
-         * @param port 1 to 65535, checked by {@link #build()}
+         * @param port 1 to 65535
          * @return this builder
          */
         public Builder udpEchoPort(int port) {
@@ -204,28 +337,6 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         }
 
         /**
-         * Logs every frame in and out, one line each; see {@link FrameLogger}. Off unless set.
-         *
-         * @param sink where the lines go, on the event loop's thread, e.g. {@code System.out::println}
-         * @return this builder
-         */
-        public Builder frameLog(Consumer<String> sink) {
-            frameLog = requireNonNull(sink, "sink");
-            return this;
-        }
-
-        /**
-         * Records every frame in and out to a pcap file; see {@link PcapWriter}. Off unless set.
-         *
-         * @param file the file, created or truncated when the channel is initialized
-         * @return this builder
-         */
-        public Builder pcap(Path file) {
-            pcapFile = requireNonNull(file, "file");
-            return this;
-        }
-
-        /**
          * Puts {@code injector} between the link, as the pcap file and the traffic counters see it, and the host.
          *
          * @param injector the faults of the link, for this host's channel only
@@ -237,9 +348,31 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         }
 
         /**
-         * Builds the host, whose counters are then ready to read; it starts when a channel is initialized with it.
+         * Logs every frame in and out to {@code sink}; see {@link FrameLogger}.
          *
-         * @return the host, an initializer for one channel
+         * @param sink where each line goes
+         * @return this builder
+         */
+        public Builder frameLog(Consumer<String> sink) {
+            frameLog = requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /**
+         * Records every frame in and out to a pcap file of the channel's link type; see {@link PcapWriter}.
+         *
+         * @param file the file, created or truncated when the channel becomes active
+         * @return this builder
+         */
+        public Builder pcap(Path file) {
+            pcapFile = requireNonNull(file, "file");
+            return this;
+        }
+
+        /**
+         * Makes the host.
+         *
+         * @return the host
          * @throws IllegalArgumentException if no address was given, the MAC address is not unicast, a port is
          *                                  out of range or a service is bound to the echo port
          */

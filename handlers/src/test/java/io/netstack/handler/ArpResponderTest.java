@@ -3,6 +3,7 @@ package io.netstack.handler;
 import io.netstack.wire.ArpPacket;
 import io.netstack.wire.testing.CapturedFrames;
 import io.netstack.wire.EthernetFrame;
+import io.netstack.wire.LinkLayer;
 import io.netstack.wire.ArpHeader;
 import io.netstack.wire.Frames;
 import io.netstack.wire.Ipv4Address;
@@ -30,8 +31,18 @@ class ArpResponderTest {
 
     private final DropCounters drops = new DropCounters();
     private final ArpResponder arp = new ArpResponder(HOST);
-    private final EmbeddedChannel channel = new EmbeddedChannel(new EthernetDemultiplexer(drops), arp,
-            new UnhandledFrameCounter(drops));
+    private final EmbeddedChannel channel = new EmbeddedChannel(new PacketDemultiplexer(LinkLayer.ETHERNET, drops),
+            arp, new UnhandledFrameCounter(drops));
+
+    /**
+     * A neighbour cache that holds the kernel's MAC address, as the ARP request that comes before the kernel's first
+     * packet leaves it, so that the host's answers are framed at once.
+     */
+    static NeighbourCache knowingTheKernel() {
+        NeighbourCache neighbours = new NeighbourCache(ArpResponder.DEFAULT_CACHE_CAPACITY);
+        neighbours.put(KERNEL_IP, KERNEL_MAC);
+        return neighbours;
+    }
 
     @AfterEach
     void finish() {

@@ -2,11 +2,13 @@ package io.netstack.handler;
 
 import io.netstack.wire.testing.CapturedFrames;
 import io.netstack.wire.EthernetFrame;
+import io.netstack.wire.LinkLayer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static io.netstack.wire.testing.CapturedFrames.pooled;
@@ -61,7 +63,9 @@ class FrameLoggerTest {
     void logsBothDirections() {
         List<String> lines = new ArrayList<>();
         DropCounters drops = new DropCounters();
-        EmbeddedChannel channel = new EmbeddedChannel(new FrameLogger(lines::add), new EthernetDemultiplexer(drops),
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameLogger(lines::add),
+                new PacketDemultiplexer(LinkLayer.ETHERNET, drops),
+                new EthernetFramer(ArpResponderTest.HOST, ArpResponderTest.knowingTheKernel(), drops),
                 new IcmpEchoResponder(ArpResponderTest.HOST));
         channel.writeInbound(pooled(CapturedFrames.ECHO_REQUEST));
         channel.<ByteBuf>readOutbound().release();
@@ -70,6 +74,26 @@ class FrameLoggerTest {
                         + "192.0.2.1 > 192.0.2.2: ICMP echo request, id 13393, seq 1, length 64",
                 "out 02:00:5e:10:00:02 > 02:00:5e:10:00:01, ethertype IPv4 (0x0800), length 98: "
                         + "192.0.2.2 > 192.0.2.1: ICMP echo reply, id 13393, seq 1, length 64"), lines);
+        assertFalse(channel.finishAndReleaseAll());
+    }
+
+    @Test
+    void logsATunDevicesPacketsAsARawIpLink() {
+        List<String> lines = new ArrayList<>();
+        DropCounters drops = new DropCounters();
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameLogger(lines::add, LinkLayer.IP),
+                new PacketDemultiplexer(LinkLayer.IP, drops), new IcmpEchoResponder(ArpResponderTest.HOST),
+                new UnhandledFrameCounter(drops));
+        byte[] request = Arrays.copyOfRange(CapturedFrames.ECHO_REQUEST, EthernetFrame.HEADER_LENGTH,
+                CapturedFrames.ECHO_REQUEST.length);
+        channel.writeInbound(pooled(request));
+        channel.<ByteBuf>readOutbound().release();
+        channel.writeInbound(pooled(new byte[] {0x60, 0}), pooled(new byte[] {0x10}));
+        assertEquals(List.of(
+                "in  IP 192.0.2.1 > 192.0.2.2: ICMP echo request, id 13393, seq 1, length 64",
+                "out IP 192.0.2.2 > 192.0.2.1: ICMP echo reply, id 13393, seq 1, length 64",
+                "in  IP6, length 2",
+                "in  IP version 1, length 1"), lines);
         assertFalse(channel.finishAndReleaseAll());
     }
 }

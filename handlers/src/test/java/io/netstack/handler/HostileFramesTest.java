@@ -53,6 +53,7 @@ class HostileFramesTest {
                 .frameLog(log::add).pcap(pcapFile).build();
         EmbeddedChannel channel = new EmbeddedChannel(host);
         channel.<ByteBuf>readOutbound().release(); // the announcement
+        host.arp().neighbours().put(KERNEL_IP, KERNEL_MAC); // as the kernel's ARP request would have taught it
 
         ByteBuf largestDatagram = largestDatagramToTheHost();
         byte[] largestDatagramBytes = ByteBufUtil.getBytes(largestDatagram);
@@ -101,10 +102,10 @@ class HostileFramesTest {
         }
         ByteBuf data = Unpooled.wrappedBuffer(bytes);
         try {
-            return Frames.udp(UnpooledByteBufAllocator.DEFAULT,
-                    new EthernetHeader(HOST_MAC.value(), KERNEL_MAC, EthernetFrame.ETHERTYPE_IPV4),
-                    Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_UDP), new UdpHeader(40000, 7),
-                    data, 0, MAX_UDP_PAYLOAD);
+            return new EthernetHeader(HOST_MAC.value(), KERNEL_MAC, EthernetFrame.ETHERTYPE_IPV4)
+                    .prependTo(Frames.udp(UnpooledByteBufAllocator.DEFAULT,
+                            Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_UDP), new UdpHeader(40000, 7),
+                            data, 0, MAX_UDP_PAYLOAD));
         } finally {
             data.release();
         }

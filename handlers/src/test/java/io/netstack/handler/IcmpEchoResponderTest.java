@@ -2,6 +2,7 @@ package io.netstack.handler;
 
 import io.netstack.wire.testing.CapturedFrames;
 import io.netstack.wire.EthernetFrame;
+import io.netstack.wire.LinkLayer;
 import io.netstack.wire.Icmpv4Packet;
 import io.netstack.wire.Ipv4Packet;
 import io.netty.buffer.ByteBuf;
@@ -19,6 +20,7 @@ import static io.netstack.handler.ArpResponderTest.HOST_IP;
 import static io.netstack.handler.ArpResponderTest.HOST_MAC;
 import static io.netstack.handler.ArpResponderTest.KERNEL_IP;
 import static io.netstack.handler.ArpResponderTest.KERNEL_MAC;
+import static io.netstack.handler.ArpResponderTest.knowingTheKernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -27,8 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class IcmpEchoResponderTest {
     private final DropCounters drops = new DropCounters();
     private final IcmpEchoResponder icmp = new IcmpEchoResponder(HOST);
-    private final EmbeddedChannel channel = new EmbeddedChannel(new EthernetDemultiplexer(drops), icmp,
-            new UnhandledFrameCounter(drops));
+    private final EmbeddedChannel channel = new EmbeddedChannel(new PacketDemultiplexer(LinkLayer.ETHERNET, drops),
+            new EthernetFramer(HOST, knowingTheKernel(), drops), icmp, new UnhandledFrameCounter(drops));
 
     @AfterEach
     void finish() {

@@ -40,7 +40,8 @@ class PcapWriterTest {
         Instant before = Instant.now();
         PcapWriter pcap = new PcapWriter(file, LinkLayer.ETHERNET);
         DropCounters drops = new DropCounters();
-        EmbeddedChannel channel = new EmbeddedChannel(pcap, new EthernetDemultiplexer(drops),
+        EmbeddedChannel channel = new EmbeddedChannel(pcap, new PacketDemultiplexer(LinkLayer.ETHERNET, drops),
+                new EthernetFramer(ArpResponderTest.HOST, ArpResponderTest.knowingTheKernel(), drops),
                 new IcmpEchoResponder(ArpResponderTest.HOST), new UnhandledFrameCounter(drops));
         channel.writeInbound(pooled(CapturedFrames.ECHO_REQUEST));
         ByteBuf reply = channel.readOutbound();

@@ -30,6 +30,7 @@ import java.nio.channels.UnsupportedAddressTypeException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static io.netstack.handler.ArpResponderTest.HOST_IP;
 import static io.netstack.handler.ArpResponderTest.HOST_MAC;
@@ -61,6 +62,9 @@ class UdpServiceChannelTest {
 
     UdpServiceChannelTest() {
         parent.<ByteBuf>readOutbound().release(); // the announcement
+        // The kernel asks for the host first, as it would before its first datagram: the host learns its MAC.
+        parent.writeInbound(Frames.arpRequest(PooledByteBufAllocator.DEFAULT, KERNEL_MAC, KERNEL_IP, HOST_IP.value()));
+        parent.<ByteBuf>readOutbound().release(); // the reply
     }
 
     @AfterEach
@@ -124,8 +128,7 @@ class UdpServiceChannelTest {
 
     @Test
     void writesADatagramToItsRecipientAndCompletesThePromiseOnceTheParentHasWrittenIt() {
-        parent.writeInbound(datagram(KERNEL_IP, PORT, "learn the sender's MAC address"));
-        ChannelFuture written = service.writeAndFlush(new DatagramPacket(ascii("answer"), KERNEL));
+                ChannelFuture written = service.writeAndFlush(new DatagramPacket(ascii("answer"), KERNEL));
         assertTrue(written.isSuccess());
         ByteBuf frame = parent.readOutbound();
         try {
@@ -164,7 +167,6 @@ class UdpServiceChannelTest {
 
     @Test
     void aWriteTheParentFailsFailsWithItsCauseAndTheNextOneGoesOn() {
-        parent.writeInbound(datagram(KERNEL_IP, PORT, "learn"));
         IOException refused = new IOException("refused by the device");
         parent.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
             private boolean refuse = true;
@@ -190,7 +192,6 @@ class UdpServiceChannelTest {
 
     @Test
     void aDatagramTooLongForIpv4FailsItsWriteAndTheNextOneGoesOn() {
-        parent.writeInbound(datagram(KERNEL_IP, PORT, "learn"));
         ByteBuf tooLong = PooledByteBufAllocator.DEFAULT.buffer().writeZero(0xffff - 20 - 8 + 1);
         ChannelFuture first = service.write(new DatagramPacket(tooLong, KERNEL));
         ChannelFuture second = service.writeAndFlush(new DatagramPacket(ascii("fits"), KERNEL));
@@ -202,25 +203,31 @@ class UdpServiceChannelTest {
     }
 
     @Test
-    void aWriteToAnUnknownNeighbourFailsAndIsCounted() {
+    void aWriteToANeighbourThatNeverAnswersArpFailsAndIsCounted() {
+        parent.freezeTime();
         ByteBuf data = ascii("to whom?");
         ChannelFuture write = service.writeAndFlush(new DatagramPacket(data, new InetSocketAddress("192.0.2.9", 9)));
+        for (int request = 1; request <= EthernetFramer.ARP_REQUESTS; request++) {
+            ReferenceCountUtil.release(parent.readOutbound()); // who-has 192.0.2.9
+            assertFalse(write.isDone(), "waits for the neighbour's MAC address");
+            parent.advanceTimeBy(EthernetFramer.RETRANSMIT_MILLIS, TimeUnit.MILLISECONDS);
+            parent.runScheduledPendingTasks();
+        }
         assertInstanceOf(NoRouteToHostException.class, write.cause());
         assertEquals(0, data.refCnt());
-        assertEquals(1, host.udpServices().unresolvedWrites());
+        assertEquals(1, host.drops().count(OutboundDrop.NEIGHBOUR_UNRESOLVED));
         assertNull(parent.readOutbound());
     }
 
     @Test
     void aFailedWriteWithTheVoidPromiseReachesThePipeline() {
-        service.writeAndFlush(new DatagramPacket(ascii("x"), new InetSocketAddress("192.0.2.9", 9)),
-                service.voidPromise());
-        assertTrue(events.contains("exception NoRouteToHostException"), events.toString());
+        ByteBuf tooLong = PooledByteBufAllocator.DEFAULT.buffer().writeZero(0xffff - 20 - 8 + 1);
+        service.writeAndFlush(new DatagramPacket(tooLong, KERNEL), service.voidPromise());
+        assertTrue(events.contains("exception IllegalArgumentException"), events.toString());
     }
 
     @Test
     void takesAnyAddressedEnvelopeOfAByteBufAndSendsFromTheSendersAddress() {
-        parent.writeInbound(datagram(KERNEL_IP, PORT, "learn"));
         ChannelFuture write = service.writeAndFlush(
                 new DefaultAddressedEnvelope<>(ascii("envelope"), KERNEL, new InetSocketAddress("192.0.2.2", 0)));
         assertTrue(write.isSuccess());
@@ -258,7 +265,8 @@ class UdpServiceChannelTest {
     @Test
     void isWritableFollowsTheParent() {
         parent.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2));
-        parent.write(ascii("pending in the parent"));
+        // Straight into the parent's outbound buffer: a frame, not an IP packet for the host's link layer.
+        parent.pipeline().firstContext().write(ascii("pending in the parent"));
         assertFalse(parent.isWritable());
         assertFalse(service.isWritable());
         assertTrue(events.contains("writabilityChanged false"), events.toString());
@@ -307,10 +315,10 @@ class UdpServiceChannelTest {
     private static ByteBuf datagram(int source, int port, String text) {
         ByteBuf data = ascii(text);
         try {
-            return Frames.udp(PooledByteBufAllocator.DEFAULT,
-                    new EthernetHeader(HOST_MAC.value(), KERNEL_MAC, EthernetFrame.ETHERTYPE_IPV4),
-                    Ipv4Header.of(source, HOST_IP.value(), Ipv4Packet.PROTOCOL_UDP),
-                    new UdpHeader(KERNEL.getPort(), port), data, data.readerIndex(), data.readableBytes());
+            return new EthernetHeader(HOST_MAC.value(), KERNEL_MAC, EthernetFrame.ETHERTYPE_IPV4)
+                    .prependTo(Frames.udp(PooledByteBufAllocator.DEFAULT,
+                            Ipv4Header.of(source, HOST_IP.value(), Ipv4Packet.PROTOCOL_UDP),
+                            new UdpHeader(KERNEL.getPort(), port), data, data.readerIndex(), data.readableBytes()));
         } finally {
             data.release();
         }

@@ -4,6 +4,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netstack.wire.testing.FuzzInput;
 import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.LinkLayer;
 import io.netstack.wire.MacAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -26,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Feeds arbitrary frames to a whole {@link UserspaceHost} (frame logger, demultiplexer, responders and drop counter)
  * on an {@link EmbeddedChannel}: nothing may be thrown out of the pipeline or reach its tail, every frame given to
  * it and every frame it sends must be released exactly once, every frame must be answered or counted, and whatever
- * it sends must be a well-formed frame. {@link FuzzInput} tells how the fuzzer's bytes are read; the corpus is in
+ * it sends must be a well-formed frame: on a TAP device's link and on a TUN device's, where the host must never send
+ * an Ethernet frame. {@link FuzzInput} tells how the fuzzer's bytes are read; the corpus is in
  * {@code src/test/resources/io/netstack/handler/UserspaceHostFuzzTestInputs}.
  *
  * <p>The buffers are counted by the test itself, so that a leak fails the input even when the leak detector is
@@ -52,12 +54,25 @@ class UserspaceHostFuzzTest {
     @FuzzTest
     void hostTakesAnyFrame(FuzzedDataProvider data) {
         FuzzInput input = FuzzInput.read(data);
-        byte[] frame = input.bytes();
         if (input.fixChecksums()) {
-            FuzzInput.fixFrameChecksums(frame);
+            FuzzInput.fixFrameChecksums(input.bytes());
         }
+        takesAnything(input, LinkLayer.ETHERNET);
+    }
+
+    @FuzzTest
+    void hostOnTunTakesAnyPacket(FuzzedDataProvider data) {
+        FuzzInput input = FuzzInput.read(data);
+        if (input.fixChecksums()) {
+            FuzzInput.fixIpv4Checksums(input.bytes(), 0);
+        }
+        takesAnything(input, LinkLayer.IP);
+    }
+
+    private static void takesAnything(FuzzInput input, LinkLayer linkLayer) {
+        byte[] frame = input.bytes();
         int[] logLines = {0};
-        UserspaceHost host = UserspaceHost.builder(HOST_MAC).address(HOST_ADDRESS)
+        UserspaceHost host = UserspaceHost.builder(HOST_MAC).address(HOST_ADDRESS).linkLayer(linkLayer)
                 .frameLog(line -> logLines[0]++).build();
         ExceptionRecorder errors = new ExceptionRecorder();
         EmbeddedChannel channel = new EmbeddedChannel(host, errors);
@@ -71,7 +86,7 @@ class UserspaceHostFuzzTest {
             channel.writeInbound(in);
             assertEquals(0, in.refCnt(), "the host releases every frame it is given, exactly once");
         }
-        int sent = releaseOutbound(channel);
+        int sent = releaseOutbound(channel, linkLayer);
         assertFalse(channel.finish(), "nothing reaches the pipeline's tail, nothing is left to send");
         assertEquals(List.of(), errors.caught, "nothing is thrown out of the pipeline");
 
@@ -79,20 +94,31 @@ class UserspaceHostFuzzTest {
         assertEquals(2, traffic.framesIn());
         assertEquals(sent, traffic.framesOut());
         assertEquals(traffic.framesIn() + traffic.framesOut(), logLines[0], "one log line per frame");
-        assertEquals(traffic.framesIn(), host.drops().total() + host.icmpEcho().repliesSent()
+        assertEquals(traffic.framesIn(), host.drops().inboundTotal() + host.icmpEcho().repliesSent()
                         + host.arp().requestsAnswered() + host.arp().requestsForOthers()
                         + host.arp().repliesReceived() + host.udpEcho().datagramsEchoed(),
                 "every frame is answered, consumed or counted as dropped: " + host.summary());
+        assertEquals(host.icmpEcho().repliesSent() + host.udpEcho().datagramsEchoed(),
+                host.drops().outboundTotal() + sent
+                        - host.arp().requestsAnswered() - host.arp().announcementsSent()
+                        - host.ethernet().arpRequestsSent(),
+                "every answer is sent, or dropped and counted: " + host.summary());
     }
 
-    /** Checks and releases what the host sent: its announcement and its answers. */
-    private static int releaseOutbound(EmbeddedChannel channel) {
-        InboundFrame decoded = new InboundFrame();
+    /**
+     * Checks and releases what the host sent: its announcement and its answers, and on a TUN device's link IPv4
+     * packets only.
+     */
+    private static int releaseOutbound(EmbeddedChannel channel, LinkLayer linkLayer) {
+        InboundFrame decoded = new InboundFrame(linkLayer);
         int sent = 0;
         for (Object message; (message = channel.readOutbound()) != null; sent++) {
             ByteBuf frame = assertInstanceOf(ByteBuf.class, message);
             try {
                 assertNull(decoded.decode(frame), "the host sends only well-formed frames");
+                if (linkLayer == LinkLayer.IP) {
+                    assertTrue(decoded.isIpv4(), "a host on TUN sends IPv4 packets, never an Ethernet frame");
+                }
             } finally {
                 assertTrue(frame.release(), "a frame sent is the host's alone to release");
             }

@@ -30,8 +30,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +37,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -59,8 +58,7 @@ class UserspaceHostKernelTest {
     private static final String HOST_IP = "192.0.2.2";
     private static final String HOST_MAC = "02:00:5e:10:00:02";
     private static final int ECHO_PORT = 7;
-    /** The largest UDP payload in one frame at the default MTU of 1500: 1500 - 20 (IPv4) - 8 (UDP). */
-    private static final int MAX_UDP_PAYLOAD = 1472;
+    private static final int MAX_UDP_PAYLOAD = KernelPeer.MAX_UDP_PAYLOAD;
 
     @Parameter
     Transport transport;
@@ -96,7 +94,6 @@ class UserspaceHostKernelTest {
     @Test
     void theKernelPingsTheHostAHundredTimesWithoutLoss() {
         Command.assumeInstalled("ping", "iputils-ping");
-        // ping exits 0 as long as some replies came back, so its report is what tells a loss.
         String report = ping(100, "0.01");
         assertTrue(report.contains("100 packets transmitted, 100 received, 0% packet loss"), report);
         assertEquals(100, host.icmpEcho().repliesSent(), host.summary());
@@ -107,7 +104,7 @@ class UserspaceHostKernelTest {
         int datagrams = 1000;
         Random random = new Random(862);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        try (KernelSocket socket = new KernelSocket()) {
+        try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(KERNEL_IP, HOST_IP, ECHO_PORT)) {
             for (int i = 0; i < datagrams; i++) {
                 byte[] payload = new byte[i * MAX_UDP_PAYLOAD / (datagrams - 1)];
                 random.nextBytes(payload);
@@ -125,13 +122,59 @@ class UserspaceHostKernelTest {
 
     @Test
     void theKernelsNeighbourTableHoldsTheHostsMacAfterArp() throws IOException {
-        try (KernelSocket socket = new KernelSocket()) {
+        try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(KERNEL_IP, HOST_IP, ECHO_PORT)) {
             // The kernel must resolve the host's address before it can send: the echo proves it did.
             socket.echo(new byte[] {1});
         }
         String neighbours = Ip.run("neigh", "show", "dev", DEVICE);
         assertTrue(neighbours.contains(HOST_IP + " lladdr " + HOST_MAC + " "), neighbours);
         assertTrue(host.arp().requestsAnswered() >= 1, host.summary());
+    }
+
+    @Test
+    void aDatagramToANeighbourOfUnknownMacIsSentAfterArpResolution() throws Exception {
+        pinTheHostsMacInTheKernel();
+        try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(KERNEL_IP, HOST_IP, ECHO_PORT)) {
+            byte[] payload = {1, 2, 3};
+            DatagramPacket echo = socket.echo(payload);
+            assertArrayEquals(payload, Arrays.copyOfRange(echo.getData(), 0, echo.getLength()));
+        }
+        assertEquals(0, host.arp().requestsAnswered(), "the kernel never asked: " + host.summary());
+        assertTrue(host.ethernet().arpRequestsSent() >= 1, host.summary());
+        assertEquals(1, host.ethernet().packetsResolved(), host.summary());
+        assertEquals(Map.of(Ipv4Address.parse(KERNEL_IP), MacAddress.parse(Ip.macAddress(DEVICE))), neighbours());
+        assertEquals(0, host.drops().outboundTotal(), host.summary());
+    }
+
+    @Test
+    void anUnansweredResolutionDropsAndCountsTheDatagram() throws Exception {
+        pinTheHostsMacInTheKernel();
+        // arp_ignore 8: the kernel answers no ARP request on this device.
+        Command.run(Duration.ofSeconds(10), List.of("sh", "-c",
+                "echo 8 > /proc/sys/net/ipv4/conf/" + DEVICE + "/arp_ignore"));
+        try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(KERNEL_IP, HOST_IP, ECHO_PORT)) {
+            socket.send(new byte[] {1});
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (host.drops().count(OutboundDrop.NEIGHBOUR_UNRESOLVED) == 0) {
+                assertTrue(System.nanoTime() < deadline, "the echo was neither sent nor dropped: " + host.summary());
+                Thread.sleep(50);
+            }
+        }
+        assertEquals(1, host.udpEcho().datagramsEchoed(), host.summary());
+        assertEquals(EthernetFramer.ARP_REQUESTS, host.ethernet().arpRequestsSent(), host.summary());
+        assertEquals(0, host.ethernet().packetsResolved());
+        assertEquals(1, host.drops().outboundTotal(), host.summary());
+        assertEquals(Map.of(), neighbours());
+    }
+
+    /** What the host's ARP has learnt, read on the event loop that writes it. */
+    private Map<Ipv4Address, MacAddress> neighbours() throws Exception {
+        return channel.eventLoop().submit(() -> host.arp().neighbours().toMap()).get();
+    }
+
+    /** A permanent entry for the host in the kernel's neighbour table, so that the kernel never sends it ARP. */
+    private static void pinTheHostsMacInTheKernel() {
+        Ip.run("neigh", "replace", HOST_IP, "lladdr", HOST_MAC, "dev", DEVICE, "nud", "permanent");
     }
 
     /**
@@ -143,7 +186,7 @@ class UserspaceHostKernelTest {
         Command.assumeInstalled("tshark", "tshark");
         Command.assumeInstalled("ping", "iputils-ping");
         ping(3, "0.05");
-        try (KernelSocket socket = new KernelSocket()) {
+        try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(KERNEL_IP, HOST_IP, ECHO_PORT)) {
             for (int size : new int[] {0, 1, 100, MAX_UDP_PAYLOAD}) {
                 socket.echo(new byte[size]);
             }
@@ -174,8 +217,7 @@ class UserspaceHostKernelTest {
     }
 
     private static String ping(int count, String interval) {
-        return Command.run(Duration.ofSeconds(30), List.of("ping", "-n", "-c", String.valueOf(count),
-                "-i", interval, "-W", "1", "-w", "20", HOST_IP));
+        return KernelPeer.ping(HOST_IP, count, interval);
     }
 
     /**
@@ -220,33 +262,6 @@ class UserspaceHostKernelTest {
             return String.join("\t", fields);
         } finally {
             frame.release();
-        }
-    }
-
-    /**
-     * A UDP socket of the kernel's, bound to its side of the device. It is not connected, because a connected
-     * DatagramSocket of the JDK silently sends nothing for an empty payload.
-     */
-    private static final class KernelSocket implements AutoCloseable {
-        private final DatagramSocket socket;
-        private final InetSocketAddress host = new InetSocketAddress(InetAddress.ofLiteral(HOST_IP), ECHO_PORT);
-
-        KernelSocket() throws IOException {
-            socket = new DatagramSocket(new InetSocketAddress(InetAddress.ofLiteral(KERNEL_IP), 0));
-            socket.setSoTimeout(5000);
-        }
-
-        /** Sends {@code payload} to the host's echo port; returns the next datagram to arrive, or fails after 5 s. */
-        DatagramPacket echo(byte[] payload) throws IOException {
-            socket.send(new DatagramPacket(payload, payload.length, host));
-            DatagramPacket received = new DatagramPacket(new byte[MAX_UDP_PAYLOAD + 1], MAX_UDP_PAYLOAD + 1);
-            socket.receive(received);
-            return received;
-        }
-
-        @Override
-        public void close() {
-            socket.close();
         }
     }
 }

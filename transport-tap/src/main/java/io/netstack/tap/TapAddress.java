@@ -1,6 +1,7 @@
 package io.netstack.tap;
 
 import io.netstack.wire.LinkLayer;
+import io.netstack.wire.LinkLayerAddress;
 import io.netstack.tap.linux.InterfaceName;
 
 import java.io.Serial;
@@ -9,9 +10,10 @@ import java.net.SocketAddress;
 /**
  * The address a {@link TapChannel} binds to: a network interface name and whether the device is a TAP (Ethernet
  * frames) or a TUN (IP packets) device. The empty name lets the kernel choose one ({@code tap0}, {@code tap1}, ...);
- * the channel's {@link TapChannel#localAddress()} then holds the name it got.
+ * the channel's {@link TapChannel#localAddress()} then holds the name it got. Being a {@link LinkLayerAddress}, it
+ * tells handlers such as the userspace host whether the channel carries Ethernet frames or IP packets.
  */
-public final class TapAddress extends SocketAddress {
+public final class TapAddress extends SocketAddress implements LinkLayerAddress {
     @Serial
     private static final long serialVersionUID = 1L;
 
@@ -63,6 +65,7 @@ public final class TapAddress extends SocketAddress {
     }
 
     /** {@return what the device carries: Ethernet frames (TAP) or IP packets (TUN)} */
+    @Override
     public LinkLayer linkLayer() {
         return mode;
     }

@@ -51,4 +51,42 @@ public record EthernetHeader(long destination, long source, int etherType) {
         MacAddress.write(out, source);
         out.writeShort(etherType);
     }
+
+    /**
+     * Writes the header in place into the {@value EthernetFrame#HEADER_LENGTH} bytes before the reader index of
+     * {@code packet} and moves the reader index back over them, which makes the packet a frame without copying it:
+     * the bytes there are the {@link Frames#LINK_HEADROOM} an IP-layer builder left free.
+     *
+     * @param packet the payload, its reader index at least {@value EthernetFrame#HEADER_LENGTH}
+     * @return {@code packet}, its reader index at the Ethernet header
+     * @throws IndexOutOfBoundsException if there is not enough room before the reader index
+     */
+    public ByteBuf prependTo(ByteBuf packet) {
+        return prepend(packet, destination, source, etherType);
+    }
+
+    /**
+     * {@link #prependTo} without a record, for the per-frame path of a link layer: writes a header of these fields
+     * in place before the reader index of {@code packet} and moves the reader index back over it.
+     *
+     * @param packet      the payload, its reader index at least {@value EthernetFrame#HEADER_LENGTH}
+     * @param destination the destination MAC address, see {@link MacAddress}
+     * @param source      the source MAC address
+     * @param etherType   the payload's EtherType
+     * @return {@code packet}, its reader index at the Ethernet header
+     * @throws IndexOutOfBoundsException if there is not enough room before the reader index
+     */
+    public static ByteBuf prepend(ByteBuf packet, long destination, long source, int etherType) {
+        int start = packet.readerIndex() - EthernetFrame.HEADER_LENGTH;
+        if (start < 0) {
+            throw new IndexOutOfBoundsException("no room for an Ethernet header before reader index "
+                    + packet.readerIndex());
+        }
+        packet.setShort(start, (int) (destination >>> 32))
+                .setInt(start + 2, (int) destination)
+                .setShort(start + 6, (int) (source >>> 32))
+                .setInt(start + 8, (int) source)
+                .setShort(start + 12, etherType);
+        return packet.readerIndex(start);
+    }
 }

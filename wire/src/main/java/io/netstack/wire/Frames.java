@@ -6,9 +6,11 @@ import io.netty.buffer.ByteBufAllocator;
 import java.util.Objects;
 
 /**
- * Builds complete Ethernet frames into buffers from {@link ByteBufAllocator#ioBuffer(int)}, sized exactly and
- * written header by header from the header records ({@link EthernetHeader}, {@link Ipv4Header}, ...), checksums
- * included.
+ * Builds ARP frames and IP packets into buffers from {@link ByteBufAllocator#ioBuffer(int)}, sized exactly and
+ * written header by header from the header records ({@link ArpHeader}, {@link Ipv4Header}, ...), checksums included.
+ * ARP exists only on Ethernet, so its builders make whole Ethernet frames. The IP-layer builders make the IP packet
+ * alone, at the buffer's reader index, after {@link #LINK_HEADROOM} free bytes: the link layer under it decides what
+ * goes in front ({@link EthernetHeader#prependTo} on a TAP device, nothing on a TUN device).
  *
  * <p>Every method validates its arguments before allocating, so a frame is either returned (and owned by the caller)
  * or not allocated at all. Frames are not padded to {@link EthernetFrame#MIN_FRAME_LENGTH}: TAP devices and the
@@ -24,7 +26,6 @@ public final class Frames {
 
     /** The largest IPv4 payload: the 16-bit total length less the option-free header. */
     private static final int MAX_IPV4_PAYLOAD = 0xffff - Ipv4Packet.MIN_HEADER_LENGTH;
-    private static final int IPV4_FRAME_HEADERS = EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH;
 
     private Frames() {
     }
@@ -96,72 +97,54 @@ public final class Frames {
     }
 
     /**
-     * An ICMP echo request or reply in IPv4 in Ethernet, carrying {@code length} bytes of {@code data} from
-     * absolute index {@code index}.
+     * An ICMP echo request or reply in IPv4, carrying {@code length} bytes of {@code data} from absolute index
+     * {@code index}, after {@link #LINK_HEADROOM} bytes of headroom.
      *
-     * @param alloc    the allocator of the frame
-     * @param ethernet the Ethernet header, with EtherType {@link EthernetFrame#ETHERTYPE_IPV4}
-     * @param ip       the IPv4 header, with protocol {@link Ipv4Packet#PROTOCOL_ICMP}
-     * @param echo     the ICMP header
-     * @param data     the buffer holding the echo data
-     * @param index    the absolute index of the data in {@code data}
-     * @param length   the data's length in bytes
-     * @return the frame, owned by the caller
-     * @throws IllegalArgumentException  if a header names another protocol or the data do not fit in an IPv4 packet
+     * @param alloc  the allocator of the packet
+     * @param ip     the IPv4 header, with protocol {@link Ipv4Packet#PROTOCOL_ICMP}
+     * @param echo   the ICMP header
+     * @param data   the buffer holding the echo data
+     * @param index  the absolute index of the data in {@code data}
+     * @param length the data's length in bytes
+     * @return the packet, its reader index at the IPv4 header, owned by the caller
+     * @throws IllegalArgumentException  if the IPv4 header names another protocol or the data do not fit in an IPv4
+     *                                   packet
      * @throws IndexOutOfBoundsException if the data lie outside {@code data}
      */
-    public static ByteBuf icmpEcho(ByteBufAllocator alloc, EthernetHeader ethernet, Ipv4Header ip,
-                                   Icmpv4EchoHeader echo, ByteBuf data, int index, int length) {
-        ByteBuf frame = ipv4(alloc, ethernet, ip, Ipv4Packet.PROTOCOL_ICMP, Icmpv4Packet.HEADER_LENGTH,
-                data, index, length);
-        echo.write(frame, data, index, length);
-        return frame;
+    public static ByteBuf icmpEcho(ByteBufAllocator alloc, Ipv4Header ip, Icmpv4EchoHeader echo,
+                                   ByteBuf data, int index, int length) {
+        checkProtocol(ip, Ipv4Packet.PROTOCOL_ICMP);
+        ByteBuf packet = ipv4(alloc, ip.source(), ip.destination(), Ipv4Packet.PROTOCOL_ICMP, ip.ttl(),
+                Icmpv4Packet.HEADER_LENGTH, data, index, length);
+        echo.write(packet, data, index, length);
+        return packet;
     }
 
     /**
-     * The echo reply to a request wrapped by the given views, sent from {@code sourceMac} and from the address the
-     * request was sent to, back to its sender, with the request's identifier, sequence number and data.
+     * The echo reply to a request wrapped by the given views, from the address the request was sent to back to its
+     * sender, with the request's identifier, sequence number and data, after {@link #LINK_HEADROOM} bytes of
+     * headroom.
      *
-     * @param alloc     the allocator of the frame
-     * @param sourceMac the replying host's MAC address
-     * @param ethernet  the request's Ethernet frame
-     * @param ipv4      the request's IPv4 packet
-     * @param request   the echo request
-     * @return the frame, owned by the caller
+     * @param alloc   the allocator of the packet
+     * @param ipv4    the request's IPv4 packet
+     * @param request the echo request
+     * @return the packet, its reader index at the IPv4 header, owned by the caller
      */
-    public static ByteBuf icmpEchoReply(ByteBufAllocator alloc, long sourceMac,
-                                        EthernetFrame ethernet, Ipv4Packet ipv4, Icmpv4Packet request) {
-        return icmpEcho(alloc, EthernetHeader.replyTo(sourceMac, ethernet), Ipv4Header.replyTo(ipv4),
-                Icmpv4EchoHeader.replyTo(request), request.buffer(), request.payloadOffset(), request.payloadLength());
+    public static ByteBuf icmpEchoReply(ByteBufAllocator alloc, Ipv4Packet ipv4, Icmpv4Packet request) {
+        // Straight from the views' fields, not through header records, so that answering allocates the packet only.
+        ByteBuf data = request.buffer();
+        int index = request.payloadOffset();
+        int length = request.payloadLength();
+        ByteBuf packet = ipv4(alloc, ipv4.destination(), ipv4.source(), Ipv4Packet.PROTOCOL_ICMP,
+                Ipv4Packet.DEFAULT_TTL, Icmpv4Packet.HEADER_LENGTH, data, index, length);
+        Icmpv4Packet.write(packet, Icmpv4Packet.TYPE_ECHO_REPLY, 0,
+                request.identifier() << Short.SIZE | request.sequenceNumber(), data, index, length);
+        return packet;
     }
 
     /**
-     * A UDP datagram in IPv4 in Ethernet, carrying {@code length} bytes of {@code data} from absolute index
-     * {@code index}.
-     *
-     * @param alloc    the allocator of the frame
-     * @param ethernet the Ethernet header, with EtherType {@link EthernetFrame#ETHERTYPE_IPV4}
-     * @param ip       the IPv4 header, with protocol {@link Ipv4Packet#PROTOCOL_UDP}
-     * @param udp      the UDP ports
-     * @param data     the buffer holding the data
-     * @param index    the absolute index of the data in {@code data}
-     * @param length   the data's length in bytes
-     * @return the frame, owned by the caller
-     * @throws IllegalArgumentException  if a header names another protocol or the data do not fit in an IPv4 packet
-     * @throws IndexOutOfBoundsException if the data lie outside {@code data}
-     */
-    public static ByteBuf udp(ByteBufAllocator alloc, EthernetHeader ethernet, Ipv4Header ip, UdpHeader udp,
-                              ByteBuf data, int index, int length) {
-        ByteBuf frame = ipv4(alloc, ethernet, ip, Ipv4Packet.PROTOCOL_UDP, UdpDatagram.HEADER_LENGTH,
-                data, index, length);
-        udp.write(frame, ip, data, index, length);
-        return frame;
-    }
-
-    /**
-     * A UDP datagram in an IPv4 packet, for the IP layer: the buffer's readable bytes are the packet, with
-     * {@link #LINK_HEADROOM} bytes free before them for the link layer. It carries {@code length} bytes of
-     * {@code data} from absolute index {@code index}.
+     * A UDP datagram in IPv4, carrying {@code length} bytes of {@code data} from absolute index {@code index}, after
+     * {@link #LINK_HEADROOM} bytes of headroom.
      *
      * @param alloc  the allocator of the packet
      * @param ip     the IPv4 header, with protocol {@link Ipv4Packet#PROTOCOL_UDP}
@@ -169,19 +152,45 @@ public final class Frames {
      * @param data   the buffer holding the data
      * @param index  the absolute index of the data in {@code data}
      * @param length the data's length in bytes
-     * @return the packet, owned by the caller
-     * @throws IllegalArgumentException  if the header names another protocol or the data do not fit in an IPv4
+     * @return the packet, its reader index at the IPv4 header, owned by the caller
+     * @throws IllegalArgumentException  if the IPv4 header names another protocol or the data do not fit in an IPv4
      *                                   packet
      * @throws IndexOutOfBoundsException if the data lie outside {@code data}
      */
-    public static ByteBuf ipv4UdpPacket(ByteBufAllocator alloc, Ipv4Header ip, UdpHeader udp,
-                                        ByteBuf data, int index, int length) {
-        int payloadLength = checkIpv4Payload(ip, Ipv4Packet.PROTOCOL_UDP, UdpDatagram.HEADER_LENGTH,
-                data, index, length);
-        ByteBuf packet = alloc.ioBuffer(LINK_HEADROOM + Ipv4Packet.MIN_HEADER_LENGTH + payloadLength);
-        packet.setIndex(LINK_HEADROOM, LINK_HEADROOM);
-        ip.write(packet, payloadLength);
-        udp.write(packet, ip, data, index, length);
+    public static ByteBuf udp(ByteBufAllocator alloc, Ipv4Header ip, UdpHeader udp,
+                              ByteBuf data, int index, int length) {
+        checkProtocol(ip, Ipv4Packet.PROTOCOL_UDP);
+        ByteBuf packet = ipv4(alloc, ip.source(), ip.destination(), Ipv4Packet.PROTOCOL_UDP, ip.ttl(),
+                UdpDatagram.HEADER_LENGTH, data, index, length);
+        UdpHeader.write(packet, udp.sourcePort(), udp.destinationPort(),
+                ip.pseudoHeaderSum(UdpDatagram.HEADER_LENGTH + length), data, index, length);
+        return packet;
+    }
+
+    /**
+     * The reply to a datagram wrapped by the given views, from the address and port it was sent to back to its
+     * sender, carrying {@code length} bytes of {@code data} from absolute index {@code index}, after
+     * {@link #LINK_HEADROOM} bytes of headroom.
+     *
+     * @param alloc   the allocator of the packet
+     * @param ipv4    the request's IPv4 packet
+     * @param request the request's UDP datagram
+     * @param data    the buffer holding the reply's data, e.g. the request's for an echo
+     * @param index   the absolute index of the data in {@code data}
+     * @param length  the data's length in bytes
+     * @return the packet, its reader index at the IPv4 header, owned by the caller
+     * @throws IllegalArgumentException  if the data do not fit in an IPv4 packet
+     * @throws IndexOutOfBoundsException if the data lie outside {@code data}
+     */
+    public static ByteBuf udpReply(ByteBufAllocator alloc, Ipv4Packet ipv4, UdpDatagram request,
+                                   ByteBuf data, int index, int length) {
+        // Straight from the views' fields, not through header records, so that answering allocates the packet only.
+        int source = ipv4.destination();
+        int destination = ipv4.source();
+        ByteBuf packet = ipv4(alloc, source, destination, Ipv4Packet.PROTOCOL_UDP, Ipv4Packet.DEFAULT_TTL,
+                UdpDatagram.HEADER_LENGTH, data, index, length);
+        UdpHeader.write(packet, request.destinationPort(), request.sourcePort(), InternetChecksum.pseudoHeaderSum(
+                source, destination, Ipv4Packet.PROTOCOL_UDP, UdpDatagram.HEADER_LENGTH + length), data, index, length);
         return packet;
     }
 
@@ -189,8 +198,8 @@ public final class Frames {
      * Appends {@code length} bytes of {@code data} from absolute index {@code index}: the data of a datagram or an
      * echo. The copy is asked of {@code data} ({@code getBytes}) rather than of {@code out} ({@code writeBytes}):
      * without {@code Unsafe}, as on JDK 25, a pooled direct buffer copying from another direct buffer makes fresh
-     * {@code ByteBuffer} views of its source for every copy, while a pooled direct source copies from its own memory
-     * into the view its destination keeps, allocating nothing per frame.
+     * {@code ByteBuffer} views of its source for every copy, even of nothing, while a pooled direct source copies
+     * from its own memory into the view its destination keeps, allocating nothing per frame.
      */
     static void writeData(ByteBuf out, ByteBuf data, int index, int length) {
         int at = out.writerIndex();
@@ -199,39 +208,28 @@ public final class Frames {
         out.writerIndex(at + length);
     }
 
-    /**
-     * Checks the headers against what follows them, allocates a frame for an upper-layer header of
-     * {@code transportHeaderLength} bytes followed by the given data, and writes its Ethernet and IPv4 headers.
-     */
-    private static ByteBuf ipv4(ByteBufAllocator alloc, EthernetHeader ethernet, Ipv4Header ip, int protocol,
-                                int transportHeaderLength, ByteBuf data, int index, int length) {
-        if (ethernet.etherType() != EthernetFrame.ETHERTYPE_IPV4) {
-            throw new IllegalArgumentException("header " + ethernet + " does not announce IPv4");
-        }
-        int payloadLength = checkIpv4Payload(ip, protocol, transportHeaderLength, data, index, length);
-        ByteBuf frame = alloc.ioBuffer(IPV4_FRAME_HEADERS + payloadLength);
-        ethernet.write(frame);
-        ip.write(frame, payloadLength);
-        return frame;
-    }
-
-    /**
-     * Checks that {@code ip} announces {@code protocol} and that an upper-layer header of
-     * {@code transportHeaderLength} bytes and the given data fit in its payload.
-     *
-     * @return the IPv4 payload's length
-     */
-    private static int checkIpv4Payload(Ipv4Header ip, int protocol, int transportHeaderLength,
-                                        ByteBuf data, int index, int length) {
-        Objects.checkFromIndexSize(index, length, data.capacity());
+    private static void checkProtocol(Ipv4Header ip, int protocol) {
         if (ip.protocol() != protocol) {
             throw new IllegalArgumentException("header " + ip + " does not announce protocol " + protocol);
         }
+    }
+
+    /**
+     * Checks the data, allocates a packet for an upper-layer header of {@code transportHeaderLength} bytes followed
+     * by the data, with {@link #LINK_HEADROOM} free in front, and writes its IPv4 header. The header's fields come
+     * as primitives, so that a builder working from a parsed request needs no record.
+     */
+    private static ByteBuf ipv4(ByteBufAllocator alloc, int source, int destination, int protocol, int ttl,
+                                int transportHeaderLength, ByteBuf data, int index, int length) {
+        Objects.checkFromIndexSize(index, length, data.capacity());
         int payloadLength = transportHeaderLength + length;
         if (payloadLength > MAX_IPV4_PAYLOAD) {
             throw new IllegalArgumentException("IPv4 payload of " + payloadLength + " bytes exceeds "
                     + MAX_IPV4_PAYLOAD);
         }
-        return payloadLength;
+        ByteBuf packet = alloc.ioBuffer(LINK_HEADROOM + Ipv4Packet.MIN_HEADER_LENGTH + payloadLength);
+        packet.setIndex(LINK_HEADROOM, LINK_HEADROOM);
+        Ipv4Header.write(packet, source, destination, protocol, ttl, payloadLength);
+        return packet;
     }
 }

@@ -107,7 +107,17 @@ public record Ipv4Address(int value) {
 
     /** {@return whether this is a class D multicast address, 224.0.0.0/4} */
     public boolean isMulticast() {
-        return (value & MULTICAST_MASK) == MULTICAST_NETWORK;
+        return isMulticast(value);
+    }
+
+    /**
+     * Whether an address in its primitive form is a class D multicast address, 224.0.0.0/4.
+     *
+     * @param address the address
+     * @return {@code true} for a multicast group
+     */
+    public static boolean isMulticast(int address) {
+        return (address & MULTICAST_MASK) == MULTICAST_NETWORK;
     }
 
     /** {@return whether this is the limited broadcast address 255.255.255.255} */

@@ -62,6 +62,14 @@ public record Ipv4Header(int source, int destination, int protocol, int ttl) {
      * @param payloadLength the length of the payload that will follow, for the total length field
      */
     public void write(ByteBuf out, int payloadLength) {
+        write(out, source, destination, protocol, ttl, payloadLength);
+    }
+
+    /**
+     * Appends a header of the given fields, for the builders that write from a parsed packet without a record.
+     * The fields are within range.
+     */
+    static void write(ByteBuf out, int source, int destination, int protocol, int ttl, int payloadLength) {
         int start = out.writerIndex();
         out.writeByte(Ipv4Packet.VERSION << 4 | Ipv4Packet.MIN_HEADER_LENGTH / Ipv4Packet.IHL_UNIT);
         out.writeByte(0);

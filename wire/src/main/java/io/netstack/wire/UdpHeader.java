@@ -41,7 +41,8 @@ public record UdpHeader(int sourcePort, int destinationPort) {
      * @param length the data's length in bytes
      */
     public void write(ByteBuf out, Ipv4Header ip, ByteBuf data, int index, int length) {
-        write(out, ip.pseudoHeaderSum(0), data, index, length);
+        write(out, sourcePort, destinationPort, ip.pseudoHeaderSum(UdpDatagram.HEADER_LENGTH + length),
+                data, index, length);
     }
 
     /**
@@ -55,14 +56,17 @@ public record UdpHeader(int sourcePort, int destinationPort) {
      * @param length the data's length in bytes
      */
     public void write(ByteBuf out, Ipv6Header ip, ByteBuf data, int index, int length) {
-        write(out, ip.pseudoHeaderSum(0), data, index, length);
+        write(out, sourcePort, destinationPort, ip.pseudoHeaderSum(UdpDatagram.HEADER_LENGTH + length),
+                data, index, length);
     }
 
     /**
-     * Appends the datagram; both pseudo-headers add the upper-layer length to a sum of their other fields, so the
-     * caller passes that sum and the length is added here.
+     * Appends a datagram of the given fields, for the builders that write from a parsed packet without a record.
+     * The ports are within range; {@code pseudoHeaderSum} is the sum of the IPv4 or IPv6 pseudo-header, the
+     * datagram's length included.
      */
-    private void write(ByteBuf out, long pseudoHeaderSumWithoutLength, ByteBuf data, int index, int length) {
+    static void write(ByteBuf out, int sourcePort, int destinationPort, long pseudoHeaderSum,
+                      ByteBuf data, int index, int length) {
         int start = out.writerIndex();
         int datagramLength = UdpDatagram.HEADER_LENGTH + length;
         out.writeShort(sourcePort);
@@ -70,8 +74,7 @@ public record UdpHeader(int sourcePort, int destinationPort) {
         out.writeShort(datagramLength);
         out.writeShort(UdpDatagram.NO_CHECKSUM);
         Frames.writeData(out, data, index, length);
-        int checksum = InternetChecksum.finish(InternetChecksum.sum(out, start, datagramLength,
-                pseudoHeaderSumWithoutLength + datagramLength));
+        int checksum = InternetChecksum.finish(InternetChecksum.sum(out, start, datagramLength, pseudoHeaderSum));
         // RFC 768: a computed checksum of zero is transmitted as all ones, since zero means "none".
         out.setShort(start + UdpDatagram.CHECKSUM_OFFSET, checksum == UdpDatagram.NO_CHECKSUM ? 0xffff : checksum);
     }

@@ -24,8 +24,12 @@
  * ({@link io.netstack.wire.EthernetHeader}, {@link io.netstack.wire.ArpHeader}, {@link io.netstack.wire.Ipv4Header},
  * {@link io.netstack.wire.Icmpv4EchoHeader}, {@link io.netstack.wire.UdpHeader}, {@link io.netstack.wire.Ipv6Header}),
  * whose {@code write} methods append the header, checksum included, to a buffer; {@link io.netstack.wire.Frames}
- * composes them into whole frames in buffers from the channel's allocator, and {@link io.netstack.wire.Ipv6Packets}
- * into IPv6 packets with {@link io.netstack.wire.Frames#LINK_HEADROOM} left free for the link layer.
- * {@link io.netstack.wire.InternetChecksum} is the RFC 1071 checksum they share.
+ * composes them into ARP frames and IPv4 packets, {@link io.netstack.wire.Ipv6Packets} into IPv6 packets and
+ * {@link io.netstack.wire.Icmpv4Errors} into ICMP errors, in buffers from the channel's allocator, each IP packet
+ * after {@link io.netstack.wire.Frames#LINK_HEADROOM} free bytes where
+ * {@link io.netstack.wire.EthernetHeader#prependTo} puts a link-layer header in place.
+ * {@link io.netstack.wire.LinkLayer} tells whether a link carries Ethernet frames or bare IP packets, and a channel
+ * address that knows it implements {@link io.netstack.wire.LinkLayerAddress}. {@link io.netstack.wire.InternetChecksum}
+ * is the RFC 1071 checksum they share.
  */
 package io.netstack.wire;

@@ -15,6 +15,7 @@ import static io.netstack.wire.testing.CapturedFrames.UDP_EMPTY;
 import static io.netstack.wire.testing.CapturedFrames.UDP_HELLO;
 import static io.netstack.wire.testing.CapturedFrames.wrap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,10 +29,10 @@ class FramesTest {
     private static final EthernetHeader TO_HOST =
             new EthernetHeader(HOST_MAC, KERNEL_MAC, EthernetFrame.ETHERTYPE_IPV4);
 
-    /** A datagram from the kernel's port 1 to the host's port 2. */
+    /** A datagram from the kernel's port 1 to the host's port 2, in an Ethernet frame. */
     private static ByteBuf udp(ByteBuf data, int index, int length) {
-        return Frames.udp(ALLOC, TO_HOST, Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_UDP),
-                new UdpHeader(1, 2), data, index, length);
+        return TO_HOST.prependTo(Frames.udp(ALLOC, Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_UDP),
+                new UdpHeader(1, 2), data, index, length));
     }
 
     @Test
@@ -86,7 +87,7 @@ class FramesTest {
         assertTrue(ethernet.wrap(request));
         assertTrue(ipv4.wrap(request, ethernet.payloadOffset(), ethernet.payloadLength()));
         assertTrue(icmp.wrap(request, ipv4.payloadOffset(), ipv4.payloadLength()));
-        ByteBuf reply = Frames.icmpEchoReply(ALLOC, HOST_MAC, ethernet, ipv4, icmp);
+        ByteBuf reply = EthernetHeader.replyTo(HOST_MAC, ethernet).prependTo(Frames.icmpEchoReply(ALLOC, ipv4, icmp));
         try {
             assertEquals(ECHO_REQUEST.length, reply.readableBytes());
             EthernetFrame replyEthernet = EthernetFrame.parse(reply);
@@ -118,8 +119,9 @@ class FramesTest {
         for (byte[] captured : new byte[][] {UDP_HELLO, UDP_EMPTY}) {
             ByteBuf expected = wrap(captured);
             UdpDatagram udp = UdpDatagram.parse(Ipv4Packet.parse(expected.slice(14, captured.length - 14)));
-            ByteBuf frame = Frames.udp(ALLOC, TO_HOST, Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_UDP),
-                    new UdpHeader(udp.sourcePort(), 7), udp.buffer(), udp.payloadOffset(), udp.payloadLength());
+            ByteBuf frame = TO_HOST.prependTo(Frames.udp(ALLOC,
+                    Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_UDP), new UdpHeader(udp.sourcePort(), 7),
+                    udp.buffer(), udp.payloadOffset(), udp.payloadLength()));
             try {
                 Ipv4Packet builtIpv4 = Ipv4Packet.parse(frame.slice(14, frame.readableBytes() - 14));
                 UdpDatagram built = UdpDatagram.parse(builtIpv4);
@@ -131,6 +133,31 @@ class FramesTest {
                 frame.release();
                 expected.release();
             }
+        }
+    }
+
+    @Test
+    void buildsTheReplyToADatagramAsTheRecordsWould() {
+        ByteBuf request = wrap(UDP_HELLO);
+        Ipv4Packet ipv4 = Ipv4Packet.parse(request.slice(14, UDP_HELLO.length - 14));
+        UdpDatagram udp = UdpDatagram.parse(ipv4);
+        ByteBuf reply = Frames.udpReply(ALLOC, ipv4, udp, udp.buffer(), udp.payloadOffset(), udp.payloadLength());
+        ByteBuf expected = Frames.udp(ALLOC, Ipv4Header.replyTo(ipv4), UdpHeader.replyTo(udp), udp.buffer(),
+                udp.payloadOffset(), udp.payloadLength());
+        try {
+            assertEquals(ByteBufUtil.hexDump(expected), ByteBufUtil.hexDump(reply));
+            Ipv4Packet replyIpv4 = Ipv4Packet.parse(reply);
+            assertEquals(HOST_IP, replyIpv4.source());
+            assertEquals(KERNEL_IP, replyIpv4.destination());
+            UdpDatagram replyUdp = UdpDatagram.parse(replyIpv4);
+            assertEquals(7, replyUdp.sourcePort());
+            assertEquals(udp.sourcePort(), replyUdp.destinationPort());
+            assertTrue(replyUdp.isChecksumValid(replyIpv4));
+            assertEquals(udp.payload(), replyUdp.payload());
+        } finally {
+            reply.release();
+            expected.release();
+            request.release();
         }
     }
 
@@ -193,7 +220,7 @@ class FramesTest {
     void buildsAnIpLayerUdpPacketWithLinkHeadroomAndTheKernelsChecksum() {
         ByteBuf expected = wrap(UDP_HELLO);
         UdpDatagram udp = UdpDatagram.parse(Ipv4Packet.parse(expected.slice(14, UDP_HELLO.length - 14)));
-        ByteBuf packet = Frames.ipv4UdpPacket(ALLOC, Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_UDP),
+        ByteBuf packet = Frames.udp(ALLOC, Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_UDP),
                 new UdpHeader(udp.sourcePort(), 7), udp.buffer(), udp.payloadOffset(), udp.payloadLength());
         try {
             assertEquals(Frames.LINK_HEADROOM, packet.readerIndex(), "room for an Ethernet header before it");
@@ -209,7 +236,7 @@ class FramesTest {
         }
         ByteBuf data = Unpooled.buffer(1).writeByte(1);
         try {
-            assertThrows(IllegalArgumentException.class, () -> Frames.ipv4UdpPacket(ALLOC,
+            assertThrows(IllegalArgumentException.class, () -> Frames.udp(ALLOC,
                     Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_ICMP), new UdpHeader(1, 2), data, 0, 1));
         } finally {
             data.release();
@@ -220,16 +247,41 @@ class FramesTest {
     void rejectsHeadersThatAnnounceAnotherProtocol() {
         ByteBuf data = Unpooled.buffer(1).writeByte(1);
         try {
-            EthernetHeader arp = new EthernetHeader(HOST_MAC, KERNEL_MAC, EthernetFrame.ETHERTYPE_ARP);
             Ipv4Header icmp = Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_ICMP);
             Ipv4Header udp = Ipv4Header.of(KERNEL_IP, HOST_IP, Ipv4Packet.PROTOCOL_UDP);
             assertThrows(IllegalArgumentException.class,
-                    () -> Frames.udp(ALLOC, arp, udp, new UdpHeader(1, 2), data, 0, 1));
-            assertThrows(IllegalArgumentException.class,
-                    () -> Frames.udp(ALLOC, TO_HOST, icmp, new UdpHeader(1, 2), data, 0, 1));
-            assertThrows(IllegalArgumentException.class, () -> Frames.icmpEcho(ALLOC, TO_HOST, udp,
+                    () -> Frames.udp(ALLOC, icmp, new UdpHeader(1, 2), data, 0, 1));
+            assertThrows(IllegalArgumentException.class, () -> Frames.icmpEcho(ALLOC, udp,
                     new Icmpv4EchoHeader(Icmpv4Packet.TYPE_ECHO_REQUEST, 1, 1), data, 0, 1));
         } finally {
+            data.release();
+        }
+    }
+
+    @Test
+    void buildsIpPacketsAfterTheLinkHeadroomAndFramesThemInPlace() {
+        ByteBuf data = Unpooled.wrappedBuffer(new byte[] {1, 2, 3});
+        ByteBuf packet = Frames.udp(ALLOC, Ipv4Header.of(HOST_IP, KERNEL_IP, Ipv4Packet.PROTOCOL_UDP),
+                new UdpHeader(7, 40000), data, 0, 3);
+        try {
+            assertEquals(Frames.LINK_HEADROOM, packet.readerIndex());
+            assertEquals(20 + 8 + 3, packet.readableBytes());
+            Ipv4Packet ipv4 = Ipv4Packet.parse(packet);
+            assertTrue(UdpDatagram.parse(ipv4).isChecksumValid(ipv4));
+            int capacity = packet.capacity();
+
+            ByteBuf frame = new EthernetHeader(KERNEL_MAC, HOST_MAC, EthernetFrame.ETHERTYPE_IPV4).prependTo(packet);
+            assertSame(packet, frame, "framed in place");
+            assertEquals(0, frame.readerIndex());
+            assertEquals(capacity, frame.capacity());
+            EthernetFrame ethernet = EthernetFrame.parse(frame);
+            assertEquals(KERNEL_MAC, ethernet.destination());
+            assertEquals(HOST_MAC, ethernet.source());
+            assertEquals(EthernetFrame.ETHERTYPE_IPV4, ethernet.etherType());
+            assertEquals(ipv4.length(), ethernet.payloadLength());
+            assertThrows(IndexOutOfBoundsException.class, () -> TO_HOST.prependTo(frame), "no headroom left");
+        } finally {
+            packet.release();
             data.release();
         }
     }

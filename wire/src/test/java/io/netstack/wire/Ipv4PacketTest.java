@@ -236,10 +236,10 @@ class Ipv4PacketTest {
     void acceptsTheLargestPacketAndIgnoresWhatFollowsIt() {
         // A UDP datagram as large as IPv4 allows (total length 65535), at the start of 70000 bytes.
         ByteBuf data = Unpooled.buffer(0xffff - 28).writeZero(0xffff - 28);
-        ByteBuf frame = Frames.udp(UnpooledByteBufAllocator.DEFAULT,
-                new EthernetHeader(0x02005e100001L, 0x02005e100002L, EthernetFrame.ETHERTYPE_IPV4),
-                Ipv4Header.of(0xc0000202, 0xc0000201, Ipv4Packet.PROTOCOL_UDP), new UdpHeader(7, 40000),
-                data, 0, data.readableBytes());
+        ByteBuf frame = new EthernetHeader(0x02005e100001L, 0x02005e100002L, EthernetFrame.ETHERTYPE_IPV4)
+                .prependTo(Frames.udp(UnpooledByteBufAllocator.DEFAULT,
+                        Ipv4Header.of(0xc0000202, 0xc0000201, Ipv4Packet.PROTOCOL_UDP), new UdpHeader(7, 40000),
+                        data, 0, data.readableBytes()));
         try {
             assertEquals(IP + 0xffff, frame.readableBytes());
             frame.writeZero(70_000 - IP - 0xffff);

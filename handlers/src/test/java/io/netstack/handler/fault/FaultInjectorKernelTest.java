@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>For the counts to be the pings alone, the kernel sends nothing else: IPv6 is off on the device from its
  * creation (no router or neighbour solicitations), and the host's MAC is a permanent entry of the kernel's neighbour
- * table (no ARP). Otherwise a dropped ARP request would delay or lose pings the injector never saw as echo requests.
+ * table and the kernel's a permanent entry of the host's (no ARP either way). Otherwise a dropped ARP request or
+ * reply would delay or lose pings the injector never saw as echo requests.
  */
 @KernelTest
 @ParameterizedClass
@@ -73,6 +74,9 @@ class FaultInjectorKernelTest {
                 .handler(host)
                 .bind(new TapAddress(DEVICE)).sync().channel();
         Ip.run("neigh", "replace", HOST_IP, "lladdr", HOST_MAC, "dev", DEVICE, "nud", "permanent");
+        MacAddress kernelMac = channel.config().getOption(TapChannelOption.MAC_ADDRESS);
+        channel.eventLoop().submit(() -> host.arp().neighbours()
+                .put(Ipv4Address.parse(KERNEL_IP).value(), kernelMac.value())).sync();
     }
 
     @AfterEach

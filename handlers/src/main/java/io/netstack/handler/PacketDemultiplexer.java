@@ -1,6 +1,7 @@
 package io.netstack.handler;
 
 import io.netstack.wire.DecodeError;
+import io.netstack.wire.LinkLayer;
 import io.netstack.wire.VirtioNetFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,8 +10,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Decodes each inbound Ethernet frame once and passes it on as an {@link InboundFrame}, classified by EtherType and
- * IP protocol, for the handlers after it to dispatch on.
+ * Decodes each inbound frame once and passes it on as an {@link InboundFrame}, classified by EtherType (on an
+ * Ethernet link) or IP version (on a TUN device's) and by IP protocol, for the handlers after it to dispatch on.
  *
  * <h2>How handlers share the decoded views</h2>
  * The pipeline stays linear: this handler replaces each {@link ByteBuf} frame by an {@link InboundFrame} that holds
@@ -31,16 +32,19 @@ import static java.util.Objects.requireNonNull;
  * their {@link DecodeError} and released. Messages other than {@code ByteBuf} and {@code VirtioNetFrame} pass
  * through untouched.
  */
-public final class EthernetDemultiplexer extends ChannelInboundHandlerAdapter {
-    private final InboundFrame inbound = new InboundFrame();
+public final class PacketDemultiplexer extends ChannelInboundHandlerAdapter {
+    private final InboundFrame inbound;
     private final DropCounters drops;
 
     /**
      * A demultiplexer counting what it drops.
      *
-     * @param drops where malformed frames are counted
+     * @param linkLayer what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device, {@link LinkLayer#IP} on a
+     *                  TUN device
+     * @param drops     where malformed frames are counted
      */
-    public EthernetDemultiplexer(DropCounters drops) {
+    public PacketDemultiplexer(LinkLayer linkLayer, DropCounters drops) {
+        inbound = new InboundFrame(linkLayer);
         this.drops = requireNonNull(drops, "drops");
     }
 

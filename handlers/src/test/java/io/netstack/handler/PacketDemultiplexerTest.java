@@ -3,6 +3,7 @@ package io.netstack.handler;
 import io.netstack.wire.testing.CapturedFrames;
 import io.netstack.wire.DecodeError;
 import io.netstack.wire.EthernetFrame;
+import io.netstack.wire.LinkLayer;
 import io.netstack.wire.TcpSegment;
 import io.netstack.wire.UdpDatagram;
 import io.netstack.wire.VirtioNetFrame;
@@ -24,11 +25,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-class EthernetDemultiplexerTest {
+class PacketDemultiplexerTest {
     private final DropCounters drops = new DropCounters();
     private final List<InboundFrame.Kind> kinds = new ArrayList<>();
     private final List<InboundFrame> messages = new ArrayList<>();
-    private final EmbeddedChannel channel = new EmbeddedChannel(new EthernetDemultiplexer(drops),
+    private final EmbeddedChannel channel = new EmbeddedChannel(new PacketDemultiplexer(LinkLayer.ETHERNET, drops),
             new ChannelInboundHandlerAdapter() {
                 @Override
                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -90,7 +91,7 @@ class EthernetDemultiplexerTest {
         assertEquals(1, drops.count(DecodeError.ARP_TRUNCATED));
         assertEquals(5, drops.total());
         assertEquals("malformed{ETHERNET_TRUNCATED=1, ARP_TRUNCATED=1, IPV4_BAD_CHECKSUM=1, UDP_BAD_CHECKSUM=2}, "
-                + "unhandled{}", drops.toString());
+                + "unhandled{}, outbound{}", drops.toString());
         assertEquals(List.of(), kinds);
     }
 
@@ -135,6 +136,36 @@ class EthernetDemultiplexerTest {
 
     private static VirtioNetFrame virtio(int flags, byte[] frame) {
         return VirtioNetFrame.newInstance(flags, VirtioNetFrame.GSO_NONE, 0, 0, 0, 0, pooled(frame));
+    }
+
+    @Test
+    void classifiesTheIpPacketsOfATunDevice() {
+        List<InboundFrame.Kind> tunKinds = new ArrayList<>();
+        EmbeddedChannel tun = new EmbeddedChannel(new PacketDemultiplexer(LinkLayer.IP, drops),
+                new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        InboundFrame inbound = (InboundFrame) msg;
+                        tunKinds.add(inbound.kind());
+                        inbound.release();
+                    }
+                });
+        byte[][] frames = {CapturedFrames.ECHO_REQUEST, CapturedFrames.UDP_HELLO,
+                CapturedFrames.ECHO_REQUEST_LAST_FRAGMENT, udpOverIpv6()};
+        for (byte[] frame : frames) {
+            tun.writeInbound(pooled(Arrays.copyOfRange(frame, EthernetFrame.HEADER_LENGTH, frame.length)));
+        }
+        byte[] badChecksum = Arrays.copyOfRange(CapturedFrames.ECHO_REQUEST, EthernetFrame.HEADER_LENGTH,
+                CapturedFrames.ECHO_REQUEST.length);
+        badChecksum[11]++;
+        tun.writeInbound(pooled(badChecksum));
+        // An Ethernet frame is no IP packet: its first nibble, of the broadcast MAC address, reads as version 15.
+        tun.writeInbound(pooled(CapturedFrames.ARP_REQUEST));
+        assertFalse(tun.finishAndReleaseAll());
+        assertEquals(List.of(InboundFrame.Kind.ICMPV4, InboundFrame.Kind.UDP, InboundFrame.Kind.IPV4_FRAGMENT,
+                InboundFrame.Kind.UDP, InboundFrame.Kind.OTHER_ETHERTYPE), tunKinds);
+        assertEquals(1, drops.count(DecodeError.IPV4_BAD_CHECKSUM));
+        assertEquals(1, drops.total());
     }
 
     @Test

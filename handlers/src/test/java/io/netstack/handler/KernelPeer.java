@@ -1,0 +1,64 @@
+package io.netstack.handler;
+
+import io.netstack.tap.testing.Command;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+/** The kernel as the peer of a host under test: its {@code ping} and its UDP sockets, in the test's namespace. */
+final class KernelPeer {
+    /** The largest UDP payload in one packet at the default MTU of 1500: 1500 - 20 (IPv4) - 8 (UDP). */
+    static final int MAX_UDP_PAYLOAD = 1472;
+
+    private KernelPeer() {
+    }
+
+    /**
+     * Runs the kernel's {@code ping}; it exits 0 as long as some replies came back, so its report is what tells a
+     * loss.
+     *
+     * @return ping's report
+     */
+    static String ping(String address, int count, String interval) {
+        return Command.run(Duration.ofSeconds(60), List.of("ping", "-n", "-q", "-c", String.valueOf(count),
+                "-i", interval, "-W", "1", "-w", "50", address));
+    }
+
+    /**
+     * A UDP socket of the kernel's, bound to its side of the device. It is not connected, because a connected
+     * DatagramSocket of the JDK silently sends nothing for an empty payload.
+     */
+    static final class UdpSocket implements AutoCloseable {
+        private final DatagramSocket socket;
+        private final InetSocketAddress host;
+
+        UdpSocket(String kernelAddress, String hostAddress, int hostPort) throws IOException {
+            socket = new DatagramSocket(new InetSocketAddress(InetAddress.ofLiteral(kernelAddress), 0));
+            socket.setSoTimeout(5000);
+            host = new InetSocketAddress(InetAddress.ofLiteral(hostAddress), hostPort);
+        }
+
+        /** Sends {@code payload} to the host's port. */
+        void send(byte[] payload) throws IOException {
+            socket.send(new DatagramPacket(payload, payload.length, host));
+        }
+
+        /** Sends {@code payload} to the host's port; returns the next datagram to arrive, or fails after 5 s. */
+        DatagramPacket echo(byte[] payload) throws IOException {
+            send(payload);
+            DatagramPacket received = new DatagramPacket(new byte[MAX_UDP_PAYLOAD + 1], MAX_UDP_PAYLOAD + 1);
+            socket.receive(received);
+            return received;
+        }
+
+        @Override
+        public void close() {
+            socket.close();
+        }
+    }
+}

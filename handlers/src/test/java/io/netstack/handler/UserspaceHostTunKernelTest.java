@@ -1,0 +1,192 @@
+package io.netstack.handler;
+
+import io.netstack.tap.TapAddress;
+import io.netstack.tap.TapChannel;
+import io.netstack.tap.TapChannelOption;
+import io.netstack.tap.testing.Command;
+import io.netstack.tap.testing.KernelTest;
+import io.netstack.tap.testing.Transport;
+import io.netstack.testing.PcapFile;
+import io.netstack.wire.CidrAddress;
+import io.netstack.wire.Icmpv4Packet;
+import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.LinkLayer;
+import io.netstack.wire.UdpDatagram;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoopGroup;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The same {@link UserspaceHost} as {@link UserspaceHostKernelTest}, built the same way, on a TUN device: the
+ * channel's {@link TapAddress} tells the host that the link carries bare IP packets, and the kernel pings it and
+ * exchanges UDP with it without ARP.
+ */
+@KernelTest
+@ParameterizedClass
+@EnumSource(Transport.class)
+class UserspaceHostTunKernelTest {
+    private static final String DEVICE = "nstun0";
+    private static final String KERNEL_IP = "192.0.2.1";
+    private static final String HOST_IP = "192.0.2.2";
+    private static final int ECHO_PORT = 7;
+
+    @Parameter
+    Transport transport;
+    @TempDir
+    Path directory;
+    private Path pcapFile;
+    private EventLoopGroup group;
+    private UserspaceHost host;
+    private TapChannel channel;
+
+    @BeforeEach
+    void startHost() throws InterruptedException {
+        pcapFile = directory.resolve("tun.pcap");
+        host = UserspaceHost.builder()
+                .address(Ipv4Address.parse(HOST_IP))
+                .udpEchoPort(ECHO_PORT)
+                .pcap(pcapFile)
+                .build();
+        group = transport.newGroup(1);
+        channel = (TapChannel) new Bootstrap().group(group).channel(TapChannel.class)
+                .option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse(KERNEL_IP + "/24")))
+                .option(TapChannelOption.LINK_UP, true)
+                .handler(host)
+                .bind(TapAddress.tun(DEVICE)).sync().channel();
+    }
+
+    @AfterEach
+    void stopHost() throws InterruptedException {
+        channel.close().sync();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    @Test
+    void theKernelPingsTheHostAThousandTimesWithoutLoss() {
+        Command.assumeInstalled("ping", "iputils-ping");
+        String report = KernelPeer.ping(HOST_IP, 1000, "0.002");
+        assertTrue(report.contains("1000 packets transmitted, 1000 received, 0% packet loss"), report);
+        assertEquals(LinkLayer.IP, host.linkLayer());
+        assertEquals(1000, host.icmpEcho().repliesSent(), host.summary());
+        assertEquals(0, host.drops().count(InboundFrame.Kind.OTHER_ETHERTYPE), host.summary());
+    }
+
+    @Test
+    void aThousandDatagramsOfSizesUpTo1472ComeBackByteIdentical() throws IOException {
+        int datagrams = 1000;
+        Random random = new Random(862);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(KERNEL_IP, HOST_IP, ECHO_PORT)) {
+            for (int i = 0; i < datagrams; i++) {
+                byte[] payload = new byte[i * KernelPeer.MAX_UDP_PAYLOAD / (datagrams - 1)];
+                random.nextBytes(payload);
+                DatagramPacket echo = socket.echo(payload);
+                assertEquals(new InetSocketAddress(HOST_IP, ECHO_PORT), echo.getSocketAddress());
+                assertArrayEquals(payload, Arrays.copyOfRange(echo.getData(), 0, echo.getLength()),
+                        "datagram " + i + " of " + payload.length + " bytes");
+                assertTrue(System.nanoTime() < deadline, "1000 round trips take more than 30 s");
+            }
+        }
+        assertEquals(datagrams, host.udpEcho().datagramsEchoed(), host.summary());
+        assertEquals(0, host.drops().count(InboundFrame.Kind.UDP), host.summary());
+        assertEquals(0, channel.metrics().writeErrors() + channel.metrics().oversizeDrops());
+    }
+
+    /**
+     * tshark reads the host's capture as raw IP, finds no malformed packet, and dissects each packet as the views
+     * decode it; every packet the host sent is IPv4.
+     */
+    @Test
+    void tsharkReadsTheRawIpCaptureWithoutAMalformedPacket() throws Exception {
+        Command.assumeInstalled("tshark", "tshark");
+        Command.assumeInstalled("ping", "iputils-ping");
+        KernelPeer.ping(HOST_IP, 3, "0.05");
+        try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(KERNEL_IP, HOST_IP, ECHO_PORT)) {
+            for (int size : new int[] {0, 1, 100, KernelPeer.MAX_UDP_PAYLOAD}) {
+                socket.echo(new byte[size]);
+            }
+        }
+        channel.close().sync(); // closes the pcap file
+
+        String malformed = Command.run(Duration.ofSeconds(60),
+                List.of("tshark", "-n", "-r", pcapFile.toString(), "-Y", "_ws.malformed"));
+        assertEquals("", malformed.strip(), "tshark finds malformed packets");
+        List<String> fields = List.of("frame.len", "ip.src", "ip.dst", "icmp.type", "udp.srcport", "udp.dstport");
+        List<String> command = new ArrayList<>(List.of("tshark", "-n", "-r", pcapFile.toString(), "-T", "fields"));
+        for (String field : fields) {
+            command.add("-e");
+            command.add(field);
+        }
+        List<String> tshark = Command.run(Duration.ofSeconds(60), command).lines().toList();
+
+        PcapFile pcap = PcapFile.read(pcapFile);
+        assertEquals(101, pcap.linkType(), "LINKTYPE_RAW");
+        List<String> ours = pcap.records().stream().map(UserspaceHostTunKernelTest::fieldsOf).toList();
+        assertEquals(host.traffic().framesIn() + host.traffic().framesOut(), ours.size(), host.summary());
+        assertEquals(ours, tshark, fields.toString());
+        assertEquals(3, ours.stream().filter(line -> line.endsWith("\t0\t\t")).count(), "3 echo replies: " + ours);
+        assertEquals(4, ours.stream().filter(line -> line.split("\t", -1)[4].equals("7")).count(),
+                "4 echoes: " + ours);
+    }
+
+    /**
+     * The fields tshark prints for a record, as the views decode them: tab-separated, empty where a layer is not
+     * there. A record of the host's own is an IPv4 packet, never an Ethernet frame.
+     */
+    private static String fieldsOf(PcapFile.Record record) {
+        assertEquals(record.originalLength(), record.data().length, "the whole packet was captured");
+        ByteBuf packet = Unpooled.wrappedBuffer(record.data());
+        try {
+            String[] fields = new String[6];
+            Arrays.fill(fields, "");
+            fields[0] = String.valueOf(record.originalLength());
+            Ipv4Packet ipv4 = new Ipv4Packet();
+            if (ipv4.wrap(packet)) {
+                assertTrue(ipv4.isChecksumValid(), () -> "IPv4 checksum");
+                fields[1] = Ipv4Address.format(ipv4.source());
+                fields[2] = Ipv4Address.format(ipv4.destination());
+                if (ipv4.protocol() == Ipv4Packet.PROTOCOL_ICMP) {
+                    Icmpv4Packet icmp = new Icmpv4Packet();
+                    assertTrue(icmp.wrap(packet, ipv4.payloadOffset(), ipv4.payloadLength()), () -> "ICMP");
+                    assertTrue(icmp.isChecksumValid(), () -> "ICMP checksum");
+                    fields[3] = String.valueOf(icmp.type());
+                } else if (ipv4.protocol() == Ipv4Packet.PROTOCOL_UDP) {
+                    UdpDatagram udp = new UdpDatagram();
+                    assertTrue(udp.wrap(ipv4), () -> "UDP");
+                    assertTrue(udp.isChecksumValid(ipv4), () -> "UDP checksum");
+                    fields[4] = String.valueOf(udp.sourcePort());
+                    fields[5] = String.valueOf(udp.destinationPort());
+                }
+            } else {
+                assertEquals(6, packet.getUnsignedByte(0) >>> 4, "IPv4, or the kernel's own IPv6");
+            }
+            return String.join("\t", fields);
+        } finally {
+            packet.release();
+        }
+    }
+}
