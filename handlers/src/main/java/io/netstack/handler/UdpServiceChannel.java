@@ -2,10 +2,8 @@ package io.netstack.handler;
 
 import io.netstack.wire.Frames;
 import io.netstack.wire.Ipv4Address;
-import io.netstack.wire.Ipv4Header;
 import io.netstack.wire.Ipv4Packet;
 import io.netstack.wire.UdpDatagram;
-import io.netstack.wire.UdpHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AddressedEnvelope;
@@ -144,9 +142,7 @@ public final class UdpServiceChannel extends HostChildChannel {
         AddressedEnvelope<?, ?> envelope = (AddressedEnvelope<?, ?>) msg;
         InetSocketAddress destination = destination(envelope);
         ByteBuf content = (ByteBuf) envelope.content();
-        return Frames.udp(alloc,
-                Ipv4Header.of(source(envelope), ipv4Value(destination), Ipv4Packet.PROTOCOL_UDP),
-                new UdpHeader(port, destination.getPort()),
+        return Frames.udpDatagram(alloc, source(envelope), port, ipv4Value(destination), destination.getPort(),
                 content, content.readerIndex(), content.readableBytes());
     }
 

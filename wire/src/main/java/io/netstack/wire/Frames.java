@@ -185,11 +185,35 @@ public final class Frames {
     public static ByteBuf udpReply(ByteBufAllocator alloc, Ipv4Packet ipv4, UdpDatagram request,
                                    ByteBuf data, int index, int length) {
         // Straight from the views' fields, not through header records, so that answering allocates the packet only.
-        int source = ipv4.destination();
-        int destination = ipv4.source();
+        return udpDatagram(alloc, ipv4.destination(), request.destinationPort(), ipv4.source(), request.sourcePort(),
+                data, index, length);
+    }
+
+    /**
+     * A UDP datagram in an IPv4 packet from one socket address to another, carrying {@code length} bytes of
+     * {@code data} from absolute index {@code index}, after {@link #LINK_HEADROOM} bytes of headroom: built from the
+     * fields rather than header records, for a sender that builds one per datagram and should allocate the packet
+     * only.
+     *
+     * @param alloc           the allocator of the packet
+     * @param source          the source address, see {@link Ipv4Address}
+     * @param sourcePort      the source port, 0 to 65535
+     * @param destination     the destination address
+     * @param destinationPort the destination port, 0 to 65535
+     * @param data            the buffer holding the data
+     * @param index           the absolute index of the data in {@code data}
+     * @param length          the data's length in bytes
+     * @return the packet, its reader index at the IPv4 header, owned by the caller
+     * @throws IllegalArgumentException  if a port is out of range or the data do not fit in an IPv4 packet
+     * @throws IndexOutOfBoundsException if the data lie outside {@code data}
+     */
+    public static ByteBuf udpDatagram(ByteBufAllocator alloc, int source, int sourcePort, int destination,
+                                      int destinationPort, ByteBuf data, int index, int length) {
+        FieldRange.unsigned("source port", sourcePort, Short.SIZE);
+        FieldRange.unsigned("destination port", destinationPort, Short.SIZE);
         ByteBuf packet = ipv4(alloc, source, destination, Ipv4Packet.PROTOCOL_UDP, Ipv4Packet.DEFAULT_TTL,
                 UdpDatagram.HEADER_LENGTH, data, index, length);
-        UdpHeader.write(packet, request.destinationPort(), request.sourcePort(), InternetChecksum.pseudoHeaderSum(
+        UdpHeader.write(packet, sourcePort, destinationPort, InternetChecksum.pseudoHeaderSum(
                 source, destination, Ipv4Packet.PROTOCOL_UDP, UdpDatagram.HEADER_LENGTH + length), data, index, length);
         return packet;
     }
