@@ -45,7 +45,8 @@ import java.util.function.ToLongFunction;
  * reads one prebuilt frame per operation, as a channel's read loop hands it over ({@code channelRead}, then
  * {@code channelReadComplete}), and the benchmark takes and releases what the host wrote. Each {@link Case} is one
  * path through the host. Run with {@code -prof gc}: {@code gc.alloc.rate.norm} is the bytes allocated per frame,
- * which must be about 0 but for the objects a UDP service is handed and writes (Netty's {@code DatagramPacket}s).
+ * which must be about 0 but for what a UDP service's datagram costs by design: the {@code DatagramPacket} it is
+ * handed, the one it writes, and the promise of its packet's write to the host's channel.
  *
  * <p>The conditions are a TapChannel's: the channel allocates from {@link PooledByteBufAllocator#DEFAULT}, and the
  * benchmark thread is a Netty {@code FastThreadLocalThread} (see {@link EventLoopLikeExecutor}). The frame read is
