@@ -1,5 +1,6 @@
 package io.netstack.handler;
 
+import io.netstack.wire.LinkLayer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,21 +11,35 @@ import java.util.function.Consumer;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Logs every frame that passes it, inbound and outbound, as one {@code tcpdump -e -n} style line prefixed with its
- * direction ({@code "in  "} or {@code "out "}), to a sink such as {@code System.out::println} or a logger.
- * See {@link FrameFormatter} for the format. It observes {@link ByteBuf} frames and {@link InboundFrame}s alike and
+ * Logs every frame that passes it, inbound and outbound, as one {@code tcpdump -e -n} style line (on a TUN device,
+ * {@code tcpdump -n}) prefixed with its direction ({@code "in  "} or {@code "out "}), to a sink such as
+ * {@code System.out::println} or a logger. See {@link FrameFormatter} for the format. It observes {@link ByteBuf} frames and {@link InboundFrame}s alike and
  * passes every message on unchanged.
  */
 public final class FrameLogger extends ChannelDuplexHandler {
-    private final FrameFormatter formatter = new FrameFormatter();
+    private final FrameFormatter formatter;
     private final Consumer<String> sink;
 
     /**
-     * A logger that hands each line to {@code sink}, on the event loop's thread; a slow sink slows the channel.
+     * A logger of Ethernet frames, as a TAP device carries them, that hands each line to {@code sink}, on the event
+     * loop's thread; a slow sink slows the channel.
      *
      * @param sink where the lines go, e.g. {@code System.out::println}
      */
     public FrameLogger(Consumer<String> sink) {
+        this(LinkLayer.ETHERNET, sink);
+    }
+
+    /**
+     * A logger of the frames of a device that hands each line to {@code sink}, on the event loop's thread; a slow
+     * sink slows the channel.
+     *
+     * @param linkLayer what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device, {@link LinkLayer#IP} on
+     *                  a TUN device, whose packets are printed as {@code tcpdump -n} prints them
+     * @param sink      where the lines go, e.g. {@code System.out::println}
+     */
+    public FrameLogger(LinkLayer linkLayer, Consumer<String> sink) {
+        formatter = new FrameFormatter(linkLayer);
         this.sink = requireNonNull(sink, "sink");
     }
 
