@@ -44,7 +44,10 @@ import static java.util.Objects.requireNonNull;
  * Not thread-safe: one per channel.
  */
 public final class FrameFormatter {
-    /** The destination unreachable codes of ICMP for IPv4, by code: the words before and after the address. */
+    /**
+     * The destination unreachable codes of ICMP for IPv4, by code: the words before and after the address. Codes 2
+     * and 3, protocol and port unreachable, are worded with the quoted protocol and port instead.
+     */
     private static final String[][] IPV4_UNREACHABLE = {
         {"net ", " unreachable"},
         {"host ", " unreachable"},
@@ -79,6 +82,7 @@ public final class FrameFormatter {
     private static final int QUOTED_IPV6_NEXT_HEADER = 6;
     /** Where a TCP or UDP header has its destination port, and how much of the header a port unreachable reads. */
     private static final int DESTINATION_PORT = 2;
+    private static final int UDP_LENGTH = 4;
     private static final int PORTS_LENGTH = 4;
     /** The Fragment header, and where its offset and flags are. */
     private static final int FRAGMENT_HEADER_LENGTH = 8;
@@ -95,7 +99,6 @@ public final class FrameFormatter {
     private final Ipv6ExtensionHeaders extensionHeaders = new Ipv6ExtensionHeaders();
     private final Icmpv6Packet icmpv6 = new Icmpv6Packet();
     private final NeighborDiscoveryMessage neighbor = new NeighborDiscoveryMessage();
-    private final UdpDatagram udpAfterExtensionHeaders = new UdpDatagram();
     private final Ipv6Packet quotedIpv6 = new Ipv6Packet();
     private final Ipv6ExtensionHeaders quotedExtensionHeaders = new Ipv6ExtensionHeaders();
     private final StringBuilder line = new StringBuilder(200);
@@ -126,13 +129,31 @@ public final class FrameFormatter {
      */
     public String format(ByteBuf frame) {
         line.setLength(0);
-        checksumError = decoder.decode(frame) == null ? decoder.verifyChecksums() : null;
+        DecodeError error = decoder.decode(frame);
+        if (decoder.ip() == decoder.ipv6()) {
+            // Walked even when the layer above is broken: the line names the extension headers before it.
+            DecodeError upperLayer = decodeAfterExtensionHeaders(decoder.ipv6());
+            error = error != null ? error : upperLayer;
+        }
+        checksumError = error == null ? decoder.verifyChecksums() : null;
         if (linkLayer == LinkLayer.IP) {
             appendBareIp(frame);
         } else {
             appendEthernetFrame(frame);
         }
         return line.toString();
+    }
+
+    /**
+     * Walks the extension headers of an IPv6 packet, and has the decoder decode the UDP or TCP header they lead to,
+     * which it finds only right after the fixed header, so that its checksum is verified as any other.
+     */
+    private DecodeError decodeAfterExtensionHeaders(Ipv6Packet ipv6) {
+        int protocol = extensionHeaders.walk(ipv6) == Ipv6ExtensionHeaders.Verdict.UPPER_LAYER
+                ? extensionHeaders.upperLayerProtocol() : -1;
+        int offset = extensionHeaders.upperLayerOffset();
+        boolean transport = protocol == Ipv4Packet.PROTOCOL_UDP || protocol == Ipv4Packet.PROTOCOL_TCP;
+        return transport && offset != ipv6.payloadOffset() ? decoder.decodeTransport(protocol, offset) : null;
     }
 
     private void appendEthernetFrame(ByteBuf frame) {
@@ -144,8 +165,8 @@ public final class FrameFormatter {
         appendEthernet(ethernet, frame.readableBytes());
         switch (ethernet.etherType()) {
             case EthernetFrame.ETHERTYPE_ARP -> appendArp(decoder.arp());
-            case EthernetFrame.ETHERTYPE_IPV4 -> appendIpv4(decoder.ipv4());
-            case EthernetFrame.ETHERTYPE_IPV6 -> appendIpv6(decoder.ipv6());
+            case EthernetFrame.ETHERTYPE_IPV4 -> appendIpv4(decoder.ipv4(), "");
+            case EthernetFrame.ETHERTYPE_IPV6 -> appendIpv6(decoder.ipv6(), "");
             default -> line.setLength(line.length() - 2); // drop the ": " that announced a payload
         }
     }
@@ -211,18 +232,17 @@ public final class FrameFormatter {
         line.append(", length ").append(arp.length());
     }
 
-    private void appendIpv4(Ipv4Packet ipv4) {
-        appendIpv4(ipv4, "");
-    }
-
-    /** @param label what tcpdump prints before the addresses when no link-layer header named the protocol */
+    /**
+     * Appends an IPv4 packet after {@code label}: what tcpdump prints before the addresses when no link-layer
+     * header named the protocol.
+     */
     private void appendIpv4(Ipv4Packet ipv4, String label) {
         line.append(label);
         if (malformed(ipv4, DecodeError.IPV4_BAD_CHECKSUM)) {
             return;
         }
         // Like tcpdump, show UDP ports as a suffix of the addresses.
-        UdpDatagram udp = wellFormedUdp();
+        UdpDatagram udp = udpRightAfterIpHeader();
         Ipv4Address.appendTo(line, ipv4.source());
         if (udp != null) {
             line.append('.').append(udp.sourcePort());
@@ -233,7 +253,7 @@ public final class FrameFormatter {
         }
         line.append(": ");
         switch (decoder.kind()) {
-            case UDP -> appendUdp(decoder.udp(), udp != null);
+            case UDP -> appendUdp(udp != null);
             case ICMPV4 -> appendIcmp(decoder.icmpv4());
             case IPV4_FRAGMENT -> line.append("ip-proto-").append(ipv4.protocol())
                     .append(" (frag ").append(ipv4.identification()).append(':').append(ipv4.payloadLength())
@@ -242,14 +262,23 @@ public final class FrameFormatter {
         }
     }
 
-    /** {@return the decoder's UDP view if the frame is UDP, well-formed, with a checksum that verifies, else null} */
-    private UdpDatagram wellFormedUdp() {
-        return decoder.kind() == InboundFrame.Kind.UDP && decoder.udp().error() == null && checksumError == null
-                ? decoder.udp() : null;
+    /**
+     * The decoder's UDP view if the frame is UDP, well-formed, with a checksum that verifies, and follows the IP
+     * header right away: tcpdump shows its ports with the addresses.
+     */
+    private UdpDatagram udpRightAfterIpHeader() {
+        UdpDatagram udp = decoder.udp();
+        return decoder.kind() == InboundFrame.Kind.UDP && udp.error() == null && checksumError == null
+                && udp.offset() == decoder.ip().payloadOffset() ? udp : null;
     }
 
-    /** @param portsShown whether the ports were printed with the addresses, as they are right after the IP header */
-    private void appendUdp(UdpDatagram udp, boolean portsShown) {
+    /**
+     * Appends the decoder's UDP datagram.
+     *
+     * @param portsShown whether the ports were printed with the addresses
+     */
+    private void appendUdp(boolean portsShown) {
+        UdpDatagram udp = decoder.udp();
         if (malformed(udp, DecodeError.UDP_BAD_CHECKSUM)) {
             return;
         }
@@ -257,6 +286,19 @@ public final class FrameFormatter {
             line.append(udp.sourcePort()).append(" > ").append(udp.destinationPort()).append(": ");
         }
         line.append("UDP, length ").append(udp.payloadLength());
+    }
+
+    /**
+     * Appends the UDP header at the start of a first fragment as tcpdump reads it: the length is the header's, of
+     * a datagram the fragment holds only part of.
+     */
+    private void appendUdpOfFirstFragment(ByteBuf buf, int udp, int available) {
+        if (available < UdpDatagram.HEADER_LENGTH) {
+            line.append("[|udp]");
+            return;
+        }
+        line.append(buf.getUnsignedShort(udp)).append(" > ").append(buf.getUnsignedShort(udp + DESTINATION_PORT))
+                .append(": UDP, length ").append(buf.getUnsignedShort(udp + UDP_LENGTH) - UdpDatagram.HEADER_LENGTH);
     }
 
     /** tcpdump's form for a protocol it does not decode, after the ": " that ends the addresses: hence two spaces. */
@@ -268,19 +310,16 @@ public final class FrameFormatter {
         if (malformed(icmp, DecodeError.ICMPV4_BAD_CHECKSUM)) {
             return;
         }
-        int start = line.length();
+        if (icmp.type() == Icmpv4Packet.TYPE_DESTINATION_UNREACHABLE && unreachableQuoteTooShort(icmp)) {
+            line.append(" [|icmp]"); // tcpdump's mark, after the ": " that ends the addresses
+            return;
+        }
         line.append("ICMP ");
         switch (icmp.type()) {
             case Icmpv4Packet.TYPE_ECHO_REQUEST, Icmpv4Packet.TYPE_ECHO_REPLY -> line
                     .append(icmp.type() == Icmpv4Packet.TYPE_ECHO_REQUEST ? "echo request" : "echo reply")
                     .append(", id ").append(icmp.identifier()).append(", seq ").append(icmp.sequenceNumber());
-            case Icmpv4Packet.TYPE_DESTINATION_UNREACHABLE -> {
-                if (!appendIcmpUnreachable(icmp)) {
-                    line.setLength(start);
-                    line.append(" [|icmp]");
-                    return;
-                }
-            }
+            case Icmpv4Packet.TYPE_DESTINATION_UNREACHABLE -> appendIcmpUnreachable(icmp);
             case Icmpv4Packet.TYPE_TIME_EXCEEDED -> {
                 switch (icmp.code()) {
                     case Icmpv4Packet.CODE_TTL_EXCEEDED_IN_TRANSIT -> line.append("time exceeded in-transit");
@@ -304,18 +343,32 @@ public final class FrameFormatter {
     }
 
     /**
-     * Appends what a destination unreachable says about the packet it quotes: its destination, and for a port
-     * unreachable its protocol and port.
-     *
-     * @return {@code false} if the quote is too short for that
+     * Whether a destination unreachable quotes too little for what tcpdump reads of it: the IPv4 header, and for a
+     * port unreachable the ports after it.
      */
-    private boolean appendIcmpUnreachable(Icmpv4Packet icmp) {
-        ByteBuf buf = icmp.buffer();
-        int quoted = icmp.originalDatagramOffset();
+    private static boolean unreachableQuoteTooShort(Icmpv4Packet icmp) {
         int quotedLength = icmp.originalDatagramLength();
         if (quotedLength < Ipv4Packet.MIN_HEADER_LENGTH) {
-            return false;
+            return true;
         }
+        return icmp.code() == Icmpv4Packet.CODE_PORT_UNREACHABLE
+                && quotedTransportOffset(icmp) + PORTS_LENGTH > icmp.originalDatagramOffset() + quotedLength;
+    }
+
+    /** {@return the index of the transport header of the packet an ICMP error quotes, after its IPv4 header} */
+    private static int quotedTransportOffset(Icmpv4Packet icmp) {
+        int quoted = icmp.originalDatagramOffset();
+        return quoted + (icmp.buffer().getUnsignedByte(quoted) & 0x0f) * 4;
+    }
+
+    /**
+     * Appends what a destination unreachable says about the packet it quotes, which
+     * {@link #unreachableQuoteTooShort} found long enough: its destination, and for a port unreachable its protocol
+     * and port.
+     */
+    private void appendIcmpUnreachable(Icmpv4Packet icmp) {
+        ByteBuf buf = icmp.buffer();
+        int quoted = icmp.originalDatagramOffset();
         int destination = Ipv4Address.read(buf, quoted + QUOTED_IPV4_DESTINATION);
         int protocol = buf.getUnsignedByte(quoted + QUOTED_IPV4_PROTOCOL);
         int code = icmp.code();
@@ -323,12 +376,8 @@ public final class FrameFormatter {
             case Icmpv4Packet.CODE_PROTOCOL_UNREACHABLE -> Ipv4Address.appendTo(line, destination)
                     .append(" protocol ").append(protocol).append(" unreachable");
             case Icmpv4Packet.CODE_PORT_UNREACHABLE -> {
-                int transport = quoted + (buf.getUnsignedByte(quoted) & 0x0f) * 4;
-                if (transport + PORTS_LENGTH > quoted + quotedLength) {
-                    return false;
-                }
                 Ipv4Address.appendTo(line, destination);
-                appendPort(protocol, buf.getUnsignedShort(transport + DESTINATION_PORT));
+                appendPort(protocol, buf.getUnsignedShort(quotedTransportOffset(icmp) + DESTINATION_PORT));
                 line.append(" unreachable");
             }
             case Icmpv4Packet.CODE_FRAGMENTATION_NEEDED -> {
@@ -346,7 +395,6 @@ public final class FrameFormatter {
                 }
             }
         }
-        return true;
     }
 
     /** Appends " udp port 9", " tcp port 80" or " protocol 253 port 7", as tcpdump names an unreachable port. */
@@ -359,20 +407,14 @@ public final class FrameFormatter {
         line.append(port);
     }
 
-    private void appendIpv6(Ipv6Packet ipv6) {
-        appendIpv6(ipv6, "");
-    }
-
-    /** @param label what tcpdump prints before the addresses when no link-layer header named the protocol */
+    /** Appends an IPv6 packet after {@code label}, as {@link #appendIpv4} does. */
     private void appendIpv6(Ipv6Packet ipv6, String label) {
         line.append(label);
         if (malformed(ipv6)) {
             return;
         }
         ByteBuf buf = ipv6.buffer();
-        Ipv6ExtensionHeaders.Verdict verdict = extensionHeaders.walk(ipv6);
-        // tcpdump shows the ports with the addresses only when UDP follows the fixed header.
-        UdpDatagram udp = wellFormedUdp();
+        UdpDatagram udp = udpRightAfterIpHeader();
         Ipv6Address.appendTo(line, buf, ipv6.sourceOffset());
         if (udp != null) {
             line.append('.').append(udp.sourcePort());
@@ -384,16 +426,15 @@ public final class FrameFormatter {
         line.append(": ");
         appendExtensionHeaders(ipv6, extensionHeaders.upperLayerOffset());
         int protocol = extensionHeaders.upperLayerProtocol();
-        switch (verdict) {
-            case UPPER_LAYER -> appendIpv6UpperLayer(ipv6, protocol, udp != null, true);
-            case FRAGMENT -> {
-                if (extensionHeaders.fragmentOffset() == 0) {
-                    // The first fragment holds the upper-layer header, which tcpdump reads; no checksum to verify.
-                    appendIpv6UpperLayer(ipv6, protocol, false, false);
-                } else {
-                    line.setLength(line.length() - 1); // the space after "frag (offset|length)"
+        switch (extensionHeaders.verdict()) {
+            case UPPER_LAYER -> {
+                switch (protocol) {
+                    case Ipv6Packet.PROTOCOL_ICMPV6 -> appendIcmpv6(ipv6, true);
+                    case Ipv4Packet.PROTOCOL_UDP -> appendUdp(udp != null);
+                    default -> appendOtherProtocol(protocol, extensionHeaders.upperLayerLength());
                 }
             }
+            case FRAGMENT -> appendFragment(ipv6, protocol);
             case NO_NEXT_HEADER -> line.append("no next header");
             default -> appendError(extensionHeaders.error());
         }
@@ -433,28 +474,18 @@ public final class FrameFormatter {
     }
 
     /**
-     * The upper layer the extension headers led to.
-     *
-     * @param portsShown     whether the UDP ports were printed with the addresses
-     * @param verifyChecksum whether the ICMPv6 checksum can be verified: not in a fragment
+     * After {@code frag (offset|length)}: the first fragment's upper-layer header, which tcpdump reads, and nothing
+     * for the others.
      */
-    private void appendIpv6UpperLayer(Ipv6Packet ipv6, int protocol, boolean portsShown, boolean verifyChecksum) {
+    private void appendFragment(Ipv6Packet ipv6, int protocol) {
+        if (extensionHeaders.fragmentOffset() != 0) {
+            line.setLength(line.length() - 1); // the space that would have led to the upper layer
+            return;
+        }
         switch (protocol) {
-            case Ipv6Packet.PROTOCOL_ICMPV6 -> appendIcmpv6(ipv6, verifyChecksum);
-            case Ipv4Packet.PROTOCOL_UDP -> {
-                if (portsShown || decoder.kind() == InboundFrame.Kind.UDP && extensionHeaders.upperLayerOffset()
-                        == ipv6.payloadOffset()) {
-                    appendUdp(decoder.udp(), portsShown);
-                } else {
-                    extensionHeaders.wrapUpperLayer(udpAfterExtensionHeaders);
-                    if (!malformed(udpAfterExtensionHeaders) && verifyChecksum
-                            && !udpAfterExtensionHeaders.isChecksumValid(ipv6)) {
-                        appendError(DecodeError.UDP_BAD_CHECKSUM);
-                    } else if (udpAfterExtensionHeaders.error() == null) {
-                        appendUdp(udpAfterExtensionHeaders, false);
-                    }
-                }
-            }
+            case Ipv6Packet.PROTOCOL_ICMPV6 -> appendIcmpv6(ipv6, false); // its checksum covers all the fragments
+            case Ipv4Packet.PROTOCOL_UDP -> appendUdpOfFirstFragment(ipv6.buffer(),
+                    extensionHeaders.upperLayerOffset(), extensionHeaders.upperLayerLength());
             default -> appendOtherProtocol(protocol, extensionHeaders.upperLayerLength());
         }
     }
@@ -468,17 +499,22 @@ public final class FrameFormatter {
             appendError(DecodeError.ICMPV6_BAD_CHECKSUM);
             return;
         }
+        int type = icmpv6.type();
+        boolean neighborDiscovery = type == Icmpv6Packet.TYPE_NEIGHBOR_SOLICITATION
+                || type == Icmpv6Packet.TYPE_NEIGHBOR_ADVERTISEMENT;
+        if (neighborDiscovery && malformedNeighborDiscovery(ipv6)) {
+            return;
+        }
         line.append("ICMP6, ");
         int code = icmpv6.code();
-        switch (icmpv6.type()) {
+        switch (type) {
             case Icmpv6Packet.TYPE_ECHO_REQUEST, Icmpv6Packet.TYPE_ECHO_REPLY -> line
                     .append(icmpv6.type() == Icmpv6Packet.TYPE_ECHO_REQUEST ? "echo request" : "echo reply")
                     .append(", id ").append(icmpv6.identifier()).append(", seq ").append(icmpv6.sequenceNumber());
-            case Icmpv6Packet.TYPE_NEIGHBOR_SOLICITATION, Icmpv6Packet.TYPE_NEIGHBOR_ADVERTISEMENT -> {
-                if (!appendNeighborDiscovery(ipv6)) {
-                    return;
-                }
-            }
+            case Icmpv6Packet.TYPE_NEIGHBOR_SOLICITATION, Icmpv6Packet.TYPE_NEIGHBOR_ADVERTISEMENT ->
+                    Ipv6Address.appendTo(line.append(neighbor.isSolicitation()
+                            ? "neighbor solicitation, who has " : "neighbor advertisement, tgt is "),
+                            neighbor.buffer(), neighbor.targetOffset());
             case Icmpv6Packet.TYPE_DESTINATION_UNREACHABLE -> {
                 line.append("destination unreachable, ");
                 if (code >= IPV6_UNREACHABLE.length) {
@@ -524,22 +560,10 @@ public final class FrameFormatter {
         return icmpv6.invokingPacketOffset() + Ipv6Packet.HEADER_LENGTH - Ipv6Address.LENGTH;
     }
 
-    /**
-     * Appends "who has" or "tgt is" and the target, or why RFC 4861 makes a host discard the message.
-     *
-     * @return {@code false} if the message is malformed, with the reason appended
-     */
-    private boolean appendNeighborDiscovery(Ipv6Packet ipv6) {
+    /** Points the NDP view at the ICMPv6 message, and appends why RFC 4861 makes a host discard it, if it does. */
+    private boolean malformedNeighborDiscovery(Ipv6Packet ipv6) {
         extensionHeaders.wrapUpperLayer(neighbor);
-        DecodeError error = neighbor.error() != null ? neighbor.error() : neighbor.ipHeaderError(ipv6);
-        if (error != null) {
-            line.setLength(line.length() - "ICMP6, ".length());
-            appendError(error);
-            return false;
-        }
-        line.append(neighbor.isSolicitation() ? "neighbor solicitation, who has " : "neighbor advertisement, tgt is ");
-        Ipv6Address.appendTo(line, neighbor.buffer(), neighbor.targetOffset());
-        return true;
+        return appendError(neighbor.error() != null ? neighbor.error() : neighbor.ipHeaderError(ipv6));
     }
 
     /**

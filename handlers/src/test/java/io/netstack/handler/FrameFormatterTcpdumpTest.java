@@ -181,6 +181,8 @@ class FrameFormatterTcpdumpTest {
                 withExtensionHeaders(echo6, hopByHop(), destinationOptions()));
         packets.put("ICMPv6 after an atomic fragment header", withExtensionHeaders(echo6, fragment(0, false)));
         packets.put("first fragment", withExtensionHeaders(echo6, fragment(0, true)));
+        packets.put("first fragment of UDP", withExtensionHeaders(withByte(Arrays.copyOf(udp6,
+                Ipv6Packet.HEADER_LENGTH + 12), PAYLOAD_LENGTH + 1, 12), fragment(0, true)));
         packets.put("later fragment", withExtensionHeaders(Arrays.copyOf(echo6, Ipv6Packet.HEADER_LENGTH + 16),
                 fragment(1448, true)));
         packets.put("routing header, segments left 0", withExtensionHeaders(echo6, routing(0)));

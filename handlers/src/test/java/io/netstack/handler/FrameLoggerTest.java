@@ -25,6 +25,7 @@ class FrameLoggerTest {
     /** Where the kernel's IPv6 frames have their hop limit and the last byte of their ICMPv6 checksum. */
     private static final int IPV6_HOP_LIMIT = EthernetFrame.HEADER_LENGTH + 7;
     private static final int ICMPV6_CHECKSUM = EthernetFrame.HEADER_LENGTH + 40 + 3;
+    private static final int UDP_LENGTH_FIELD = EthernetFrame.HEADER_LENGTH + 40 + 5;
     /** Bytes of a String object and of its array's header, whose Latin-1 bytes are rounded up to 8. */
     private static final int STRING_OVERHEAD = 24 + 16 + 7;
 
@@ -80,6 +81,22 @@ class FrameLoggerTest {
         assertFormat("02:00:5e:10:00:01 > 02:00:5e:10:00:02, ethertype IPv6 (0x86dd), length 60: "
                 + "[malformed: IPv6 packet shorter than its header or its payload length]",
                 Arrays.copyOf(CapturedIpv6Frames.ECHO_REQUEST, 60));
+        byte[] udpTooLong = CapturedIpv6Frames.UDP_HELLO.clone();
+        udpTooLong[UDP_LENGTH_FIELD]++;
+        assertFormat("02:00:5e:10:00:01 > 02:00:5e:10:00:02, ethertype IPv6 (0x86dd), length 67: "
+                + "2001:db8::1 > 2001:db8::2: [malformed: UDP datagram shorter than its header or its length field]",
+                udpTooLong);
+    }
+
+    @Test
+    void doesNotDependOnTheFrameBefore() {
+        byte[] udpTooLong = CapturedIpv6Frames.UDP_HELLO.clone();
+        udpTooLong[UDP_LENGTH_FIELD]++;
+        String alone = new FrameFormatter().format(CapturedFrames.wrap(udpTooLong));
+        assertFormat("02:00:5e:10:00:01 > 02:00:5e:10:00:02, ethertype IPv6 (0x86dd), length 118: "
+                + "2001:db8::1 > 2001:db8::2: ICMP6, echo request, id 4660, seq 1, length 64",
+                CapturedIpv6Frames.ECHO_REQUEST);
+        assertFormat(alone, udpTooLong);
     }
 
     @Test
