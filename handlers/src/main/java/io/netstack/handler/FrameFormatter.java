@@ -37,8 +37,12 @@ import static java.util.Objects.requireNonNull;
  * <p>Where tcpdump would print a layer it cannot make sense of, this shows {@code [malformed: reason]} after the
  * layers that decoded, and also for a checksum that does not verify or a Neighbor Discovery message that RFC 4861
  * makes a host discard (tcpdump at this verbosity checks neither). A quoted packet cut too short for what tcpdump
- * reads from it is marked as tcpdump marks it, {@code [|icmp]} or {@code [|icmp6]}. TCP is not decoded further than
- * its protocol number.
+ * reads from it is marked as tcpdump marks it, {@code [|icmp]} or {@code [|icmp6]}.
+ *
+ * <p>Not worded as tcpdump words them: TCP, shown as its protocol number ({@code ip-proto-6}); the details tcpdump
+ * adds to ICMP types this host neither sends nor answers (timestamps, address masks, router advertisements,
+ * redirects, multicast listener messages), shown by name or number only; ICMP codes that tcpdump follows with a hex
+ * dump of the message, shown on the one line.
  *
  * <p>Formatting allocates nothing but the line: the views, the extension header walker and the builder are reused.
  * Not thread-safe: one per channel.
