@@ -13,6 +13,7 @@ tools=(
   ethtool:ethtool      # the offloads the kernel sees on a device
   ping:iputils-ping    # the kernel pinging the userspace host
   tshark:tshark        # an independent reading of the host's pcap files
+  tcpdump:tcpdump      # the lines FrameFormatter imitates, to compare with
   patchelf:patchelf    # a copy of the java launcher given file capabilities
   setcap:libcap2-bin
 )

@@ -11,9 +11,9 @@ import java.util.function.Consumer;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Logs every frame that passes it, inbound and outbound, as one {@code tcpdump -e -n} style line prefixed with its
- * direction ({@code "in  "} or {@code "out "}), to a sink such as {@code System.out::println} or a logger.
- * See {@link FrameFormatter} for the format. It observes {@link ByteBuf} frames and {@link InboundFrame}s alike and
+ * Logs every frame that passes it, inbound and outbound, as one {@code tcpdump -e -n} style line (on a TUN device,
+ * {@code tcpdump -n}) prefixed with its direction ({@code "in  "} or {@code "out "}), to a sink such as
+ * {@code System.out::println} or a logger. See {@link FrameFormatter} for the format. It observes {@link ByteBuf} frames and {@link InboundFrame}s alike and
  * passes every message on unchanged.
  */
 public final class FrameLogger extends ChannelDuplexHandler {
@@ -21,8 +21,8 @@ public final class FrameLogger extends ChannelDuplexHandler {
     private final Consumer<String> sink;
 
     /**
-     * A logger of Ethernet frames that hands each line to {@code sink}, on the event loop's thread; a slow sink
-     * slows the channel.
+     * A logger of Ethernet frames, as a TAP device carries them, that hands each line to {@code sink}, on the event
+     * loop's thread; a slow sink slows the channel.
      *
      * @param sink where the lines go, e.g. {@code System.out::println}
      */
@@ -31,11 +31,12 @@ public final class FrameLogger extends ChannelDuplexHandler {
     }
 
     /**
-     * A logger of the frames of a link.
+     * A logger of the frames of a device that hands each line to {@code sink}, on the event loop's thread; a slow
+     * sink slows the channel.
      *
-     * @param sink      where each line goes
-     * @param linkLayer what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device, {@link LinkLayer#IP} on a
-     *                  TUN device
+     * @param sink      where the lines go, e.g. {@code System.out::println}
+     * @param linkLayer what starts each frame: {@link LinkLayer#ETHERNET} on a TAP device, {@link LinkLayer#IP} on
+     *                  a TUN device, whose packets are printed as {@code tcpdump -n} prints them
      */
     public FrameLogger(Consumer<String> sink, LinkLayer linkLayer) {
         this.sink = requireNonNull(sink, "sink");

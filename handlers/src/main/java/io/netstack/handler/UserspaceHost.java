@@ -2,6 +2,7 @@ package io.netstack.handler;
 
 import io.netstack.handler.fault.FaultInjector;
 import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.Ipv6Address;
 import io.netstack.wire.LinkLayer;
 import io.netstack.wire.LinkLayerAddress;
 import io.netstack.wire.MacAddress;
@@ -66,7 +67,8 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
     private volatile LinkLayer linkLayer;
 
     private UserspaceHost(Builder builder) {
-        addresses = new HostAddresses(builder.mac != null ? builder.mac : randomMac(), builder.ipv4Addresses);
+        addresses = new HostAddresses(builder.mac != null ? builder.mac : randomMac(), builder.ipv4Addresses,
+                builder.ipv6Addresses);
         configuredLinkLayer = builder.linkLayer;
         frameLog = builder.frameLog;
         pcapFile = builder.pcapFile;
@@ -263,6 +265,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         private MacAddress mac;
         private LinkLayer linkLayer;
         private final List<Ipv4Address> ipv4Addresses = new ArrayList<>();
+        private final List<Ipv6Address> ipv6Addresses = new ArrayList<>();
         private int udpEchoPort = UdpEchoHandler.ECHO_PORT;
         private final Map<Integer, ChannelHandler> udpServices = new LinkedHashMap<>();
         private Consumer<String> frameLog;
@@ -297,13 +300,24 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         }
 
         /**
-         * Adds an IPv4 address the host answers on; at least one is required.
+         * Adds an IPv4 address the host answers on; a host needs at least one IPv4 or IPv6 address.
          *
          * @param address the address
          * @return this builder
          */
         public Builder address(Ipv4Address address) {
             ipv4Addresses.add(requireNonNull(address, "address"));
+            return this;
+        }
+
+        /**
+         * Adds an IPv6 address the host answers on.
+         *
+         * @param address a unicast address, e.g. 2001:db8::2
+         * @return this builder
+         */
+        public Builder address(Ipv6Address address) {
+            ipv6Addresses.add(requireNonNull(address, "address"));
             return this;
         }
 

@@ -180,9 +180,12 @@ final class IoUringTapIo extends TapIo implements IoUringIoHandle {
         return writes.isInFlight();
     }
 
+    /** Submits the flushed frames as one batch; iterated here, one call level above the writes' submissions. */
     @Override
     void write(ChannelOutboundBuffer in) throws Exception {
-        writes.write(in);
+        if (writes.startBatch()) {
+            in.forEachFlushedMessage(writes);
+        }
     }
 
     /** Cancels the reads in flight; if a {@code read()} is pending, one read is submitted again afterwards. */

@@ -36,23 +36,34 @@ final class IoUringWrites implements ChannelOutboundBuffer.MessageProcessor {
         return inFlight > 0;
     }
 
-    /** Submits the flushed frames of {@code in} as one batch, unless a batch is in flight (which flushes on). */
-    void write(ChannelOutboundBuffer in) throws Exception {
+    /**
+     * Starts a batch: returns whether the flushed frames may be submitted now, each through {@link #processMessage};
+     * not while a batch is in flight (which flushes on when it completes), nor once the channel is closing.
+     */
+    boolean startBatch() {
         if (inFlight > 0 || io.registration == null || io.isClosing()) {
-            return;
+            return false;
         }
         submitted = 0;
         head = 0;
-        in.forEachFlushedMessage(this);
+        return true;
     }
 
-    /** Submits one flushed frame; {@link ChannelOutboundBuffer#forEachFlushedMessage} calls it in order. */
+    /**
+     * Submits one flushed frame; {@link ChannelOutboundBuffer#forEachFlushedMessage} calls it in order, after
+     * {@link #startBatch()}.
+     */
     @Override
     public boolean processMessage(Object msg) {
         ByteBuf frame = (ByteBuf) msg;
         int slot = submitted;
-        long id = io.submit(IoUringOps.write(io.device.fd(), frame.memoryAddress() + frame.readerIndex(),
-                frame.readableBytes(), IoUringTapIo.WRITE_BASE + slot));
+        // Netty's submission API takes an object per write, which costs nothing only where C2 scalar-replaces it:
+        // its constructor and the registration's submit must both be inlined into the compiled method, and C2 inlines
+        // no deeper than MaxInlineLevel calls from that method, often the writer's own code above flush(). So the
+        // path from the flush down to the ring has as few calls as the code allows: IoUringTapIo.write iterates
+        // itself, the registration is used directly (startBatch checked it), IoUringOps.write builds in one call.
+        long id = io.registration.submit(IoUringOps.write(io.device.fd(),
+                frame.memoryAddress() + frame.readerIndex(), frame.readableBytes(), IoUringTapIo.WRITE_BASE + slot));
         if (id == IoUringOps.INVALID_ID) {
             return false;
         }

@@ -86,12 +86,21 @@ public record Ipv4Address(int value) {
      * @return e.g. {@code "192.0.2.1"}
      */
     public static String format(int address) {
-        return new StringBuilder(15)
-                .append(address >>> 24).append('.')
+        return appendTo(new StringBuilder(15), address).toString();
+    }
+
+    /**
+     * Appends an address in dotted-decimal, allocating nothing but what {@code out} grows by.
+     *
+     * @param out     where to append
+     * @param address the address in its primitive form
+     * @return {@code out}
+     */
+    public static StringBuilder appendTo(StringBuilder out, int address) {
+        return out.append(address >>> 24).append('.')
                 .append(address >>> 16 & 0xff).append('.')
                 .append(address >>> 8 & 0xff).append('.')
-                .append(address & 0xff)
-                .toString();
+                .append(address & 0xff);
     }
 
     /**

@@ -36,6 +36,8 @@ public record Ipv6Address(long high, long low) {
     private static final int GROUPS = 8;
     private static final int GROUP_BITS = 16;
     private static final int MAX_GROUP_DIGITS = 4;
+    /** The longest text form: eight groups of four digits and seven colons. */
+    private static final int MAX_TEXT_LENGTH = 39;
     /** The first octet of every multicast address, {@code ff00::/8}. */
     private static final int MULTICAST_PREFIX = 0xff;
     /** {@code fe80::/10}. */
@@ -353,14 +355,31 @@ public record Ipv6Address(long high, long low) {
      */
     @Override
     public String toString() {
+        return appendTo(new StringBuilder(MAX_TEXT_LENGTH), high, low).toString();
+    }
+
+    /**
+     * Appends the text form of {@link #toString()} of the address at {@code index} of {@code buf}, read in place:
+     * how a packet's address is printed without allocating an address.
+     *
+     * @param out   where to append
+     * @param buf   the buffer
+     * @param index the absolute index of the address's first octet
+     * @return {@code out}
+     */
+    public static StringBuilder appendTo(StringBuilder out, ByteBuf buf, int index) {
+        return appendTo(out, readHigh(buf, index), readLow(buf, index));
+    }
+
+    private static StringBuilder appendTo(StringBuilder out, long high, long low) {
         if (high == 0 && (low & ~LOW_32_BITS) == IPV4_MAPPED_LOW) {
-            return "::ffff:" + Ipv4Address.format((int) low);
+            return Ipv4Address.appendTo(out.append("::ffff:"), (int) low);
         }
         int bestStart = -1;
         int bestLength = 1;
         for (int group = 0; group < GROUPS; ) {
             int run = 0;
-            while (group + run < GROUPS && group(group + run) == 0) {
+            while (group + run < GROUPS && group(high, low, group + run) == 0) {
                 run++;
             }
             if (run > bestLength) {
@@ -369,22 +388,32 @@ public record Ipv6Address(long high, long low) {
             }
             group += Math.max(run, 1);
         }
-        StringBuilder text = new StringBuilder(39);
         for (int group = 0; group < GROUPS; group++) {
             if (group == bestStart) {
-                text.append("::");
+                out.append("::");
                 group += bestLength - 1;
                 continue;
             }
-            if (!text.isEmpty() && text.charAt(text.length() - 1) != ':') {
-                text.append(':');
+            if (group > 0 && group != bestStart + bestLength) {
+                out.append(':');
             }
-            text.append(Integer.toHexString(group(group)));
+            appendHex(out, group(high, low, group));
         }
-        return text.toString();
+        return out;
     }
 
-    private int group(int index) {
+    /** Appends a group in lower-case hex without leading zeros, as {@link Integer#toHexString} would, in place. */
+    private static void appendHex(StringBuilder out, int value) {
+        int shift = GROUP_BITS - 4;
+        while (shift > 0 && value >>> shift == 0) { // the last digit is printed even if 0
+            shift -= 4;
+        }
+        for (; shift >= 0; shift -= 4) {
+            out.append(Character.forDigit(value >>> shift & 0xf, 16));
+        }
+    }
+
+    private static int group(long high, long low, int index) {
         long half = index < GROUPS / 2 ? high : low;
         return (int) (half >>> (GROUP_BITS * (GROUPS / 2 - 1 - index % (GROUPS / 2)))) & 0xffff;
     }

@@ -121,17 +121,25 @@ public record MacAddress(long value) {
      * @return e.g. {@code "02:00:5e:10:00:01"}
      */
     public static String format(long mac) {
-        char[] text = new char[TEXT_LENGTH];
+        return appendTo(new StringBuilder(TEXT_LENGTH), mac).toString();
+    }
+
+    /**
+     * Appends an address in the form of {@link #format}, allocating nothing but what {@code out} grows by.
+     *
+     * @param out where to append
+     * @param mac the address in its primitive form, in the low 48 bits
+     * @return {@code out}
+     */
+    public static StringBuilder appendTo(StringBuilder out, long mac) {
         for (int octet = 0; octet < LENGTH; octet++) {
             int value = (int) (mac >>> (8 * (LENGTH - 1 - octet))) & 0xff;
-            int at = octet * 3;
-            text[at] = HEX_DIGITS[value >>> 4];
-            text[at + 1] = HEX_DIGITS[value & 0xf];
-            if (octet < LENGTH - 1) {
-                text[at + 2] = ':';
+            if (octet > 0) {
+                out.append(':');
             }
+            out.append(HEX_DIGITS[value >>> 4]).append(HEX_DIGITS[value & 0xf]);
         }
-        return new String(text);
+        return out;
     }
 
     /**

@@ -42,6 +42,15 @@ class Ipv6AddressTest {
         Ipv6Address address = Ipv6Address.parse(text);
         assertEquals(canonical, address.toString());
         assertEquals(address, Ipv6Address.parse(canonical));
+        ByteBuf buf = Unpooled.buffer();
+        buf.writeByte(0xaa);
+        address.write(buf);
+        try {
+            assertEquals("> " + canonical, Ipv6Address.appendTo(new StringBuilder("> "), buf, 1).toString(),
+                    "appended from the buffer, in place");
+        } finally {
+            buf.release();
+        }
     }
 
     @Test

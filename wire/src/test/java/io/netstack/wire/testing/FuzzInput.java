@@ -3,6 +3,8 @@ package io.netstack.wire.testing;
 import io.netstack.wire.EthernetFrame;
 import io.netstack.wire.InternetChecksum;
 import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.Ipv6ExtensionHeaders;
+import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.UdpDatagram;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -16,9 +18,9 @@ import java.util.Arrays;
  * packet or frame itself, so that a corpus file is a real capture followed by one control byte.
  *
  * <p>Control bits: the low three give a prefix of 0 to 7 bytes to place in front of the bytes in the buffer, so the
- * views are exercised at other offsets than 0; {@link #FIX_CHECKSUMS} makes the IPv4, ICMP and UDP checksums right
- * after mutation, since the fuzzer almost never guesses them and would otherwise never get past the first checksum
- * to the layers above; the three {@link #HUGE} bits all set pad the bytes with zeros beyond 65535, which
+ * views are exercised at other offsets than 0; {@link #FIX_CHECKSUMS} makes the IPv4, ICMP, ICMPv6 and UDP
+ * checksums right after mutation, since the fuzzer almost never guesses them and would otherwise never get past the
+ * first checksum to the layers above; the three {@link #HUGE} bits all set pad the bytes with zeros beyond 65535, which
  * libFuzzer's default input limit of 4096 bytes would never reach (three bits, so that only one input in eight pays
  * for it).
  *
@@ -44,8 +46,9 @@ public record FuzzInput(byte[] bytes, int prefix, boolean fixChecksums) {
     }
 
     /**
-     * Makes the checksums of an Ethernet frame's IPv4 packet and of its ICMP message or UDP datagram right, where the
-     * headers are sane enough to tell where those are; anything else is left as it is.
+     * Makes the checksums of an Ethernet frame's IPv4 packet and of its ICMP message or UDP datagram right, or those
+     * of its IPv6 packet's ICMPv6 message or UDP datagram, where the headers are sane enough to tell where those
+     * are; anything else is left as it is.
      */
     public static void fixFrameChecksums(byte[] frame) {
         int type = EthernetFrame.HEADER_LENGTH - 2;
@@ -53,6 +56,10 @@ public record FuzzInput(byte[] bytes, int prefix, boolean fixChecksums) {
             int etherType = (frame[type] & 0xff) << 8 | frame[type + 1] & 0xff;
             if (etherType == EthernetFrame.ETHERTYPE_IPV4) {
                 fixIpv4Checksums(frame, type + 2);
+                return;
+            }
+            if (etherType == EthernetFrame.ETHERTYPE_IPV6) {
+                fixIpv6Checksums(frame, type + 2);
                 return;
             }
             if (etherType != EthernetFrame.ETHERTYPE_VLAN && etherType != EthernetFrame.ETHERTYPE_QINQ) {
@@ -97,9 +104,48 @@ public record FuzzInput(byte[] bytes, int prefix, boolean fixChecksums) {
         }
     }
 
+    /**
+     * The same for an IPv6 packet starting at index {@code ip} of {@code bytes}: the ICMPv6 or UDP checksum of the
+     * upper layer its extension headers lead to, where they do.
+     */
+    public static void fixIpv6Checksums(byte[] bytes, int ip) {
+        ByteBuf buf = Unpooled.wrappedBuffer(bytes);
+        try {
+            Ipv6Packet packet = new Ipv6Packet();
+            Ipv6ExtensionHeaders headers = new Ipv6ExtensionHeaders();
+            if (ip > bytes.length || !packet.wrap(buf, ip, bytes.length - ip)
+                    || headers.walk(packet) != Ipv6ExtensionHeaders.Verdict.UPPER_LAYER) {
+                return;
+            }
+            int upper = headers.upperLayerOffset();
+            int length = headers.upperLayerLength();
+            if (length < 8) {
+                return;
+            }
+            switch (headers.upperLayerProtocol()) {
+                case Ipv6Packet.PROTOCOL_ICMPV6 -> setChecksum(buf, upper + 2, upper, length,
+                        packet.pseudoHeaderSum(Ipv6Packet.PROTOCOL_ICMPV6, length));
+                case Ipv4Packet.PROTOCOL_UDP -> {
+                    int udpLength = buf.getUnsignedShort(upper + 4);
+                    if (udpLength >= UdpDatagram.HEADER_LENGTH && udpLength <= length) {
+                        setUdpChecksum(buf, upper, udpLength,
+                                packet.pseudoHeaderSum(Ipv4Packet.PROTOCOL_UDP, udpLength));
+                    }
+                }
+                default -> { }
+            }
+        } finally {
+            buf.release();
+        }
+    }
+
     /** Makes the checksum of the UDP datagram of {@code length} bytes at {@code udp} right for these addresses. */
     public static void fixUdpChecksum(ByteBuf buf, int udp, int length, int source, int destination) {
-        long pseudoHeader = InternetChecksum.pseudoHeaderSum(source, destination, Ipv4Packet.PROTOCOL_UDP, length);
+        setUdpChecksum(buf, udp, length,
+                InternetChecksum.pseudoHeaderSum(source, destination, Ipv4Packet.PROTOCOL_UDP, length));
+    }
+
+    private static void setUdpChecksum(ByteBuf buf, int udp, int length, long pseudoHeader) {
         setChecksum(buf, udp + 6, udp, length, pseudoHeader);
         if (buf.getUnsignedShort(udp + 6) == 0) {
             buf.setShort(udp + 6, 0xffff); // 0 would mean "no checksum" (RFC 768)
