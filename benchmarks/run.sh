@@ -17,7 +17,7 @@
 #    the run's RESULT lines): on a VM the host moves the vCPUs, and every frame crosses between them.
 # 3. Report (benchmarks module) turns all RESULT lines into the table (stdout and latest-table.md), a CSV and a PNG
 #    chart under benchmarks/target/results/; the raw RESULT lines and the JMH JSON land there too. It ends with the
-#    -prof gc figures of the decode and read-path benchmarks. A full run of every case and implementation (no
+#    -prof gc figures of the decode, read-path and host benchmarks. A full run of every case and implementation (no
 #    --quick, no BENCH_CASES or BENCH_IMPLS) also copies the table and the chart to benchmarks/results/, the two
 #    files the repository keeps (docs/benchmarks.md shows them).
 #
@@ -138,6 +138,15 @@ timeout --kill-after=10 600 unshare -n -- bash -c 'ip link set lo up && exec "$@
 readpath=$(grep -E '^ReadPathBenchmark\.readFrame( |:gc\.alloc\.rate\.norm)' "$jmhdir/readpath.txt" ||
   echo "read path benchmark failed, see output")
 
+# The userspace host's per-frame paths (HostBenchmark, on an EmbeddedChannel): the host's own CPU time and bytes
+# allocated per frame with -prof gc, without a device, so no namespace is needed.
+log "host benchmark (-prof gc)"
+"$java" "${jvm_flags[@]}" -cp "$BENCH_CLASSPATH" org.openjdk.jmh.Main HostBenchmark -prof gc \
+  $( (( quick )) && echo "-wi 1 -w 1s -i 1 -r 1s" ) -rf json -rff "$jmhdir/host.json" \
+  > "$jmhdir/host.txt" 2>&1 || true
+host=$(grep -E '^HostBenchmark\.readFrame( |:gc\.alloc\.rate\.norm)' "$jmhdir/host.txt" ||
+  echo "host benchmark failed, see output")
+
 # --- 3. report ------------------------------------------------------------------------------------------------------
 host_links_after=$(links)
 if [[ $host_links_before != "$host_links_after" ]]; then
@@ -148,7 +157,7 @@ fi
 # Only the last run's raw JMH JSON is kept (one file, merged), beside the RESULT lines.
 {
   echo "["; first=1
-  for f in "$jmhdir"/netstack-*.json "$jmhdir"/decode.json "$jmhdir"/readpath.json; do
+  for f in "$jmhdir"/netstack-*.json "$jmhdir"/decode.json "$jmhdir"/readpath.json "$jmhdir"/host.json; do
     [[ -s $f ]] || continue
     # Strip the file's own outer [ and ] (unindented, the only such lines; JMH ends the file with blank lines).
     body=$(sed -e '/^\[$/d' -e '/^\]$/d' -e '/^[[:space:]]*$/d' "$f")
@@ -176,6 +185,9 @@ echo "$decode"
 echo
 echo "The channel's read path, one frame per operation (ns/op of a burst through the kernel, B/op allocated):"
 echo "$readpath"
+echo
+echo "The userspace host on an EmbeddedChannel, one frame in and its answer out (ns/op, B/op allocated):"
+echo "$host"
 echo
 echo "Written: $out/latest-results.txt (RESULT lines), latest-table.md, latest.csv, latest.png, latest-jmh.json"
 if (( ! quick )) && [[ -z ${BENCH_CASES:-} && -z ${BENCH_IMPLS:-} ]]; then

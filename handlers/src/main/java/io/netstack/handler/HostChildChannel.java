@@ -47,8 +47,12 @@ abstract class HostChildChannel extends AbstractChannel {
     private final ChannelHandlerContext parentContext;
     private final ChannelConfig config;
     private final ArrayDeque<Object> queuedReads = new ArrayDeque<>();
-    /** The messages handed to the parent, oldest first, each with the parent's write of its packet. */
-    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+    /**
+     * The messages handed to the parent, oldest first, and in step with them the parent's writes of their packets:
+     * two queues rather than one of pairs, which would be an object per datagram sent.
+     */
+    private final ArrayDeque<Object> inFlight = new ArrayDeque<>();
+    private final ArrayDeque<ChannelFuture> parentWrites = new ArrayDeque<>();
     private final ChannelFutureListener parentWriteSettled = future -> settleInFlight();
     private final Runnable readQueued = this::readQueued;
     private final FlushedWriter flushedWriter = new FlushedWriter();
@@ -272,7 +276,7 @@ abstract class HostChildChannel extends AbstractChannel {
      * Writes the packet {@code msg} to the parent: a duplicate of its own, since the link layer prepends its header
      * in place, while the outbound buffer keeps the packet until the write settles.
      */
-    private InFlight writeToParent(Object msg) {
+    private ChannelFuture writeToParent(Object msg) {
         ChannelPromise promise = parentContext.newPromise();
         promise.addListener(parentWriteSettled);
         if (msg instanceof Unsendable unsendable) {
@@ -280,7 +284,7 @@ abstract class HostChildChannel extends AbstractChannel {
         } else {
             multiplexer.writePacket(parentContext, ((ByteBuf) msg).retainedDuplicate(), promise);
         }
-        return new InFlight(msg, promise);
+        return promise;
     }
 
     /**
@@ -294,28 +298,34 @@ abstract class HostChildChannel extends AbstractChannel {
         ChannelOutboundBuffer in = unsafe().outboundBuffer();
         if (in == null) {
             // Closed: the close failed what was still queued.
-            inFlight.clear();
+            clearInFlight();
             return;
         }
-        for (InFlight head; (head = inFlight.peek()) != null && head.parentWrite.isDone(); ) {
-            inFlight.poll();
+        for (ChannelFuture parentWrite; (parentWrite = parentWrites.peek()) != null && parentWrite.isDone(); ) {
+            parentWrites.poll();
+            Object message = inFlight.poll();
             // Entries cancelled before their flush were never written: they go first.
-            while (in.current() != null && in.current() != head.message) {
+            while (in.current() != null && in.current() != message) {
                 in.remove();
             }
-            if (head.parentWrite.isSuccess()) {
+            if (parentWrite.isSuccess()) {
                 in.remove();
             } else {
-                in.remove(head.parentWrite.cause());
+                in.remove(parentWrite.cause());
             }
         }
+    }
+
+    private void clearInFlight() {
+        inFlight.clear();
+        parentWrites.clear();
     }
 
     @Override
     protected final void doClose() {
         open = false;
         active = false;
-        inFlight.clear();
+        clearInFlight();
         for (Object queued; (queued = queuedReads.poll()) != null; ) {
             ReferenceCountUtil.release(queued);
             droppedReads++;
@@ -328,10 +338,6 @@ abstract class HostChildChannel extends AbstractChannel {
         // Nothing registered with the loop itself.
     }
 
-    /** A message handed to the parent, and the parent's write of its packet. */
-    private record InFlight(Object message, ChannelFuture parentWrite) {
-    }
-
     /** Hands the flushed messages not yet handed to the parent. */
     private final class FlushedWriter implements ChannelOutboundBuffer.MessageProcessor {
         private int alreadyWritten;
@@ -342,7 +348,9 @@ abstract class HostChildChannel extends AbstractChannel {
             if (alreadyWritten > 0) {
                 alreadyWritten--;
             } else {
-                inFlight.add(writeToParent(msg));
+                ChannelFuture parentWrite = writeToParent(msg);
+                inFlight.add(msg);
+                parentWrites.add(parentWrite);
                 written = true;
             }
             return true;

@@ -2,10 +2,8 @@ package io.netstack.handler;
 
 import io.netstack.wire.Frames;
 import io.netstack.wire.Ipv4Address;
-import io.netstack.wire.Ipv4Header;
 import io.netstack.wire.Ipv4Packet;
 import io.netstack.wire.UdpDatagram;
-import io.netstack.wire.UdpHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AddressedEnvelope;
@@ -144,9 +142,7 @@ public final class UdpServiceChannel extends HostChildChannel {
         AddressedEnvelope<?, ?> envelope = (AddressedEnvelope<?, ?>) msg;
         InetSocketAddress destination = destination(envelope);
         ByteBuf content = (ByteBuf) envelope.content();
-        return Frames.udp(alloc,
-                Ipv4Header.of(source(envelope), ipv4Value(destination), Ipv4Packet.PROTOCOL_UDP),
-                new UdpHeader(port, destination.getPort()),
+        return Frames.udpDatagram(alloc, source(envelope), port, ipv4Value(destination), destination.getPort(),
                 content, content.readerIndex(), content.readableBytes());
     }
 
@@ -178,7 +174,19 @@ public final class UdpServiceChannel extends HostChildChannel {
         throw new IllegalArgumentException("cannot send from " + sender + " on port " + port + " of " + host);
     }
 
-    private static int ipv4Value(InetSocketAddress address) {
+    /**
+     * The address in its primitive form. Those this channel made, its recipients and the last sender, are known
+     * without copying the octets out of the {@code InetAddress}: a service answering a datagram writes them back.
+     */
+    private int ipv4Value(InetSocketAddress address) {
+        if (address == lastSender) {
+            return lastSenderAddress;
+        }
+        for (int i = 0; i < recipients.length; i++) {
+            if (address == recipients[i]) {
+                return host.ipv4Addresses().get(i).value();
+            }
+        }
         return Ipv4Address.of((Inet4Address) address.getAddress()).value();
     }
 }

@@ -56,6 +56,14 @@ public record ArpHeader(int oper, long sha, int spa, long tha, int tpa) {
      * @param out the buffer to append to
      */
     public void write(ByteBuf out) {
+        write(out, oper, sha, spa, tha, tpa);
+    }
+
+    /**
+     * Appends a packet of the given fields, for the builders that write from fields without a record. The fields
+     * are within range.
+     */
+    static void write(ByteBuf out, int oper, long sha, int spa, long tha, int tpa) {
         out.writeShort(ArpPacket.HTYPE_ETHERNET);
         out.writeShort(ArpPacket.PTYPE_IPV4);
         out.writeByte(MacAddress.LENGTH);

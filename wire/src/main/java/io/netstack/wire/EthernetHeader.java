@@ -39,6 +39,14 @@ public record EthernetHeader(long destination, long source, int etherType) {
      * @param out the buffer to append to
      */
     public void write(ByteBuf out) {
+        write(out, destination, source, etherType);
+    }
+
+    /**
+     * Appends a header of the given fields, for the builders that write from fields without a record. The fields
+     * are within range.
+     */
+    static void write(ByteBuf out, long destination, long source, int etherType) {
         MacAddress.write(out, destination);
         MacAddress.write(out, source);
         out.writeShort(etherType);

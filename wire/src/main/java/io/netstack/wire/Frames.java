@@ -39,10 +39,16 @@ public final class Frames {
      * @return the frame, owned by the caller
      */
     public static ByteBuf arp(ByteBufAllocator alloc, long destination, ArpHeader arp) {
-        EthernetHeader ethernet = new EthernetHeader(destination, arp.sha(), EthernetFrame.ETHERTYPE_ARP);
+        FieldRange.mac("destination", destination);
+        return arp(alloc, destination, arp.oper(), arp.sha(), arp.spa(), arp.tha(), arp.tpa());
+    }
+
+    /** An ARP packet of fields within range in an Ethernet frame from {@code sha} to {@code destination}. */
+    private static ByteBuf arp(ByteBufAllocator alloc, long destination, int oper, long sha, int spa, long tha,
+                               int tpa) {
         ByteBuf frame = alloc.ioBuffer(EthernetFrame.HEADER_LENGTH + ArpPacket.LENGTH);
-        ethernet.write(frame);
-        arp.write(frame);
+        EthernetHeader.write(frame, destination, sha, EthernetFrame.ETHERTYPE_ARP);
+        ArpHeader.write(frame, oper, sha, spa, tha, tpa);
         return frame;
     }
 
@@ -70,7 +76,11 @@ public final class Frames {
      * @return the frame, owned by the caller
      */
     public static ByteBuf arpReply(ByteBufAllocator alloc, long sha, int spa, long tha, int tpa) {
-        return arp(alloc, tha, ArpHeader.reply(sha, spa, tha, tpa));
+        // From the fields, not through header records, which escape when the allocation is not inlined: answering
+        // allocates the frame only.
+        FieldRange.mac("sha", sha);
+        FieldRange.mac("tha", tha);
+        return arp(alloc, tha, ArpPacket.OPER_REPLY, sha, spa, tha, tpa);
     }
 
     /**
@@ -175,23 +185,51 @@ public final class Frames {
     public static ByteBuf udpReply(ByteBufAllocator alloc, Ipv4Packet ipv4, UdpDatagram request,
                                    ByteBuf data, int index, int length) {
         // Straight from the views' fields, not through header records, so that answering allocates the packet only.
-        int source = ipv4.destination();
-        int destination = ipv4.source();
+        return udpDatagram(alloc, ipv4.destination(), request.destinationPort(), ipv4.source(), request.sourcePort(),
+                data, index, length);
+    }
+
+    /**
+     * A UDP datagram in an IPv4 packet from one socket address to another, carrying {@code length} bytes of
+     * {@code data} from absolute index {@code index}, after {@link #LINK_HEADROOM} bytes of headroom: built from the
+     * fields rather than header records, for a sender that builds one per datagram and should allocate the packet
+     * only.
+     *
+     * @param alloc           the allocator of the packet
+     * @param source          the source address, see {@link Ipv4Address}
+     * @param sourcePort      the source port, 0 to 65535
+     * @param destination     the destination address
+     * @param destinationPort the destination port, 0 to 65535
+     * @param data            the buffer holding the data
+     * @param index           the absolute index of the data in {@code data}
+     * @param length          the data's length in bytes
+     * @return the packet, its reader index at the IPv4 header, owned by the caller
+     * @throws IllegalArgumentException  if a port is out of range or the data do not fit in an IPv4 packet
+     * @throws IndexOutOfBoundsException if the data lie outside {@code data}
+     */
+    public static ByteBuf udpDatagram(ByteBufAllocator alloc, int source, int sourcePort, int destination,
+                                      int destinationPort, ByteBuf data, int index, int length) {
+        FieldRange.unsigned("source port", sourcePort, Short.SIZE);
+        FieldRange.unsigned("destination port", destinationPort, Short.SIZE);
         ByteBuf packet = ipv4(alloc, source, destination, Ipv4Packet.PROTOCOL_UDP, Ipv4Packet.DEFAULT_TTL,
                 UdpDatagram.HEADER_LENGTH, data, index, length);
-        UdpHeader.write(packet, request.destinationPort(), request.sourcePort(), InternetChecksum.pseudoHeaderSum(
+        UdpHeader.write(packet, sourcePort, destinationPort, InternetChecksum.pseudoHeaderSum(
                 source, destination, Ipv4Packet.PROTOCOL_UDP, UdpDatagram.HEADER_LENGTH + length), data, index, length);
         return packet;
     }
 
     /**
-     * Appends the data of a datagram or an echo; nothing for none, since Netty slices a {@code ByteBuffer} even to
-     * copy nothing between direct buffers when {@code Unsafe} is off.
+     * Appends {@code length} bytes of {@code data} from absolute index {@code index}: the data of a datagram or an
+     * echo. The copy is asked of {@code data} ({@code getBytes}) rather than of {@code out} ({@code writeBytes}):
+     * without {@code Unsafe}, as on JDK 25, a pooled direct buffer copying from another direct buffer makes fresh
+     * {@code ByteBuffer} views of its source for every copy, even of nothing, while a pooled direct source copies
+     * from its own memory into the view its destination keeps, allocating nothing per frame.
      */
     static void writeData(ByteBuf out, ByteBuf data, int index, int length) {
-        if (length != 0) {
-            out.writeBytes(data, index, length);
-        }
+        int at = out.writerIndex();
+        out.ensureWritable(length);
+        data.getBytes(index, out, at, length);
+        out.writerIndex(at + length);
     }
 
     private static void checkProtocol(Ipv4Header ip, int protocol) {

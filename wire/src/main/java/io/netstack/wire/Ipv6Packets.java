@@ -215,7 +215,7 @@ public final class Ipv6Packets {
         ByteBuf packet = allocate(alloc, ip, Icmpv6Packet.HEADER_LENGTH + length);
         int start = packet.writerIndex();
         writeIcmpv6Header(packet, type, code, body);
-        packet.writeBytes(data, index, length);
+        Frames.writeData(packet, data, index, length);
         setIcmpv6Checksum(packet, ip, start);
         return packet;
     }

@@ -162,6 +162,23 @@ class FramesTest {
     }
 
     @Test
+    void buildsADatagramFromItsFieldsAsTheRecordsWould() {
+        ByteBuf data = wrap(new byte[] {'h', 'i'});
+        ByteBuf datagram = Frames.udpDatagram(ALLOC, HOST_IP, 7, KERNEL_IP, 40000, data, 0, 2);
+        ByteBuf expected = Frames.udp(ALLOC, Ipv4Header.of(HOST_IP, KERNEL_IP, Ipv4Packet.PROTOCOL_UDP),
+                new UdpHeader(7, 40000), data, 0, 2);
+        try {
+            assertEquals(ByteBufUtil.hexDump(expected), ByteBufUtil.hexDump(datagram));
+            assertThrows(IllegalArgumentException.class,
+                    () -> Frames.udpDatagram(ALLOC, HOST_IP, 0x10000, KERNEL_IP, 40000, data, 0, 2));
+        } finally {
+            datagram.release();
+            expected.release();
+            data.release();
+        }
+    }
+
+    @Test
     void sendsAComputedZeroUdpChecksumAsAllOnes() {
         // Data chosen so that the one's complement sum over pseudo-header and datagram is 0xffff.
         ByteBuf data = Unpooled.buffer(2);
