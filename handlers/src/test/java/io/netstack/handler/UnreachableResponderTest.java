@@ -11,7 +11,11 @@ import io.netstack.wire.Ipv6Header;
 import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.LinkLayer;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the {@link UnreachableResponder} of a host on a TUN link answers and what it leaves alone; the kernel's side
@@ -107,6 +112,43 @@ class UnreachableResponderTest {
         assertNull(ipv4Channel.readOutbound());
         assertEquals(1, ipv4Only.drops().count(InboundFrame.Kind.IPV6_OTHER), ipv4Only.summary());
         assertFalse(ipv4Channel.finishAndReleaseAll());
+    }
+
+    /**
+     * A flood to a closed port from one source: past the destination's burst every error is refused by the rate
+     * limit, and deciding so allocates nothing per datagram.
+     */
+    @Test
+    void refusesErrorsToAFloodWithoutAllocatingPerDatagram() {
+        Allocations.Recycling allocator = new Allocations.Recycling();
+        channel.config().setAllocator(allocator);
+        channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                ((ByteBuf) msg).release();
+            }
+        });
+        ByteBuf flood = ipv4(KERNEL_IP, HOST_IP.value(), Ipv4Packet.PROTOCOL_UDP, udpTo(9), UDP_CHECKSUM_OFFSET);
+        ByteBuf datagram = Allocations.untracked(ByteBufUtil.getBytes(flood));
+        flood.release();
+        int datagrams = 100_000;
+        try {
+            long allocated = Allocations.ofSecondRun(() -> {
+                for (int i = 0; i < datagrams; i++) {
+                    channel.pipeline().fireChannelRead(datagram.retain());
+                    channel.pipeline().fireChannelReadComplete();
+                }
+                return host.icmpErrors().suppressed();
+            });
+            assertTrue(allocated < datagrams, allocated + " bytes for " + datagrams + " datagrams");
+        } finally {
+            datagram.release();
+        }
+        IcmpErrorGate errors = host.icmpErrors();
+        assertEquals(2L * datagrams, errors.sent() + errors.suppressed(IcmpErrorSuppression.DESTINATION_RATE_LIMIT)
+                + errors.suppressed(IcmpErrorSuppression.GLOBAL_RATE_LIMIT), errors.toString());
+        assertEquals(2L * datagrams, host.drops().count(InboundFrame.Kind.UDP));
+        allocator.release();
     }
 
     /** Reads the host's one answer, which must be a well-formed ICMPv6 message to the kernel; release it after. */
