@@ -13,10 +13,10 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>What a responder {@link #send sends} depends on its layer. A link-layer responder ({@link ArpResponder}) writes
  * whole frames and sits on the device's side of the link layer's outbound handler. An IP-layer responder
- * ({@link IcmpEchoResponder}, {@link UdpServices}) writes IP packets, as the IP-layer builders of
- * {@code io.netstack.wire.Frames} make them (the packet at the reader index, {@code Frames.LINK_HEADROOM} free bytes
- * before it), and sits after the link layer's outbound handler, which frames them: an {@link EthernetFramer} on an
- * Ethernet link, none on a TUN device, which takes the packets as they are.
+ * ({@link IcmpEchoResponder}, {@link UdpServices}, {@link UnreachableResponder}) writes IP packets, as the IP-layer
+ * builders of {@code io.netstack.wire.Frames} make them (the packet at the reader index,
+ * {@code Frames.LINK_HEADROOM} free bytes before it), and sits after the link layer's outbound handler, which frames
+ * them: an {@link EthernetFramer} on an Ethernet link, none on a TUN device, which takes the packets as they are.
  */
 public abstract class FrameResponder extends ChannelInboundHandlerAdapter {
     private final HostAddresses host;

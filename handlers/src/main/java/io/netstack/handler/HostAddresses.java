@@ -101,12 +101,24 @@ public final class HostAddresses {
      * @return {@code true} if it is one of this host's IPv6 addresses
      */
     public boolean isOurs(ByteBuf buf, int index) {
+        return ipv6Address(buf, index) != null;
+    }
+
+    /**
+     * The host's IPv6 address that a packet names, read in place, e.g. to answer from the address a packet was sent
+     * to. Allocates nothing, for the receive path.
+     *
+     * @param buf   the buffer holding the address
+     * @param index the absolute index of its 16 bytes
+     * @return the host's address equal to it, or {@code null} if it is not one of the host's
+     */
+    public Ipv6Address ipv6Address(ByteBuf buf, int index) {
         for (int i = 0; i < ipv6Addresses.size(); i++) {
             if (ipv6Addresses.get(i).matches(buf, index)) {
-                return true;
+                return ipv6Addresses.get(i);
             }
         }
-        return false;
+        return null;
     }
 
     /**

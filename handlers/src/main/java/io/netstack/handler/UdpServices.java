@@ -14,13 +14,12 @@ import static java.util.Objects.requireNonNull;
  * addresses and reads each on the {@link UdpServiceChannel} of its destination port. When the parent channel is
  * registered, it makes that channel for every service and initializes its pipeline with the service's handler.
  *
- * <p>A datagram to a port without a service, or whose channel was closed, goes to {@link #unboundPort}, which
- * counts it in {@link DropCounters} as unhandled {@link InboundFrame.Kind#UDP}.
+ * <p>A datagram to a port without a service, or whose channel was closed, is passed on to the next handler, the
+ * host's {@link UnreachableResponder}, which answers it with a port unreachable and counts it as dropped.
  */
 public final class UdpServices extends ChildChannelMultiplexer {
     private static final int MAX_PORT = 0xffff;
 
-    private final DropCounters drops;
     private final IntObjectMap<ChannelHandler> handlers = new IntObjectHashMap<>();
     private final IntObjectMap<UdpServiceChannel> channels = new IntObjectHashMap<>();
     private volatile long datagramsRead;
@@ -29,13 +28,11 @@ public final class UdpServices extends ChildChannelMultiplexer {
      * The services of a host.
      *
      * @param host     the host's addresses
-     * @param drops    where datagrams to unbound ports are counted
      * @param services the handler initializing each port's channel, by port
      * @throws IllegalArgumentException if a port is not within 1..65535
      */
-    UdpServices(HostAddresses host, DropCounters drops, Map<Integer, ChannelHandler> services) {
+    UdpServices(HostAddresses host, Map<Integer, ChannelHandler> services) {
         super(host);
-        this.drops = requireNonNull(drops, "drops");
         services.forEach((port, handler) -> {
             if (port <= 0 || port > MAX_PORT) {
                 throw new IllegalArgumentException("UDP port not within 1..65535: " + port);
@@ -73,14 +70,14 @@ public final class UdpServices extends ChildChannelMultiplexer {
     }
 
     /**
-     * Takes a datagram to one of the host's addresses on a port without a service: counted as unhandled UDP. An
-     * ICMP port unreachable answer belongs here.
+     * Passes a datagram to one of the host's addresses on a port without a service on to the next handler, which
+     * answers and counts it.
      *
      * @param ctx     this handler's context
-     * @param inbound the datagram, released after this returns
+     * @param inbound the datagram, released by this handler after this returns, so retained for the next one
      */
-    private void unboundPort(ChannelHandlerContext ctx, InboundFrame inbound) {
-        drops.increment(InboundFrame.Kind.UDP);
+    private static void unboundPort(ChannelHandlerContext ctx, InboundFrame inbound) {
+        ctx.fireChannelRead(inbound.retain());
     }
 
     /**

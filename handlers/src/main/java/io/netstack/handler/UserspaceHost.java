@@ -42,8 +42,10 @@ import static java.util.Objects.requireNonNull;
  * {@link ArpResponder} and the {@link EthernetFramer}, which frames what the IP layer writes;</li>
  * <li>the IP layer, which writes IP packets: an {@link IcmpEchoResponder} and the host's {@link UdpServices},
  * which read each datagram to a bound port on that port's {@link UdpServiceChannel}, an {@link UdpEchoHandler}
- * serving the echo port;</li>
- * <li>an {@link UnhandledFrameCounter}, which drops and counts whatever is left.</li>
+ * serving the echo port; then an {@link UnreachableResponder}, which answers UDP to a port without a service and
+ * packets of a protocol the host does not know with an ICMP or ICMPv6 error, through the host's
+ * {@link IcmpErrorGate}, and counts them as dropped;</li>
+ * <li>an {@link UnhandledFrameCounter}, which drops and counts whatever is left, TCP among it.</li>
  * </ol>
  *
  * <p>The counters survive the channel and are summed up by {@link #summary()}. A host serves one channel: its
@@ -63,6 +65,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
     private final int udpEchoPort;
     private final UdpEchoHandler udpEcho = new UdpEchoHandler();
     private final UdpServices udpServices;
+    private final IcmpErrorGate icmpErrors = new IcmpErrorGate();
     private boolean initialized;
     private volatile LinkLayer linkLayer;
 
@@ -82,7 +85,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         if (services.putIfAbsent(udpEchoPort, udpEcho) != null) {
             throw new IllegalArgumentException("UDP port " + udpEchoPort + " is the echo port");
         }
-        udpServices = new UdpServices(addresses, drops, services);
+        udpServices = new UdpServices(addresses, services);
     }
 
     /**
@@ -169,8 +172,9 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
                 names.addAll(List.of("arp", "ethernet"));
                 handlers.addAll(List.of(arp, ethernet));
             }
-            names.addAll(List.of("icmpEcho", "udp", "unhandled"));
-            handlers.addAll(List.of(icmpEcho, udpServices, new UnhandledFrameCounter(drops)));
+            names.addAll(List.of("icmpEcho", "udp", "unreachable", "unhandled"));
+            handlers.addAll(List.of(icmpEcho, udpServices, new UnreachableResponder(addresses, linkLayer, icmpErrors,
+                    drops), new UnhandledFrameCounter(drops)));
             String previous = setup;
             for (int i = 0; i < handlers.size(); i++) {
                 pipeline.addAfter(previous, names.get(i), handlers.get(i));
@@ -240,6 +244,11 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         return udpServices;
     }
 
+    /** {@return the gate of the host's ICMP and ICMPv6 errors, with the counts of those sent and held back} */
+    public IcmpErrorGate icmpErrors() {
+        return icmpErrors;
+    }
+
     /**
      * One line with every counter of the host, e.g. for a demo's exit or a test failure message.
      *
@@ -251,6 +260,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         return traffic + "; " + arpCounts
                 + "ICMP echo replies " + icmpEcho.repliesSent()
                 + ", UDP echoes " + udpEcho.datagramsEchoed()
+                + "; ICMP errors " + icmpErrors
                 + "; drops " + drops.total() + ": " + drops
                 + (faults != null ? "; " + faults : "");
     }

@@ -3,6 +3,7 @@ package io.netstack.handler;
 import io.netstack.wire.EthernetFrame;
 import io.netstack.wire.EthernetHeader;
 import io.netstack.wire.Frames;
+import io.netstack.wire.Icmpv4Packet;
 import io.netstack.wire.Ipv4Header;
 import io.netstack.wire.Ipv4Packet;
 import io.netstack.wire.UdpDatagram;
@@ -101,6 +102,7 @@ class UdpServiceChannelTest {
         parent.writeInbound(datagram(KERNEL_IP, PORT, "late"));
         assertTrue(read.isEmpty());
         assertEquals(1, host.drops().count(InboundFrame.Kind.UDP));
+        assertAnsweredPortUnreachable(PORT);
     }
 
     @Test
@@ -124,6 +126,32 @@ class UdpServiceChannelTest {
         parent.writeInbound(datagram(KERNEL_IP, PORT + 1, "nobody"));
         assertTrue(read.isEmpty());
         assertEquals(1, host.drops().count(InboundFrame.Kind.UDP));
+        assertAnsweredPortUnreachable(PORT + 1);
+    }
+
+    /** The host answered the datagram to {@code port} with a port unreachable quoting it, and nothing else. */
+    private void assertAnsweredPortUnreachable(int port) {
+        ByteBuf frame = parent.readOutbound();
+        InboundFrame answer = new InboundFrame();
+        try {
+            assertNull(answer.decode(frame));
+            assertNull(answer.verifyChecksums());
+            assertEquals(InboundFrame.Kind.ICMPV4, answer.kind());
+            assertEquals(KERNEL_MAC, answer.ethernet().destination());
+            assertEquals(HOST_IP.value(), answer.ipv4().source());
+            assertEquals(KERNEL_IP, answer.ipv4().destination());
+            Icmpv4Packet error = answer.icmpv4();
+            assertEquals(Icmpv4Packet.TYPE_DESTINATION_UNREACHABLE, error.type());
+            assertEquals(Icmpv4Packet.CODE_PORT_UNREACHABLE, error.code());
+            Ipv4Packet quoted = Ipv4Packet.parse(frame.slice(error.originalDatagramOffset(),
+                    error.originalDatagramLength()));
+            assertEquals(KERNEL_IP, quoted.source());
+            assertEquals(port, UdpDatagram.parse(quoted).destinationPort());
+        } finally {
+            frame.release();
+        }
+        assertNull(parent.readOutbound(), "one error");
+        assertEquals(1, host.icmpErrors().sent(), host.summary());
     }
 
     @Test

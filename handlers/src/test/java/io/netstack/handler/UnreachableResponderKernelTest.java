@@ -1,0 +1,269 @@
+package io.netstack.handler;
+
+import io.netstack.tap.TapAddress;
+import io.netstack.tap.TapChannel;
+import io.netstack.tap.TapChannelOption;
+import io.netstack.tap.testing.Command;
+import io.netstack.tap.testing.Ip;
+import io.netstack.tap.testing.KernelTest;
+import io.netstack.tap.testing.Transport;
+import io.netstack.wire.CidrAddress;
+import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.Ipv6Address;
+import io.netstack.wire.MacAddress;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.EventLoopGroup;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
+import java.net.ProtocolFamily;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The host's ICMP errors as the kernel receives them: a kernel UDP socket connected to a closed port of the host
+ * gets ECONNREFUSED (the JDK's {@link PortUnreachableException}) on its next receive, over IPv4 on a TAP device and
+ * over IPv6 on a TUN device, where no neighbour discovery is needed; a connected raw socket of the kernel's sending
+ * a protocol the host does not know gets the error the kernel makes of a protocol unreachable or of a Parameter
+ * Problem; the rate limit and the ban on errors about broadcasts hold through the host; tshark reads every error as
+ * well-formed.
+ */
+@KernelTest
+@ParameterizedClass
+@EnumSource(Transport.class)
+class UnreachableResponderKernelTest {
+    private static final String DEVICE = "nsunr0";
+    private static final String KERNEL_IP = "192.0.2.1";
+    private static final String HOST_IP = "192.0.2.2";
+    private static final String BROADCAST_IP = "192.0.2.255";
+    private static final String KERNEL_IP6 = "2001:db8::1";
+    private static final String HOST_IP6 = "2001:db8::2";
+    private static final int ECHO_PORT = 7;
+    private static final int CLOSED_PORT = 9;
+    /** A protocol number for experiments (RFC 3692), which the host does not implement. */
+    private static final int EXPERIMENTAL_PROTOCOL = 253;
+    /**
+     * A connected raw socket of the kernel's that sends one packet of {@code EXPERIMENTAL_PROTOCOL} and prints the
+     * name of the errno its next receive fails with. The JDK has no raw sockets, so Python's stand in.
+     */
+    private static final String RAW_SOCKET_SCRIPT = """
+            import errno, socket, sys
+            family = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
+            s = socket.socket(family, socket.SOCK_RAW, int(sys.argv[3]))
+            s.bind((sys.argv[1], 0))
+            s.connect((sys.argv[2], 0))
+            s.settimeout(5)
+            s.send(b'netstack')
+            try:
+                s.recv(100)
+                print('received')
+            except socket.timeout:
+                print('timeout')
+            except OSError as e:
+                print(errno.errorcode[e.errno])
+            """;
+
+    @Parameter
+    Transport transport;
+    @TempDir
+    Path directory;
+    private Path pcapFile;
+    private EventLoopGroup group;
+    private UserspaceHost host;
+    private TapChannel channel;
+
+    /** Starts a host with an IPv4 address on a TAP device. */
+    private void startOnTap() throws InterruptedException {
+        start(UserspaceHost.builder(MacAddress.parse("02:00:5e:10:00:02")), new TapAddress(DEVICE));
+    }
+
+    /** Starts a host with an IPv4 and an IPv6 address on a TUN device, where IPv6 needs no neighbour discovery. */
+    private void startOnTun() throws InterruptedException {
+        start(UserspaceHost.builder().address(Ipv6Address.parse(HOST_IP6)), TapAddress.tun(DEVICE));
+        // Without duplicate address detection the address is usable at once, not tentative for a second.
+        Ip.run("-6", "addr", "add", KERNEL_IP6 + "/64", "dev", DEVICE, "nodad");
+    }
+
+    private void start(UserspaceHost.Builder builder, TapAddress device) throws InterruptedException {
+        pcapFile = directory.resolve("errors.pcap");
+        host = builder.address(Ipv4Address.parse(HOST_IP)).udpEchoPort(ECHO_PORT).pcap(pcapFile).build();
+        group = transport.newGroup(1);
+        channel = (TapChannel) new Bootstrap().group(group).channel(TapChannel.class)
+                .option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse(KERNEL_IP + "/24")))
+                .option(TapChannelOption.LINK_UP, true)
+                .handler(host)
+                .bind(device).sync().channel();
+    }
+
+    @AfterEach
+    void stopHost() throws InterruptedException {
+        if (channel != null) {
+            channel.close().sync();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
+    void aConnectedKernelSocketGetsConnectionRefusedOverIpv4() throws Exception {
+        startOnTap();
+        assertConnectionRefused(StandardProtocolFamily.INET, KERNEL_IP, HOST_IP);
+        assertEquals(1, host.drops().count(InboundFrame.Kind.UDP), "the datagram is still a drop");
+
+        channel.close().sync(); // closes the pcap file
+        assertEquals(List.of("3 3 1 " + CLOSED_PORT), tshark("icmp", "icmp.type", "icmp.code",
+                "icmp.checksum.status", "udp.dstport"));
+    }
+
+    @Test
+    void aConnectedKernelSocketGetsConnectionRefusedOverIpv6() throws Exception {
+        startOnTun();
+        assertConnectionRefused(StandardProtocolFamily.INET6, KERNEL_IP6, HOST_IP6);
+        assertEquals(1, host.drops().count(InboundFrame.Kind.UDP), "the datagram is still a drop");
+
+        channel.close().sync();
+        assertEquals(List.of("1 4 1 " + CLOSED_PORT), tshark("icmpv6.type == 1", "icmpv6.type", "icmpv6.code",
+                "icmpv6.checksum.status", "udp.dstport"));
+    }
+
+    /** Linux makes a protocol unreachable ENOPROTOOPT, "Protocol not available", for a connected raw socket. */
+    @Test
+    void aKernelRawSocketOfAnUnknownProtocolGetsProtocolUnreachableOverIpv4() throws Exception {
+        startOnTap();
+        assertEquals("ENOPROTOOPT", rawSocketExchange(KERNEL_IP, HOST_IP));
+        assertEquals(1, host.icmpErrors().sent(), host.summary());
+        assertEquals(1, host.drops().count(InboundFrame.Kind.IPV4_OTHER), host.summary());
+
+        channel.close().sync();
+        assertEquals(List.of("3 2 1 " + EXPERIMENTAL_PROTOCOL), tshark("icmp", "icmp.type", "icmp.code",
+                "icmp.checksum.status", "ip.proto"));
+    }
+
+    /**
+     * An unrecognized Next Header gets a Parameter Problem, code 1, pointing at the fixed header's Next Header
+     * field; Linux makes it EPROTO, "Protocol error", for a connected raw socket.
+     */
+    @Test
+    void aKernelRawSocketOfAnUnknownProtocolGetsParameterProblemOverIpv6() throws Exception {
+        startOnTun();
+        assertEquals("EPROTO", rawSocketExchange(KERNEL_IP6, HOST_IP6));
+        // The kernel's own multicast ICMPv6 (router solicitations, MLD) is counted as IPV6_OTHER too.
+        assertEquals(1, host.icmpErrors().sent(), host.summary());
+
+        channel.close().sync();
+        assertEquals(List.of("4 1 1 6 " + EXPERIMENTAL_PROTOCOL), tshark("icmpv6.type == 4", "icmpv6.type",
+                "icmpv6.code", "icmpv6.checksum.status", "icmpv6.pointer", "ipv6.nxt"));
+    }
+
+    /**
+     * A burst of 100 datagrams to a closed port from one kernel socket gets no more errors than the per-destination
+     * budget: {@value IcmpRateLimiter#BURST_FACTOR} at once, one more per second of {@code icmp_ratelimit} the burst
+     * took; the rest are counted as held back by that limit.
+     */
+    @Test
+    void aBurstToAClosedPortGetsNoMoreErrorsThanTheDestinationsBudget() throws Exception {
+        startOnTap();
+        int datagrams = 100;
+        long start = System.nanoTime();
+        try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(KERNEL_IP, HOST_IP, CLOSED_PORT)) {
+            for (int i = 0; i < datagrams; i++) {
+                socket.send(new byte[8]);
+            }
+            awaitDrops(datagrams);
+        }
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+        IcmpErrorGate errors = host.icmpErrors();
+        assertTrue(errors.sent() >= IcmpRateLimiter.BURST_FACTOR
+                && errors.sent() <= IcmpRateLimiter.BURST_FACTOR + seconds, host.summary());
+        assertEquals(datagrams - errors.sent(), errors.suppressed(IcmpErrorSuppression.DESTINATION_RATE_LIMIT),
+                host.summary());
+        assertEquals(datagrams - errors.sent(), errors.suppressed(), host.summary());
+
+        channel.close().sync();
+        assertEquals(errors.sent(), tshark("icmp", "icmp.code").size(), "each error the gate let through was sent");
+    }
+
+    /** A UDP broadcast comes as a link-layer broadcast, which no error may answer (RFC 1122 section 3.2.2). */
+    @Test
+    void aBroadcastToAClosedPortGetsNoError() throws Exception {
+        startOnTap();
+        try (DatagramChannel socket = DatagramChannel.open(StandardProtocolFamily.INET)) {
+            socket.setOption(StandardSocketOptions.SO_BROADCAST, true);
+            socket.bind(new InetSocketAddress(InetAddress.ofLiteral(KERNEL_IP), 0));
+            socket.send(ByteBuffer.wrap(new byte[8]), new InetSocketAddress(InetAddress.ofLiteral(BROADCAST_IP),
+                    CLOSED_PORT));
+            awaitDrops(1);
+        }
+        assertEquals(0, host.icmpErrors().sent(), host.summary());
+        assertEquals(1, host.icmpErrors().suppressed(IcmpErrorSuppression.LINK_LAYER_GROUP_DESTINATION),
+                host.summary());
+
+        channel.close().sync();
+        assertEquals(List.of(), tshark("icmp", "icmp.code"), "no error on the link");
+    }
+
+    private void assertConnectionRefused(ProtocolFamily family, String kernel, String hostAddress)
+            throws IOException {
+        try (DatagramChannel socket = DatagramChannel.open(family)) {
+            socket.bind(new InetSocketAddress(InetAddress.ofLiteral(kernel), 0));
+            socket.connect(new InetSocketAddress(InetAddress.ofLiteral(hostAddress), CLOSED_PORT));
+            socket.socket().setSoTimeout(5000);
+            socket.write(ByteBuffer.wrap(new byte[] {'?'}));
+            assertThrows(PortUnreachableException.class, () -> socket.socket().receive(
+                    new DatagramPacket(new byte[64], 64)), host::summary);
+        }
+        assertEquals(1, host.icmpErrors().sent(), host.summary());
+    }
+
+    private static String rawSocketExchange(String kernel, String hostAddress) {
+        Command.assumeInstalled("python3", "python3");
+        return Command.run(Duration.ofSeconds(30), List.of("python3", "-c", RAW_SOCKET_SCRIPT, kernel, hostAddress,
+                String.valueOf(EXPERIMENTAL_PROTOCOL))).strip();
+    }
+
+    /** Waits until the host counted {@code count} UDP datagrams as dropped, for at most 5 s. */
+    private void awaitDrops(long count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (host.drops().count(InboundFrame.Kind.UDP) < count && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(count, host.drops().count(InboundFrame.Kind.UDP), host.summary());
+    }
+
+    /**
+     * The packets of the capture that {@code filter} selects, each as its fields, space separated, of a repeated
+     * field the last (in an ICMP error, the quoted packet's); fails if tshark finds any packet malformed or warns
+     * about one.
+     */
+    private List<String> tshark(String filter, String... fields) {
+        Command.assumeInstalled("tshark", "tshark");
+        String malformed = Command.run(Duration.ofSeconds(60), List.of("tshark", "-n", "-r", pcapFile.toString(),
+                "-Y", "_ws.malformed || _ws.expert.severity >= warning"));
+        assertEquals("", malformed.strip(), "no malformed packet, no warning");
+        List<String> command = new ArrayList<>(List.of("tshark", "-n", "-r", pcapFile.toString(),
+                "-Y", filter, "-T", "fields", "-E", "separator=/s", "-E", "occurrence=l"));
+        for (String field : fields) {
+            command.addAll(List.of("-e", field));
+        }
+        return Command.run(Duration.ofSeconds(60), command).lines().toList();
+    }
+}
