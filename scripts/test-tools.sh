@@ -16,6 +16,7 @@ tools=(
   tcpdump:tcpdump      # the lines FrameFormatter imitates, to compare with
   patchelf:patchelf    # a copy of the java launcher given file capabilities
   setcap:libcap2-bin
+  python3:python3-minimal  # a raw socket of the kernel's (the JDK has none) sending an unknown IP protocol
 )
 
 missing=()

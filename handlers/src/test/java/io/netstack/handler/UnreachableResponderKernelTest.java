@@ -235,7 +235,7 @@ class UnreachableResponderKernelTest {
     }
 
     private static String rawSocketExchange(String kernel, String hostAddress) {
-        Command.assumeInstalled("python3", "python3");
+        Command.assumeInstalled("python3", "python3-minimal");
         return Command.run(Duration.ofSeconds(30), List.of("python3", "-c", RAW_SOCKET_SCRIPT, kernel, hostAddress,
                 String.valueOf(EXPERIMENTAL_PROTOCOL))).strip();
     }
