@@ -8,7 +8,14 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The kernel as the peer of a host under test: its {@code ping} and its UDP sockets, in the test's namespace. */
 final class KernelPeer {
@@ -27,6 +34,32 @@ final class KernelPeer {
     static String ping(String address, int count, String interval) {
         return Command.run(Duration.ofSeconds(60), List.of("ping", "-n", "-q", "-c", String.valueOf(count),
                 "-i", interval, "-W", "1", "-w", "50", address));
+    }
+
+    /**
+     * Has the kernel send the host's echo service 1000 datagrams, one at a time, of sizes spread evenly from 0 to
+     * {@link #MAX_UDP_PAYLOAD} bytes and random content, and checks that each comes back byte-identical from the
+     * port it was sent to, all within 30 s.
+     *
+     * @return how many datagrams came back
+     */
+    static int echoDatagramsOfEverySize(String kernelAddress, String hostAddress, int echoPort) throws IOException {
+        int datagrams = 1000;
+        Random random = new Random(862);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try (UdpSocket socket = new UdpSocket(kernelAddress, hostAddress, echoPort)) {
+            for (int i = 0; i < datagrams; i++) {
+                byte[] payload = new byte[i * MAX_UDP_PAYLOAD / (datagrams - 1)];
+                random.nextBytes(payload);
+                DatagramPacket echo = socket.echo(payload);
+                assertEquals(new InetSocketAddress(InetAddress.ofLiteral(hostAddress), echoPort),
+                        echo.getSocketAddress());
+                assertArrayEquals(payload, Arrays.copyOfRange(echo.getData(), 0, echo.getLength()),
+                        "datagram " + i + " of " + payload.length + " bytes");
+                assertTrue(System.nanoTime() < deadline, "1000 round trips take more than 30 s");
+            }
+        }
+        return datagrams;
     }
 
     /**

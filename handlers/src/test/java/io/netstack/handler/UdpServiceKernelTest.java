@@ -2,13 +2,10 @@ package io.netstack.handler;
 
 import io.netstack.tap.TapAddress;
 import io.netstack.tap.TapChannel;
-import io.netstack.tap.TapChannelOption;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.Transport;
-import io.netstack.wire.CidrAddress;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.MacAddress;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -16,7 +13,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -47,7 +43,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -73,7 +68,7 @@ class UdpServiceKernelTest {
 
     @Parameter
     Transport transport;
-    private EventLoopGroup group;
+    private HostDevice device;
     private UserspaceHost host;
     private TapChannel channel;
     /** The outcome of the late service's write, as its promise tells it. */
@@ -92,18 +87,13 @@ class UdpServiceKernelTest {
                 })
                 .udpService(LATE_PORT, new LateAnswerer())
                 .build();
-        group = transport.newGroup(1);
-        channel = (TapChannel) new Bootstrap().group(group).channel(TapChannel.class)
-                .option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse(KERNEL_IP + "/24")))
-                .option(TapChannelOption.LINK_UP, true)
-                .handler(host)
-                .bind(new TapAddress(DEVICE)).sync().channel();
+        device = HostDevice.bind(transport, host, new TapAddress(DEVICE), KERNEL_IP + "/24");
+        channel = device.channel();
     }
 
     @AfterEach
     void stopHost() throws InterruptedException {
-        channel.close().sync();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        device.close();
         assertTrue(host.udpServices().channel(DNS_PORT).closeFuture().isDone(), "closed with the TAP channel");
     }
 

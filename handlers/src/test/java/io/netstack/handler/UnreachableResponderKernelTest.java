@@ -2,17 +2,13 @@ package io.netstack.handler;
 
 import io.netstack.tap.TapAddress;
 import io.netstack.tap.TapChannel;
-import io.netstack.tap.TapChannelOption;
 import io.netstack.tap.testing.Command;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.Transport;
-import io.netstack.wire.CidrAddress;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.Ipv6Address;
 import io.netstack.wire.MacAddress;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.EventLoopGroup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,7 +84,7 @@ class UnreachableResponderKernelTest {
     @TempDir
     Path directory;
     private Path pcapFile;
-    private EventLoopGroup group;
+    private HostDevice device;
     private UserspaceHost host;
     private TapChannel channel;
 
@@ -104,22 +100,17 @@ class UnreachableResponderKernelTest {
         Ip.run("-6", "addr", "add", KERNEL_IP6 + "/64", "dev", DEVICE, "nodad");
     }
 
-    private void start(UserspaceHost.Builder builder, TapAddress device) throws InterruptedException {
+    private void start(UserspaceHost.Builder builder, TapAddress address) throws InterruptedException {
         pcapFile = directory.resolve("errors.pcap");
         host = builder.address(Ipv4Address.parse(HOST_IP)).udpEchoPort(ECHO_PORT).pcap(pcapFile).build();
-        group = transport.newGroup(1);
-        channel = (TapChannel) new Bootstrap().group(group).channel(TapChannel.class)
-                .option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse(KERNEL_IP + "/24")))
-                .option(TapChannelOption.LINK_UP, true)
-                .handler(host)
-                .bind(device).sync().channel();
+        device = HostDevice.bind(transport, host, address, KERNEL_IP + "/24");
+        channel = device.channel();
     }
 
     @AfterEach
     void stopHost() throws InterruptedException {
-        if (channel != null) {
-            channel.close().sync();
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        if (device != null) {
+            device.close();
         }
     }
 

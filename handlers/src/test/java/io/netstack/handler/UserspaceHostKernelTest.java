@@ -9,17 +9,13 @@ import io.netstack.wire.MacAddress;
 import io.netstack.wire.UdpDatagram;
 import io.netstack.tap.TapAddress;
 import io.netstack.tap.TapChannel;
-import io.netstack.tap.TapChannelOption;
-import io.netstack.wire.CidrAddress;
 import io.netstack.tap.testing.Command;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.testing.PcapFile;
 import io.netstack.tap.testing.Transport;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.EventLoopGroup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +26,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,7 +33,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -65,7 +59,7 @@ class UserspaceHostKernelTest {
     @TempDir
     Path directory;
     private Path pcapFile;
-    private EventLoopGroup group;
+    private HostDevice device;
     private UserspaceHost host;
     private TapChannel channel;
 
@@ -77,18 +71,13 @@ class UserspaceHostKernelTest {
                 .udpEchoPort(ECHO_PORT)
                 .pcap(pcapFile)
                 .build();
-        group = transport.newGroup(1);
-        channel = (TapChannel) new Bootstrap().group(group).channel(TapChannel.class)
-                .option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse(KERNEL_IP + "/24")))
-                .option(TapChannelOption.LINK_UP, true)
-                .handler(host)
-                .bind(new TapAddress(DEVICE)).sync().channel();
+        device = HostDevice.bind(transport, host, new TapAddress(DEVICE), KERNEL_IP + "/24");
+        channel = device.channel();
     }
 
     @AfterEach
     void stopHost() throws InterruptedException {
-        channel.close().sync();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        device.close();
     }
 
     @Test
@@ -101,20 +90,7 @@ class UserspaceHostKernelTest {
 
     @Test
     void aThousandDatagramsOfSizesUpTo1472ComeBackByteIdentical() throws IOException {
-        int datagrams = 1000;
-        Random random = new Random(862);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(KERNEL_IP, HOST_IP, ECHO_PORT)) {
-            for (int i = 0; i < datagrams; i++) {
-                byte[] payload = new byte[i * MAX_UDP_PAYLOAD / (datagrams - 1)];
-                random.nextBytes(payload);
-                DatagramPacket echo = socket.echo(payload);
-                assertEquals(new InetSocketAddress(HOST_IP, ECHO_PORT), echo.getSocketAddress());
-                assertArrayEquals(payload, Arrays.copyOfRange(echo.getData(), 0, echo.getLength()),
-                        "datagram " + i + " of " + payload.length + " bytes");
-                assertTrue(System.nanoTime() < deadline, "1000 round trips take more than 30 s");
-            }
-        }
+        int datagrams = KernelPeer.echoDatagramsOfEverySize(KERNEL_IP, HOST_IP, ECHO_PORT);
         assertEquals(datagrams, host.udpEcho().datagramsEchoed(), host.summary());
         assertEquals(0, host.drops().count(InboundFrame.Kind.UDP), host.summary());
         assertEquals(0, channel.metrics().writeErrors() + channel.metrics().oversizeDrops());

@@ -2,21 +2,17 @@ package io.netstack.handler;
 
 import io.netstack.tap.TapAddress;
 import io.netstack.tap.TapChannel;
-import io.netstack.tap.TapChannelOption;
 import io.netstack.tap.testing.Command;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.Transport;
 import io.netstack.testing.PcapFile;
-import io.netstack.wire.CidrAddress;
 import io.netstack.wire.Icmpv4Packet;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.Ipv4Packet;
 import io.netstack.wire.LinkLayer;
 import io.netstack.wire.UdpDatagram;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.EventLoopGroup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,17 +22,12 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,7 +50,7 @@ class UserspaceHostTunKernelTest {
     @TempDir
     Path directory;
     private Path pcapFile;
-    private EventLoopGroup group;
+    private HostDevice device;
     private UserspaceHost host;
     private TapChannel channel;
 
@@ -71,18 +62,13 @@ class UserspaceHostTunKernelTest {
                 .udpEchoPort(ECHO_PORT)
                 .pcap(pcapFile)
                 .build();
-        group = transport.newGroup(1);
-        channel = (TapChannel) new Bootstrap().group(group).channel(TapChannel.class)
-                .option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse(KERNEL_IP + "/24")))
-                .option(TapChannelOption.LINK_UP, true)
-                .handler(host)
-                .bind(TapAddress.tun(DEVICE)).sync().channel();
+        device = HostDevice.bind(transport, host, TapAddress.tun(DEVICE), KERNEL_IP + "/24");
+        channel = device.channel();
     }
 
     @AfterEach
     void stopHost() throws InterruptedException {
-        channel.close().sync();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        device.close();
     }
 
     @Test
@@ -97,20 +83,7 @@ class UserspaceHostTunKernelTest {
 
     @Test
     void aThousandDatagramsOfSizesUpTo1472ComeBackByteIdentical() throws IOException {
-        int datagrams = 1000;
-        Random random = new Random(862);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(KERNEL_IP, HOST_IP, ECHO_PORT)) {
-            for (int i = 0; i < datagrams; i++) {
-                byte[] payload = new byte[i * KernelPeer.MAX_UDP_PAYLOAD / (datagrams - 1)];
-                random.nextBytes(payload);
-                DatagramPacket echo = socket.echo(payload);
-                assertEquals(new InetSocketAddress(HOST_IP, ECHO_PORT), echo.getSocketAddress());
-                assertArrayEquals(payload, Arrays.copyOfRange(echo.getData(), 0, echo.getLength()),
-                        "datagram " + i + " of " + payload.length + " bytes");
-                assertTrue(System.nanoTime() < deadline, "1000 round trips take more than 30 s");
-            }
-        }
+        int datagrams = KernelPeer.echoDatagramsOfEverySize(KERNEL_IP, HOST_IP, ECHO_PORT);
         assertEquals(datagrams, host.udpEcho().datagramsEchoed(), host.summary());
         assertEquals(0, host.drops().count(InboundFrame.Kind.UDP), host.summary());
         assertEquals(0, channel.metrics().writeErrors() + channel.metrics().oversizeDrops());

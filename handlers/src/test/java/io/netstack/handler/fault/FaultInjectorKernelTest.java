@@ -1,5 +1,6 @@
 package io.netstack.handler.fault;
 
+import io.netstack.handler.HostDevice;
 import io.netstack.handler.UserspaceHost;
 import io.netstack.tap.TapAddress;
 import io.netstack.tap.TapChannel;
@@ -8,11 +9,8 @@ import io.netstack.tap.testing.Command;
 import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.Transport;
-import io.netstack.wire.CidrAddress;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.MacAddress;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.EventLoopGroup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -56,7 +53,7 @@ class FaultInjectorKernelTest {
     Transport transport;
     private FaultInjector faults;
     private UserspaceHost host;
-    private EventLoopGroup group;
+    private HostDevice device;
     private TapChannel channel;
 
     @BeforeEach
@@ -67,12 +64,8 @@ class FaultInjectorKernelTest {
                 .faults(faults).build();
         // The namespace's default, for the device to have IPv6 off from its creation on.
         Files.writeString(Path.of("/proc/sys/net/ipv6/conf/default/disable_ipv6"), "1");
-        group = transport.newGroup(1);
-        channel = (TapChannel) new Bootstrap().group(group).channel(TapChannel.class)
-                .option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse(KERNEL_IP + "/24")))
-                .option(TapChannelOption.LINK_UP, true)
-                .handler(host)
-                .bind(new TapAddress(DEVICE)).sync().channel();
+        device = HostDevice.bind(transport, host, new TapAddress(DEVICE), KERNEL_IP + "/24");
+        channel = device.channel();
         Ip.run("neigh", "replace", HOST_IP, "lladdr", HOST_MAC, "dev", DEVICE, "nud", "permanent");
         MacAddress kernelMac = channel.config().getOption(TapChannelOption.MAC_ADDRESS);
         channel.eventLoop().submit(() -> host.arp().neighbours()
@@ -81,8 +74,7 @@ class FaultInjectorKernelTest {
 
     @AfterEach
     void stopHost() throws InterruptedException {
-        channel.close().sync();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        device.close();
     }
 
     @Test
