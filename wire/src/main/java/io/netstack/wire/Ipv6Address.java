@@ -32,10 +32,6 @@ public record Ipv6Address(long high, long low) {
     /** The link-local all-routers multicast address {@code ff02::2} (RFC 4291 section 2.7.1). */
     public static final Ipv6Address ALL_ROUTERS = new Ipv6Address(0xff02_0000_0000_0000L, 2);
 
-    /** Sixteen-bit groups in the text form. */
-    private static final int GROUPS = 8;
-    private static final int GROUP_BITS = 16;
-    private static final int MAX_GROUP_DIGITS = 4;
     /** The longest text form: eight groups of four digits and seven colons. */
     private static final int MAX_TEXT_LENGTH = 39;
     /** The first octet of every multicast address, {@code ff00::/8}. */
@@ -51,8 +47,6 @@ public record Ipv6Address(long high, long low) {
     /** RFC 2464 section 7: {@code 33:33} followed by the last 32 bits of the group address. */
     private static final long MULTICAST_MAC_PREFIX = 0x3333_0000_0000L;
     private static final long LOW_32_BITS = 0xffff_ffffL;
-    /** {@code ::ffff:0:0/96}, the IPv4-mapped addresses of RFC 4291 section 2.5.5.2, printed with a dotted tail. */
-    private static final long IPV4_MAPPED_LOW = 0x0000_ffff_0000_0000L;
 
     /**
      * Parses the text forms of RFC 4291 section 2.2: eight groups of one to four hex digits (either case) separated
@@ -65,76 +59,7 @@ public record Ipv6Address(long high, long low) {
      * @throws IllegalArgumentException if {@code text} is not in that form
      */
     public static Ipv6Address parse(String text) {
-        int[] groups = new int[GROUPS];
-        int count = 0;
-        int gap = -1;
-        int i = 0;
-        int end = text.length();
-        if (text.startsWith("::")) {
-            gap = 0;
-            i = 2;
-        }
-        while (i < end) {
-            if (count == GROUPS) {
-                throw invalid(text);
-            }
-            int start = i;
-            int value = 0;
-            int digit;
-            while (i < end && i - start < MAX_GROUP_DIGITS && (digit = MacAddress.hexDigit(text.charAt(i))) >= 0) {
-                value = value << 4 | digit;
-                i++;
-            }
-            if (i < end && text.charAt(i) == '.') {
-                if (count > GROUPS - 2) {
-                    throw invalid(text);
-                }
-                int ipv4 = parseIpv4Tail(text, start);
-                groups[count++] = ipv4 >>> GROUP_BITS;
-                groups[count++] = ipv4 & 0xffff;
-                break;
-            }
-            if (i == start) {
-                throw invalid(text);
-            }
-            groups[count++] = value;
-            if (i == end) {
-                break;
-            }
-            if (text.charAt(i++) != ':' || i == end) {
-                throw invalid(text);
-            }
-            if (text.charAt(i) == ':') {
-                if (gap >= 0) {
-                    throw invalid(text);
-                }
-                gap = count;
-                i++;
-            }
-        }
-        if (gap < 0 ? count != GROUPS : count > GROUPS - 1) {
-            throw invalid(text);
-        }
-        long high = 0;
-        long low = 0;
-        int zeros = GROUPS - count;
-        for (int group = 0, source = 0; group < GROUPS; group++) {
-            int value = gap >= 0 && group >= gap && group < gap + zeros ? 0 : groups[source++];
-            if (group < GROUPS / 2) {
-                high = high << GROUP_BITS | value;
-            } else {
-                low = low << GROUP_BITS | value;
-            }
-        }
-        return new Ipv6Address(high, low);
-    }
-
-    private static int parseIpv4Tail(String text, int start) {
-        try {
-            return Ipv4Address.parse(text.substring(start)).value();
-        } catch (IllegalArgumentException e) {
-            throw invalid(text);
-        }
+        return Ipv6AddressText.parse(text);
     }
 
     /**
@@ -355,7 +280,7 @@ public record Ipv6Address(long high, long low) {
      */
     @Override
     public String toString() {
-        return appendTo(new StringBuilder(MAX_TEXT_LENGTH), high, low).toString();
+        return Ipv6AddressText.appendTo(new StringBuilder(MAX_TEXT_LENGTH), high, low).toString();
     }
 
     /**
@@ -368,57 +293,6 @@ public record Ipv6Address(long high, long low) {
      * @return {@code out}
      */
     public static StringBuilder appendTo(StringBuilder out, ByteBuf buf, int index) {
-        return appendTo(out, readHigh(buf, index), readLow(buf, index));
-    }
-
-    private static StringBuilder appendTo(StringBuilder out, long high, long low) {
-        if (high == 0 && (low & ~LOW_32_BITS) == IPV4_MAPPED_LOW) {
-            return Ipv4Address.appendTo(out.append("::ffff:"), (int) low);
-        }
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int group = 0; group < GROUPS; ) {
-            int run = 0;
-            while (group + run < GROUPS && group(high, low, group + run) == 0) {
-                run++;
-            }
-            if (run > bestLength) {
-                bestStart = group;
-                bestLength = run;
-            }
-            group += Math.max(run, 1);
-        }
-        for (int group = 0; group < GROUPS; group++) {
-            if (group == bestStart) {
-                out.append("::");
-                group += bestLength - 1;
-                continue;
-            }
-            if (group > 0 && group != bestStart + bestLength) {
-                out.append(':');
-            }
-            appendHex(out, group(high, low, group));
-        }
-        return out;
-    }
-
-    /** Appends a group in lower-case hex without leading zeros, as {@link Integer#toHexString} would, in place. */
-    private static void appendHex(StringBuilder out, int value) {
-        int shift = GROUP_BITS - 4;
-        while (shift > 0 && value >>> shift == 0) { // the last digit is printed even if 0
-            shift -= 4;
-        }
-        for (; shift >= 0; shift -= 4) {
-            out.append(Character.forDigit(value >>> shift & 0xf, 16));
-        }
-    }
-
-    private static int group(long high, long low, int index) {
-        long half = index < GROUPS / 2 ? high : low;
-        return (int) (half >>> (GROUP_BITS * (GROUPS / 2 - 1 - index % (GROUPS / 2)))) & 0xffff;
-    }
-
-    private static IllegalArgumentException invalid(String text) {
-        return new IllegalArgumentException("not an IPv6 address in the text form of RFC 4291: '" + text + "'");
+        return Ipv6AddressText.appendTo(out, readHigh(buf, index), readLow(buf, index));
     }
 }
