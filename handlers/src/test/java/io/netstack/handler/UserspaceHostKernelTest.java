@@ -30,6 +30,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,7 +143,8 @@ class UserspaceHostKernelTest {
         assertEquals(0, host.arp().requestsAnswered(), "the kernel never asked: " + host.summary());
         assertTrue(host.ethernet().arpRequestsSent() >= 1, host.summary());
         assertEquals(1, host.ethernet().packetsResolved(), host.summary());
-        assertEquals(Map.of(Ipv4Address.parse(KERNEL_IP), MacAddress.parse(Ip.macAddress(DEVICE))), neighbours());
+        assertEquals(Map.of(Ipv4Address.parse(KERNEL_IP).toInetAddress(), MacAddress.parse(Ip.macAddress(DEVICE))),
+                neighbours());
         assertEquals(0, host.drops().outboundTotal(), host.summary());
     }
 
@@ -168,7 +170,7 @@ class UserspaceHostKernelTest {
     }
 
     /** What the host's ARP has learnt, read on the event loop that writes it. */
-    private Map<Ipv4Address, MacAddress> neighbours() throws Exception {
+    private Map<InetAddress, MacAddress> neighbours() throws Exception {
         return channel.eventLoop().submit(() -> host.arp().neighbours().toMap()).get();
     }
 
