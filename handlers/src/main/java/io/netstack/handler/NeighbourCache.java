@@ -7,6 +7,7 @@ import io.netstack.wire.MacAddress;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.StringJoiner;
 
 /**
  * A small IP to MAC address table, learnt from ARP for IPv4 and from Neighbor Discovery for IPv6.
@@ -168,6 +169,10 @@ public final class NeighbourCache {
 
     @Override
     public String toString() {
-        return toMap().toString();
+        StringJoiner entries = new StringJoiner(", ", "{", "}");
+        for (int slot = 0; slot < size; slot++) {
+            entries.add(inetAddress(highs[slot], lows[slot]).getHostAddress() + '=' + new MacAddress(macs[slot]));
+        }
+        return entries.toString();
     }
 }

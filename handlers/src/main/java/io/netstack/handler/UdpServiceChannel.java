@@ -48,7 +48,8 @@ import java.util.List;
  * It takes any {@link AddressedEnvelope} of a {@link ByteBuf} to an IPv4 or IPv6 {@link InetSocketAddress}, a
  * {@code DatagramPacket} being one. The envelope's sender, if it has one, chooses the source address, as
  * {@code IP_PKTINFO} does for a socket: it must be one of the host's addresses of the destination's version, with
- * port 0 or this port. Without one, the datagram is sent from the host's first address of that version. Over IPv6
+ * port 0 or this port. Without one, the datagram is sent from the host's first address of that version; to a
+ * version the host has no address of, the write fails with an {@link UnsupportedAddressTypeException}. Over IPv6
  * the UDP checksum is always computed, as RFC 8200 section 8.1 requires. A message of another type or to another address fails
  * its write at once; a payload too long for the device's MTU fails it when the device refuses the frame. A write's
  * promise completes when the host's channel has written the datagram's frame, or fails with the reason it could
@@ -198,9 +199,11 @@ public final class UdpServiceChannel extends HostChildChannel {
                 content, content.readerIndex(), content.readableBytes());
     }
 
-    /** The envelope's recipient, checked: an IP address and a port other than 0. */
-    private static InetSocketAddress destination(AddressedEnvelope<?, ?> envelope) {
-        if (!(envelope.recipient() instanceof InetSocketAddress recipient) || recipient.isUnresolved()) {
+    /** The envelope's recipient, checked: an address of a version the host has addresses of, and a port. */
+    private InetSocketAddress destination(AddressedEnvelope<?, ?> envelope) {
+        if (!(envelope.recipient() instanceof InetSocketAddress recipient)
+                || !(recipient.getAddress() instanceof Inet4Address ? !host.ipv4Addresses().isEmpty()
+                        : recipient.getAddress() instanceof Inet6Address && !host.ipv6Addresses().isEmpty())) {
             throw new UnsupportedAddressTypeException();
         }
         if (recipient.getPort() == 0) {
@@ -212,7 +215,7 @@ public final class UdpServiceChannel extends HostChildChannel {
     /** The source address of an IPv4 datagram: the envelope's sender, checked, or else the host's first address. */
     private int source(AddressedEnvelope<?, ?> envelope) {
         SocketAddress sender = envelope.sender();
-        if (sender == null && !host.ipv4Addresses().isEmpty()) {
+        if (sender == null) {
             return host.ipv4Addresses().getFirst().value();
         }
         if (sender instanceof InetSocketAddress socketAddress && socketAddress.getAddress() instanceof Inet4Address
@@ -229,7 +232,7 @@ public final class UdpServiceChannel extends HostChildChannel {
     private Ipv6Address ipv6Source(AddressedEnvelope<?, ?> envelope) {
         SocketAddress sender = envelope.sender();
         List<Ipv6Address> addresses = host.ipv6Addresses();
-        if (sender == null && !addresses.isEmpty()) {
+        if (sender == null) {
             return addresses.getFirst();
         }
         if (sender instanceof InetSocketAddress socketAddress && socketAddress.getAddress() instanceof Inet6Address
