@@ -11,6 +11,7 @@ import io.netstack.wire.CidrAddress;
 import io.netstack.wire.Icmpv4Packet;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.Ipv6Address;
 import io.netstack.wire.LinkLayer;
 import io.netstack.wire.UdpDatagram;
 import io.netty.bootstrap.Bootstrap;
@@ -27,6 +28,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,6 +54,8 @@ class UserspaceHostTunKernelTest {
     private static final String DEVICE = "nstun0";
     private static final String KERNEL_IP = "192.0.2.1";
     private static final String HOST_IP = "192.0.2.2";
+    private static final String KERNEL_IP6 = "2001:db8::1";
+    private static final String HOST_IP6 = "2001:db8::2";
     private static final int ECHO_PORT = 7;
 
     @Parameter
@@ -68,12 +72,14 @@ class UserspaceHostTunKernelTest {
         pcapFile = directory.resolve("tun.pcap");
         host = UserspaceHost.builder()
                 .address(Ipv4Address.parse(HOST_IP))
+                .address(Ipv6Address.parse(HOST_IP6))
                 .udpEchoPort(ECHO_PORT)
                 .pcap(pcapFile)
                 .build();
         group = transport.newGroup(1);
         channel = (TapChannel) new Bootstrap().group(group).channel(TapChannel.class)
-                .option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse(KERNEL_IP + "/24")))
+                .option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse(KERNEL_IP + "/24"),
+                        CidrAddress.parse(KERNEL_IP6 + "/64")))
                 .option(TapChannelOption.LINK_UP, true)
                 .handler(host)
                 .bind(TapAddress.tun(DEVICE)).sync().channel();
@@ -96,16 +102,36 @@ class UserspaceHostTunKernelTest {
     }
 
     @Test
+    void theKernelPingsTheHostOverIpv6AThousandTimesWithoutLoss() {
+        Command.assumeInstalled("ping", "iputils-ping");
+        String report = KernelPeer.ping(HOST_IP6, 1000, "0.002");
+        assertTrue(report.contains("1000 packets transmitted, 1000 received, 0% packet loss"), report);
+        assertEquals(1000, host.icmpEcho().repliesSent(), host.summary());
+        assertEquals(0, host.drops().count(InboundFrame.Kind.OTHER_ETHERTYPE), host.summary());
+    }
+
+    @Test
     void aThousandDatagramsOfSizesUpTo1472ComeBackByteIdentical() throws IOException {
+        echoAThousandDatagrams(KERNEL_IP, HOST_IP, KernelPeer.MAX_UDP_PAYLOAD);
+    }
+
+    /** 1500 - 40 (IPv6) - 8 (UDP). */
+    @Test
+    void aThousandDatagramsOverIpv6OfSizesUpTo1452ComeBackByteIdentical() throws IOException {
+        echoAThousandDatagrams(KERNEL_IP6, HOST_IP6, 1452);
+    }
+
+    private void echoAThousandDatagrams(String kernelIp, String hostIp, int maxPayload) throws IOException {
         int datagrams = 1000;
         Random random = new Random(862);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(KERNEL_IP, HOST_IP, ECHO_PORT)) {
+        try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(kernelIp, hostIp, ECHO_PORT)) {
             for (int i = 0; i < datagrams; i++) {
-                byte[] payload = new byte[i * KernelPeer.MAX_UDP_PAYLOAD / (datagrams - 1)];
+                byte[] payload = new byte[i * maxPayload / (datagrams - 1)];
                 random.nextBytes(payload);
                 DatagramPacket echo = socket.echo(payload);
-                assertEquals(new InetSocketAddress(HOST_IP, ECHO_PORT), echo.getSocketAddress());
+                assertEquals(new InetSocketAddress(InetAddress.ofLiteral(hostIp), ECHO_PORT),
+                        echo.getSocketAddress());
                 assertArrayEquals(payload, Arrays.copyOfRange(echo.getData(), 0, echo.getLength()),
                         "datagram " + i + " of " + payload.length + " bytes");
                 assertTrue(System.nanoTime() < deadline, "1000 round trips take more than 30 s");
@@ -114,6 +140,22 @@ class UserspaceHostTunKernelTest {
         assertEquals(datagrams, host.udpEcho().datagramsEchoed(), host.summary());
         assertEquals(0, host.drops().count(InboundFrame.Kind.UDP), host.summary());
         assertEquals(0, channel.metrics().writeErrors() + channel.metrics().oversizeDrops());
+    }
+
+    /** tshark reads the ICMPv6 messages of the host's raw IP capture as the views decode them. */
+    @Test
+    void tsharkReadsEveryIcmpv6MessageAsTheViewsDecodeIt() throws Exception {
+        Command.assumeInstalled("tshark", "tshark");
+        Command.assumeInstalled("ping", "iputils-ping");
+        KernelPeer.ping(HOST_IP6, 3, "0.05");
+        channel.close().sync(); // closes the pcap file
+
+        List<String> tshark = Icmpv6Dissection.tshark(pcapFile);
+        List<String> ours = Icmpv6Dissection.views(PcapFile.read(pcapFile), LinkLayer.IP);
+        assertEquals(ours, tshark, Icmpv6Dissection.FIELDS.toString());
+        assertEquals(3, ours.stream().filter(line -> line.contains(HOST_IP6 + "\t" + KERNEL_IP6 + "\t129\t")).count(),
+                "3 echo replies, and no Neighbor Discovery on TUN: " + ours);
+        assertTrue(ours.stream().noneMatch(line -> line.split("\t")[3].matches("13[56]")), ours.toString());
     }
 
     /**
