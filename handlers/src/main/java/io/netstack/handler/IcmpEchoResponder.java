@@ -1,8 +1,6 @@
 package io.netstack.handler;
 
 import io.netstack.wire.Frames;
-import io.netstack.wire.Ipv6Header;
-import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.Ipv6Packets;
 import io.netty.channel.ChannelHandlerContext;
 
@@ -39,8 +37,7 @@ public final class IcmpEchoResponder extends FrameResponder {
         if (inbound.isIpv4()) {
             send(ctx, Frames.icmpEchoReply(ctx.alloc(), inbound.ipv4(), inbound.icmpv4()));
         } else {
-            send(ctx, Ipv6Packets.echoReply(ctx.alloc(),
-                    Ipv6Header.replyTo(inbound.ipv6(), Ipv6Packet.PROTOCOL_ICMPV6), inbound.icmpv6()));
+            send(ctx, Ipv6Packets.echoReply(ctx.alloc(), inbound.ipv6(), inbound.icmpv6()));
         }
         repliesSent++;
     }

@@ -138,9 +138,7 @@ public final class NdpResponder extends FrameResponder {
             // Without the option (allowed to a unicast address) the frame's sender is the one to answer.
             sourceMac = inbound.ethernet().source();
         }
-        ByteBuf answer = Ipv6Packets.neighborAdvertisement(ctx.alloc(), target, Ipv6Address.read(buf, source),
-                NeighborDiscoveryMessage.FLAG_SOLICITED | NeighborDiscoveryMessage.FLAG_OVERRIDE, target,
-                host().mac());
+        ByteBuf answer = Ipv6Packets.solicitedNeighborAdvertisement(ctx.alloc(), ip, target, host().mac());
         send(ctx, EthernetHeader.prepend(answer, sourceMac, host().mac(), EthernetFrame.ETHERTYPE_IPV6));
         solicitationsAnswered++;
     }

@@ -1,12 +1,17 @@
 package io.netstack.handler;
 
 import io.netstack.wire.testing.CapturedFrames;
+import io.netstack.wire.testing.CapturedIpv6Frames;
 import io.netstack.wire.testing.FuzzInput;
 import io.netstack.wire.DecodeError;
 import io.netstack.testing.PcapFile;
 import io.netstack.wire.EthernetFrame;
+import io.netstack.wire.Icmpv6Packet;
+import io.netstack.wire.InternetChecksum;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.Ipv6Address;
+import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.LinkLayer;
 import io.netstack.wire.LinkLayerAddress;
 import io.netstack.wire.MacAddress;
@@ -359,6 +364,83 @@ class UserspaceHostTest {
         assertEquals(0, host.drops().total(), host.summary());
         assertFalse(channel.finishAndReleaseAll());
         allocator.release();
+    }
+
+    /**
+     * The same for IPv6: the host answers Neighbor Solicitations (on Ethernet) and ICMPv6 echo requests without
+     * allocating per frame, its addresses matched in place and the answers' headers written without records that
+     * escape.
+     */
+    @ParameterizedTest
+    @EnumSource(LinkLayer.class)
+    void answersIpv6WithoutAllocatingPerFrame(LinkLayer linkLayer) {
+        UserspaceHost host = UserspaceHost.builder(HOST_MAC).address(Ipv6Address.parse("2001:db8::2"))
+                .linkLayer(linkLayer).build();
+        EmbeddedChannel channel = new EmbeddedChannel(host);
+        Allocations.Recycling allocator = new Allocations.Recycling();
+        channel.config().setAllocator(allocator);
+        for (ByteBuf announcement; (announcement = channel.readOutbound()) != null; ) {
+            announcement.release();
+        }
+        Ipv6Address kernel = Ipv6Address.parse("2001:db8::1");
+        host.ndp().neighbours().put(kernel.high(), kernel.low(), ArpResponderTest.KERNEL_MAC);
+        long[] bytesOut = {0};
+        channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                ByteBuf reply = (ByteBuf) msg;
+                bytesOut[0] += reply.readableBytes();
+                reply.release();
+            }
+        });
+        byte[] echoRequest = ipv6EchoRequestWithoutData();
+        if (linkLayer == LinkLayer.IP) {
+            echoRequest = ipPacketOf(echoRequest);
+        }
+        ByteBuf ping = Allocations.untracked(echoRequest);
+        ByteBuf solicitation = Allocations.untracked(CapturedIpv6Frames.NEIGHBOR_SOLICITATION);
+        int frames = 200_000;
+        try {
+            long allocated = Allocations.ofSecondRun(() -> {
+                for (int i = 0; i < frames; i++) {
+                    channel.pipeline().fireChannelRead(ping.retain());
+                    if (linkLayer == LinkLayer.ETHERNET) {
+                        channel.pipeline().fireChannelRead(solicitation.retain());
+                    }
+                    channel.pipeline().fireChannelReadComplete();
+                }
+                return bytesOut[0];
+            });
+            assertTrue(allocated < frames, allocated + " bytes for " + frames + " pings and solicitations answered");
+        } finally {
+            ping.release();
+            solicitation.release();
+        }
+        assertEquals(2L * frames, host.icmpEcho().repliesSent());
+        if (linkLayer == LinkLayer.ETHERNET) {
+            assertEquals(2L * frames, host.ndp().solicitationsAnswered());
+        }
+        assertEquals(0, host.drops().total(), host.summary());
+        assertFalse(channel.finishAndReleaseAll());
+        allocator.release();
+    }
+
+    /** The captured ICMPv6 echo request cut to its header, payload length and checksum fixed. */
+    private static byte[] ipv6EchoRequestWithoutData() {
+        int ip = EthernetFrame.HEADER_LENGTH;
+        int icmp = ip + Ipv6Packet.HEADER_LENGTH;
+        byte[] frame = Arrays.copyOf(CapturedIpv6Frames.ECHO_REQUEST, icmp + Icmpv6Packet.HEADER_LENGTH);
+        frame[ip + 4] = 0;
+        frame[ip + 5] = Icmpv6Packet.HEADER_LENGTH;
+        frame[icmp + 2] = 0;
+        frame[icmp + 3] = 0;
+        ByteBuf buf = Unpooled.wrappedBuffer(frame);
+        int checksum = InternetChecksum.finish(InternetChecksum.sum(buf, icmp, Icmpv6Packet.HEADER_LENGTH,
+                InternetChecksum.ipv6PseudoHeaderSum(buf, ip + 8, Ipv6Packet.PROTOCOL_ICMPV6,
+                        Icmpv6Packet.HEADER_LENGTH)));
+        frame[icmp + 2] = (byte) (checksum >>> 8);
+        frame[icmp + 3] = (byte) checksum;
+        return frame;
     }
 
     /** The captured ping cut to its ICMP header, checksums fixed. */
