@@ -28,10 +28,11 @@ import static java.util.Objects.requireNonNull;
  *
  * <h2>What it takes</h2>
  * Each {@link ByteBuf} written through it is one IPv4 or IPv6 packet at its reader index, as the IP-layer
- * builders of {@link Frames} and {@link Ipv6Packets} make them, with {@link Frames#LINK_HEADROOM} bytes before it that belong to the writer: the
- * Ethernet header goes there, in place, so that framing neither copies nor allocates. A packet without that
- * headroom, or in a read-only buffer, is copied once into a new frame instead. Messages of other types pass
- * untouched, and so do the ARP and NDP frames of an {@link ArpResponder} and an {@link NdpResponder}, which sit on the device's side of this handler.
+ * builders of {@link Frames} and {@link Ipv6Packets} make them, with {@link Frames#LINK_HEADROOM} bytes before it
+ * that belong to the writer: the Ethernet header goes there, in place, so that framing neither copies nor
+ * allocates. A packet without that headroom, or in a read-only buffer, is copied once into a new frame instead.
+ * Messages of other types pass untouched, and so do the ARP and NDP frames of an {@link ArpResponder} and an
+ * {@link NdpResponder}, which sit on the device's side of this handler.
  *
  * <h2>Next hops</h2>
  * The host has no routes: every destination is on the link and is sent to directly. The limited broadcast address
@@ -45,12 +46,11 @@ import static java.util.Objects.requireNonNull;
  * {@link OutboundDrop} reason, and a promise other than a void one fails with a {@link NoRouteToHostException}.
  *
  * <p>A packet of neither version, and one to resolve from a host without an address of its version to ask from, is
- * dropped as
- * {@link OutboundDrop#NO_LINK_ADDRESS}. Use it from the channel's event loop; counters are volatile so that other threads
- * read current values.
+ * dropped as {@link OutboundDrop#NO_LINK_ADDRESS}. Use it from the channel's event loop; counters are volatile so
+ * that other threads read current values.
  */
 public final class EthernetFramer extends ChannelDuplexHandler {
-    /** ARP requests or solicitations sent for one next hop before giving up on it: the kernel's {@code mcast_solicit}. */
+    /** Requests, ARP or Neighbor Solicitations, sent for one next hop before giving up: {@code mcast_solicit}. */
     public static final int ARP_REQUESTS = 3;
     /** Milliseconds between two requests for the same next hop: the kernel's {@code retrans_time_ms}. */
     public static final long RETRANSMIT_MILLIS = 1000;

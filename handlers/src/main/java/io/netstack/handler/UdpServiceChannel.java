@@ -50,10 +50,11 @@ import java.util.List;
  * {@code IP_PKTINFO} does for a socket: it must be one of the host's addresses of the destination's version, with
  * port 0 or this port. Without one, the datagram is sent from the host's first address of that version; to a
  * version the host has no address of, the write fails with an {@link UnsupportedAddressTypeException}. Over IPv6
- * the UDP checksum is always computed, as RFC 8200 section 8.1 requires. A message of another type or to another address fails
- * its write at once; a payload too long for the device's MTU fails it when the device refuses the frame. A write's
- * promise completes when the host's channel has written the datagram's frame, or fails with the reason it could
- * not; {@code flush()} flushes the host's channel, at the end of its read loop when called during one.
+ * the UDP checksum is always computed, as RFC 8200 section 8.1 requires. A message of another type or to another
+ * address fails its write at once; a payload too long for the device's MTU fails it when the device refuses the
+ * frame. A write's promise completes when the host's channel has written the datagram's frame, or fails with the
+ * reason it could not; {@code flush()} flushes the host's channel, at the end of its read loop when called during
+ * one.
  */
 public final class UdpServiceChannel extends HostChildChannel {
     private static final InetAddress ANY_ADDRESS = InetAddress.ofLiteral("0.0.0.0");

@@ -27,8 +27,9 @@ import static java.util.Objects.requireNonNull;
 /**
  * Makes a channel into a minimal IPv4 and IPv6 host that the Linux kernel on the other side can ping and exchange
  * UDP with: a TAP device's channel of Ethernet frames, where the host also speaks ARP and Neighbor Discovery, or a
- * TUN device's channel of bare IP packets. The link layer comes from the channel: a {@link LinkLayerAddress} as its local address (a TAP channel's
- * {@code TapAddress}) says which, and {@link Builder#linkLayer} stands in for channels whose address does not.
+ * TUN device's channel of bare IP packets. The link layer comes from the channel: a {@link LinkLayerAddress} as its
+ * local address (a TAP channel's {@code TapAddress}) says which, and {@link Builder#linkLayer} stands in for
+ * channels whose address does not.
  *
  * <p>A TAP channel learns its address at bind, after {@link #initChannel} ran at registration, so the host installs
  * its handlers when the channel becomes active. From the device inwards:

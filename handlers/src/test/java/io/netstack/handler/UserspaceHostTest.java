@@ -86,7 +86,8 @@ class UserspaceHostTest {
         assertTrue(log.get(2).endsWith("Reply 192.0.2.2 is-at 02:00:5e:10:00:02, length 28"), log.get(2));
         assertEquals(24 + 9 * 16 + 42 + 42 + 42 + 98 + 98 + 47 + 47 + 60 + 42, Files.size(pcapFile));
         assertEquals("frames in 4 (247 bytes), out 5 (271 bytes); ARP requests answered 1, sent 0; "
-                + "NDP solicitations answered 0, sent 0, ICMP echo replies 1, UDP echoes 2; drops 0: malformed{}, unhandled{}, outbound{}", host.summary());
+                + "NDP solicitations answered 0, sent 0, ICMP echo replies 1, UDP echoes 2; drops 0: malformed{}, "
+                + "unhandled{}, outbound{}", host.summary());
         assertEquals(LinkLayer.ETHERNET, host.linkLayer(), "the default for a channel whose address does not tell");
     }
 
