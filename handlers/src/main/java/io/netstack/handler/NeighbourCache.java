@@ -153,9 +153,13 @@ public final class NeighbourCache {
 
     /** The JDK address of a 128-bit key: an {@link java.net.Inet4Address} for an IPv4-mapped one. Allocates. */
     static InetAddress inetAddress(long high, long low) {
-        return high == 0 && (low & ~LOW_32_BITS) == IPV4_MAPPED_LOW
+        return isIpv4(high, low)
                 ? new Ipv4Address((int) low).toInetAddress()
                 : new Ipv6Address(high, low).toInetAddress();
+    }
+
+    private static boolean isIpv4(long high, long low) {
+        return high == 0 && (low & ~LOW_32_BITS) == IPV4_MAPPED_LOW;
     }
 
     private int slotOf(long high, long low) {
@@ -171,7 +175,9 @@ public final class NeighbourCache {
     public String toString() {
         StringJoiner entries = new StringJoiner(", ", "{", "}");
         for (int slot = 0; slot < size; slot++) {
-            entries.add(inetAddress(highs[slot], lows[slot]).getHostAddress() + '=' + new MacAddress(macs[slot]));
+            String address = isIpv4(highs[slot], lows[slot]) ? Ipv4Address.format((int) lows[slot])
+                    : new Ipv6Address(highs[slot], lows[slot]).toString();
+            entries.add(address + '=' + new MacAddress(macs[slot]));
         }
         return entries.toString();
     }
