@@ -5,6 +5,7 @@ import io.netstack.wire.DecodeError;
 import io.netstack.wire.EthernetFrame;
 import io.netstack.wire.Icmpv4Packet;
 import io.netstack.wire.Icmpv6Packet;
+import io.netstack.wire.Ipv6Address;
 import io.netstack.wire.IpPacket;
 import io.netstack.wire.Ipv4Packet;
 import io.netstack.wire.Ipv6ExtensionHeaders;
@@ -122,6 +123,9 @@ public final class PacketDecoder {
             return ipv6.error();
         }
         ip = ipv6;
+        if (Ipv6Address.isMulticast(frame, ipv6.sourceOffset())) {
+            return DecodeError.IPV6_MULTICAST_SOURCE;
+        }
         return switch (ipv6ExtensionHeaders.walk(ipv6)) {
             case UPPER_LAYER -> decodeIpv6UpperLayer();
             // Left for the ICMP error handler, which finds the code and pointer in the walker.
