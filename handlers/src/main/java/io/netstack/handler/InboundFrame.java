@@ -4,8 +4,11 @@ import io.netstack.wire.ArpPacket;
 import io.netstack.wire.DecodeError;
 import io.netstack.wire.EthernetFrame;
 import io.netstack.wire.Icmpv4Packet;
+import io.netstack.wire.Icmpv6Packet;
 import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.LinkLayer;
+import io.netstack.wire.NeighborDiscoveryMessage;
 import io.netstack.wire.UdpDatagram;
 import io.netstack.wire.VirtioNetFrame;
 import io.netty.buffer.ByteBuf;
@@ -23,9 +26,10 @@ import io.netty.util.ReferenceCounted;
  * handler, or by the pipeline's tail, releases the frame exactly once.
  *
  * <p>Which views are valid depends on {@link #kind()}: {@link #ethernet()} always; {@link #arp()} for
- * {@link Kind#ARP}; {@link #ipv4()} for every IPv4 kind and for ICMPv4, UDP and TCP over IPv4; {@link #icmpv4()},
- * {@link #udp()} and the decoder's TCP view for theirs. UDP and TCP may also come over IPv6:
- * {@link #headers()}{@code .ip()} tells.
+ * {@link Kind#ARP}; {@link #ipv4()} for every IPv4 kind and for ICMPv4, UDP and TCP over IPv4; {@link #ipv6()}
+ * for ICMPv6, Neighbor Discovery and the IPv6 kinds; {@link #icmpv4()}, {@link #icmpv6()},
+ * {@link #neighborDiscovery()}, {@link #udp()} and the decoder's TCP view for theirs. UDP and TCP come over either
+ * IP version: {@link #isIpv4()} tells.
  */
 public final class InboundFrame implements ReferenceCounted {
     /** What a frame carries, as far as decoding went. */
@@ -34,6 +38,10 @@ public final class InboundFrame implements ReferenceCounted {
         ARP,
         /** An ICMP message over IPv4 that is not a fragment. */
         ICMPV4,
+        /** An ICMPv6 message other than a Neighbor Solicitation or Advertisement. */
+        ICMPV6,
+        /** A Neighbor Solicitation or Advertisement (RFC 4861), valid as section 7.1 asks. */
+        NDP,
         /** UDP over IPv4 or IPv6. */
         UDP,
         /** TCP over IPv4 or IPv6. */
@@ -42,7 +50,10 @@ public final class InboundFrame implements ReferenceCounted {
         IPV4_FRAGMENT,
         /** IPv4 carrying a protocol other than ICMP, UDP and TCP. */
         IPV4_OTHER,
-        /** IPv6 whose next header is neither UDP nor TCP, e.g. ICMPv6 or an extension header. */
+        /**
+         * IPv6 whose upper layer is none of ICMPv6, UDP and TCP, or whose extension headers call for a Parameter
+         * Problem: {@link PacketDecoder#ipv6ExtensionHeaders()} tells.
+         */
         IPV6_OTHER,
         /** An EtherType other than ARP, IPv4 and IPv6 (on a TUN device: an IP version other than 4 and 6). */
         OTHER_ETHERTYPE
@@ -133,6 +144,21 @@ public final class InboundFrame implements ReferenceCounted {
     /** {@return the IPv4 view, when {@link #isIpv4()}} */
     public Ipv4Packet ipv4() {
         return headers.ipv4();
+    }
+
+    /** {@return the IPv6 view, when the frame holds a well-formed IPv6 packet, i.e. not {@link #isIpv4()}} */
+    public Ipv6Packet ipv6() {
+        return headers.ipv6();
+    }
+
+    /** {@return the ICMPv6 view, for {@link Kind#ICMPV6} and {@link Kind#NDP}} */
+    public Icmpv6Packet icmpv6() {
+        return headers.icmpv6();
+    }
+
+    /** {@return the Neighbor Discovery view, for {@link Kind#NDP}} */
+    public NeighborDiscoveryMessage neighborDiscovery() {
+        return headers.neighborDiscovery();
     }
 
     /** {@return the ICMPv4 view, for {@link Kind#ICMPV4}} */

@@ -4,10 +4,14 @@ import io.netstack.wire.ArpPacket;
 import io.netstack.wire.DecodeError;
 import io.netstack.wire.EthernetFrame;
 import io.netstack.wire.Icmpv4Packet;
+import io.netstack.wire.Icmpv6Packet;
+import io.netstack.wire.Ipv6Address;
 import io.netstack.wire.IpPacket;
 import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.Ipv6ExtensionHeaders;
 import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.LinkLayer;
+import io.netstack.wire.NeighborDiscoveryMessage;
 import io.netstack.wire.TcpSegment;
 import io.netstack.wire.UdpDatagram;
 import io.netty.buffer.ByteBuf;
@@ -16,7 +20,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Decodes the headers of a frame into reusable views, layer by layer: the link layer (Ethernet with its VLAN tags,
- * or none on a TUN device), ARP, IPv4 or IPv6, and ICMPv4, UDP or TCP. It is the one decoder of the host
+ * or none on a TUN device), ARP, IPv4 or IPv6 with its extension headers, and ICMPv4, ICMPv6 (Neighbor
+ * Discovery's solicitations and advertisements included), UDP or TCP. It is the one decoder of the host
  * ({@link InboundFrame}) and of the offload handlers ({@link GsoSplitter}, {@link GroCoalescer}); re-pointing its
  * views at each frame allocates nothing.
  *
@@ -25,8 +30,12 @@ import static java.util.Objects.requireNonNull;
  * checksum of the layers decoded; a caller skips it for a frame whose checksums the kernel has verified
  * ({@code VIRTIO_NET_HDR_F_DATA_VALID}) or whose checksum it is about to rewrite.
  *
- * <p>IPv4 fragments are not reassembled, so their upper layer is not decoded; IPv6 extension headers are not
- * parsed, so UDP and TCP are decoded only right after the fixed header. Not thread-safe: one per channel.
+ * <p>IPv6 extension headers are walked by an {@link Ipv6ExtensionHeaders}, as RFC 8200 asks of a destination: a
+ * packet it says to discard (a fragment, No Next Header, a truncated header, an option whose type says discard) is
+ * reported by the walker's {@link DecodeError}; one it says deserves a Parameter Problem decodes without error as
+ * {@link InboundFrame.Kind#IPV6_OTHER}, so that an ICMP error handler finds the verdict and pointer in
+ * {@link #ipv6ExtensionHeaders()}. IPv4 fragments are not reassembled, so their upper layer is not decoded. Not
+ * thread-safe: one per channel.
  */
 public final class PacketDecoder {
     private final LinkLayer linkLayer;
@@ -34,7 +43,10 @@ public final class PacketDecoder {
     private final ArpPacket arp = new ArpPacket();
     private final Ipv4Packet ipv4 = new Ipv4Packet();
     private final Ipv6Packet ipv6 = new Ipv6Packet();
+    private final Ipv6ExtensionHeaders ipv6ExtensionHeaders = new Ipv6ExtensionHeaders();
     private final Icmpv4Packet icmpv4 = new Icmpv4Packet();
+    private final Icmpv6Packet icmpv6 = new Icmpv6Packet();
+    private final NeighborDiscoveryMessage neighborDiscovery = new NeighborDiscoveryMessage();
     private final UdpDatagram udp = new UdpDatagram();
     private final TcpSegment tcp = new TcpSegment();
     /** {@link #ipv4}, {@link #ipv6}, or {@code null} while no IP packet has been found in the frame. */
@@ -111,7 +123,35 @@ public final class PacketDecoder {
             return ipv6.error();
         }
         ip = ipv6;
-        return decodeTransport(ipv6.nextHeader(), ipv6.payloadOffset());
+        if (Ipv6Address.isMulticast(frame, ipv6.sourceOffset())) {
+            return DecodeError.IPV6_MULTICAST_SOURCE;
+        }
+        return switch (ipv6ExtensionHeaders.walk(ipv6)) {
+            case UPPER_LAYER -> decodeIpv6UpperLayer();
+            // Left for the ICMP error handler, which finds the code and pointer in the walker.
+            case PARAMETER_PROBLEM -> null;
+            case FRAGMENT, NO_NEXT_HEADER, DISCARD -> ipv6ExtensionHeaders.error();
+        };
+    }
+
+    private DecodeError decodeIpv6UpperLayer() {
+        int protocol = ipv6ExtensionHeaders.upperLayerProtocol();
+        if (protocol != Ipv6Packet.PROTOCOL_ICMPV6) {
+            return decodeTransport(protocol, ipv6ExtensionHeaders.upperLayerOffset());
+        }
+        kind = InboundFrame.Kind.ICMPV6;
+        if (!ipv6ExtensionHeaders.wrapUpperLayer(icmpv6)) {
+            return icmpv6.error();
+        }
+        int type = icmpv6.type();
+        if (type != Icmpv6Packet.TYPE_NEIGHBOR_SOLICITATION && type != Icmpv6Packet.TYPE_NEIGHBOR_ADVERTISEMENT) {
+            return null;
+        }
+        kind = InboundFrame.Kind.NDP;
+        if (!ipv6ExtensionHeaders.wrapUpperLayer(neighborDiscovery)) {
+            return neighborDiscovery.error();
+        }
+        return neighborDiscovery.ipHeaderError(ipv6);
     }
 
     /**
@@ -141,7 +181,8 @@ public final class PacketDecoder {
 
     /**
      * Verifies the checksums of the layers the last {@link #decode} found: the IPv4 header's, and the ICMPv4,
-     * UDP or TCP checksum (over the pseudo-header of IPv4 or IPv6). Call only after a successful decode.
+     * ICMPv6, UDP or TCP checksum (over the pseudo-header of IPv4 or IPv6, whose upper-layer length leaves the
+     * extension headers out). Call only after a successful decode.
      *
      * @return {@code null} if every checksum verifies, else the first failure, e.g.
      *         {@link DecodeError#IPV4_BAD_CHECKSUM}
@@ -152,6 +193,7 @@ public final class PacketDecoder {
         }
         return switch (kind) {
             case ICMPV4 -> icmpv4.isChecksumValid() ? null : DecodeError.ICMPV4_BAD_CHECKSUM;
+            case ICMPV6, NDP -> icmpv6.isChecksumValid(ipv6) ? null : DecodeError.ICMPV6_BAD_CHECKSUM;
             case UDP -> udp.isChecksumValid(ip) ? null : DecodeError.UDP_BAD_CHECKSUM;
             case TCP -> tcp.isChecksumValid(ip) ? null : DecodeError.TCP_BAD_CHECKSUM;
             default -> null;
@@ -204,6 +246,26 @@ public final class PacketDecoder {
     /** {@return the IPv6 view; valid when {@link #ip()} is it} */
     public Ipv6Packet ipv6() {
         return ipv6;
+    }
+
+    /**
+     * The walk of the IPv6 packet's extension headers: its verdict, and for a Parameter Problem the code and
+     * pointer to answer with.
+     *
+     * @return the walker; valid when {@link #ip()} is {@link #ipv6()}
+     */
+    public Ipv6ExtensionHeaders ipv6ExtensionHeaders() {
+        return ipv6ExtensionHeaders;
+    }
+
+    /** {@return the ICMPv6 view; valid for {@link InboundFrame.Kind#ICMPV6} and {@link InboundFrame.Kind#NDP}} */
+    public Icmpv6Packet icmpv6() {
+        return icmpv6;
+    }
+
+    /** {@return the Neighbor Discovery view; valid for {@link InboundFrame.Kind#NDP}} */
+    public NeighborDiscoveryMessage neighborDiscovery() {
+        return neighborDiscovery;
     }
 
     /** {@return the ICMPv4 view; valid for {@link InboundFrame.Kind#ICMPV4}} */

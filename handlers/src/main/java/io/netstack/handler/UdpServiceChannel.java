@@ -3,7 +3,12 @@ package io.netstack.handler;
 import io.netstack.wire.Frames;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.Ipv6Address;
+import io.netstack.wire.Ipv6Header;
+import io.netstack.wire.Ipv6Packet;
+import io.netstack.wire.Ipv6Packets;
 import io.netstack.wire.UdpDatagram;
+import io.netstack.wire.UdpHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AddressedEnvelope;
@@ -11,6 +16,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DatagramPacket;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -32,18 +38,22 @@ import java.util.List;
  *
  * <h2>Reading</h2>
  * A datagram's content is a slice of the frame it came in, without a copy. Its recipient is the host address it was
- * sent to and this port; its sender, the peer's address and port. Neither is made anew per datagram: the recipient
+ * sent to and this port; its sender, the peer's address and port, an {@link java.net.Inet4Address} or an
+ * {@link Inet6Address} as the datagram came over IPv4 or IPv6. Neither is made anew per datagram: the recipient
  * is one {@link InetSocketAddress} per host address, made once, and the sender's is reused for as long as the
  * datagrams come from the same peer, as a client's requests do.
  *
  * <h2>Writing</h2>
- * It takes any {@link AddressedEnvelope} of a {@link ByteBuf} to an IPv4 {@link InetSocketAddress}, a
+ * It takes any {@link AddressedEnvelope} of a {@link ByteBuf} to an IPv4 or IPv6 {@link InetSocketAddress}, a
  * {@code DatagramPacket} being one. The envelope's sender, if it has one, chooses the source address, as
- * {@code IP_PKTINFO} does for a socket: it must be one of the host's addresses, with port 0 or this port. Without
- * one, the datagram is sent from the host's first address. A message of another type or to another address fails
- * its write at once; a payload too long for the device's MTU fails it when the device refuses the frame. A write's
- * promise completes when the host's channel has written the datagram's frame, or fails with the reason it could
- * not; {@code flush()} flushes the host's channel, at the end of its read loop when called during one.
+ * {@code IP_PKTINFO} does for a socket: it must be one of the host's addresses of the destination's version, with
+ * port 0 or this port. Without one, the datagram is sent from the host's first address of that version; to a
+ * version the host has no address of, the write fails with an {@link UnsupportedAddressTypeException}. Over IPv6
+ * the UDP checksum is always computed, as RFC 8200 section 8.1 requires. A message of another type or to another
+ * address fails its write at once; a payload too long for the device's MTU fails it when the device refuses the
+ * frame. A write's promise completes when the host's channel has written the datagram's frame, or fails with the
+ * reason it could not; {@code flush()} flushes the host's channel, at the end of its read loop when called during
+ * one.
  */
 public final class UdpServiceChannel extends HostChildChannel {
     private static final InetAddress ANY_ADDRESS = InetAddress.ofLiteral("0.0.0.0");
@@ -53,10 +63,14 @@ public final class UdpServiceChannel extends HostChildChannel {
     private final HostAddresses host;
     private final int port;
     private final InetSocketAddress localAddress;
-    /** The recipient of the datagrams sent to each of the host's addresses, in the order of its list. */
+    /** The recipient of the datagrams sent to each of the host's IPv4 addresses, in the order of its list. */
     private final InetSocketAddress[] recipients;
+    /** The same for its IPv6 addresses. */
+    private final InetSocketAddress[] ipv6Recipients;
     private InetSocketAddress lastSender;
-    private int lastSenderAddress;
+    /** The last sender's address as IPv6 (an IPv4 one IPv4-mapped, which no IPv6 peer uses on the wire). */
+    private long lastSenderHigh;
+    private long lastSenderLow;
     private int lastSenderPort;
 
     /**
@@ -76,6 +90,11 @@ public final class UdpServiceChannel extends HostChildChannel {
         recipients = new InetSocketAddress[addresses.size()];
         for (int i = 0; i < recipients.length; i++) {
             recipients[i] = new InetSocketAddress(addresses.get(i).toInetAddress(), port);
+        }
+        List<Ipv6Address> ipv6Addresses = host.ipv6Addresses();
+        ipv6Recipients = new InetSocketAddress[ipv6Addresses.size()];
+        for (int i = 0; i < ipv6Recipients.length; i++) {
+            ipv6Recipients[i] = new InetSocketAddress(ipv6Addresses.get(i).toInetAddress(), port);
         }
     }
 
@@ -101,10 +120,32 @@ public final class UdpServiceChannel extends HostChildChannel {
      * {@link DatagramPacket} whose content shares the frame.
      */
     void read(InboundFrame inbound) {
-        Ipv4Packet ip = inbound.ipv4();
         UdpDatagram udp = inbound.udp();
+        InetSocketAddress recipient;
+        InetSocketAddress sender;
+        if (inbound.isIpv4()) {
+            Ipv4Packet ip = inbound.ipv4();
+            recipient = recipient(ip.destination());
+            sender = sender(0, NeighbourCache.mapped(ip.source()), udp.sourcePort());
+        } else {
+            Ipv6Packet ip = inbound.ipv6();
+            ByteBuf buf = ip.buffer();
+            recipient = ipv6Recipient(buf, ip.destinationOffset());
+            sender = sender(Ipv6Address.readHigh(buf, ip.sourceOffset()), Ipv6Address.readLow(buf, ip.sourceOffset()),
+                    udp.sourcePort());
+        }
         ByteBuf content = inbound.frame().retainedSlice(udp.payloadOffset(), udp.payloadLength());
-        deliver(new DatagramPacket(content, recipient(ip.destination()), sender(ip.source(), udp.sourcePort())));
+        deliver(new DatagramPacket(content, recipient, sender));
+    }
+
+    private InetSocketAddress ipv6Recipient(ByteBuf buf, int destination) {
+        List<Ipv6Address> addresses = host.ipv6Addresses();
+        for (int i = 0; i < ipv6Recipients.length; i++) {
+            if (addresses.get(i).matches(buf, destination)) {
+                return ipv6Recipients[i];
+            }
+        }
+        throw new IllegalArgumentException("not an address of the host: " + Ipv6Address.read(buf, destination));
     }
 
     private InetSocketAddress recipient(int destination) {
@@ -117,10 +158,11 @@ public final class UdpServiceChannel extends HostChildChannel {
         throw new IllegalArgumentException("not an address of the host: " + Ipv4Address.format(destination));
     }
 
-    private InetSocketAddress sender(int address, int senderPort) {
-        if (lastSender == null || address != lastSenderAddress || senderPort != lastSenderPort) {
-            lastSender = new InetSocketAddress(new Ipv4Address(address).toInetAddress(), senderPort);
-            lastSenderAddress = address;
+    private InetSocketAddress sender(long high, long low, int senderPort) {
+        if (lastSender == null || low != lastSenderLow || high != lastSenderHigh || senderPort != lastSenderPort) {
+            lastSender = new InetSocketAddress(NeighbourCache.inetAddress(high, low), senderPort);
+            lastSenderHigh = high;
+            lastSenderLow = low;
             lastSenderPort = senderPort;
         }
         return lastSender;
@@ -129,8 +171,11 @@ public final class UdpServiceChannel extends HostChildChannel {
     @Override
     Object checkOutbound(Object msg) {
         if (msg instanceof AddressedEnvelope<?, ?> envelope && envelope.content() instanceof ByteBuf) {
-            destination(envelope);
-            source(envelope);
+            if (destination(envelope).getAddress() instanceof Inet6Address) {
+                ipv6Source(envelope);
+            } else {
+                source(envelope);
+            }
             return msg;
         }
         throw new UnsupportedOperationException("unsupported message type: " + msg.getClass().getSimpleName()
@@ -142,14 +187,21 @@ public final class UdpServiceChannel extends HostChildChannel {
         AddressedEnvelope<?, ?> envelope = (AddressedEnvelope<?, ?>) msg;
         InetSocketAddress destination = destination(envelope);
         ByteBuf content = (ByteBuf) envelope.content();
+        if (destination.getAddress() instanceof Inet6Address address) {
+            return Ipv6Packets.udp(alloc,
+                    Ipv6Header.of(ipv6Source(envelope), Ipv6Address.of(address), Ipv4Packet.PROTOCOL_UDP),
+                    new UdpHeader(port, destination.getPort()),
+                    content, content.readerIndex(), content.readableBytes());
+        }
         return Frames.udpDatagram(alloc, source(envelope), port, ipv4Value(destination), destination.getPort(),
                 content, content.readerIndex(), content.readableBytes());
     }
 
-    /** The envelope's recipient, checked: an IPv4 address and a port other than 0. */
-    private static InetSocketAddress destination(AddressedEnvelope<?, ?> envelope) {
+    /** The envelope's recipient, checked: an address of a version the host has addresses of, and a port. */
+    private InetSocketAddress destination(AddressedEnvelope<?, ?> envelope) {
         if (!(envelope.recipient() instanceof InetSocketAddress recipient)
-                || !(recipient.getAddress() instanceof Inet4Address)) {
+                || !(recipient.getAddress() instanceof Inet4Address ? !host.ipv4Addresses().isEmpty()
+                        : recipient.getAddress() instanceof Inet6Address && !host.ipv6Addresses().isEmpty())) {
             throw new UnsupportedAddressTypeException();
         }
         if (recipient.getPort() == 0) {
@@ -158,7 +210,7 @@ public final class UdpServiceChannel extends HostChildChannel {
         return recipient;
     }
 
-    /** The source address of the datagram: the envelope's sender, checked, or else the host's first address. */
+    /** The source address of an IPv4 datagram: the envelope's sender, checked, or else the host's first address. */
     private int source(AddressedEnvelope<?, ?> envelope) {
         SocketAddress sender = envelope.sender();
         if (sender == null) {
@@ -174,13 +226,30 @@ public final class UdpServiceChannel extends HostChildChannel {
         throw new IllegalArgumentException("cannot send from " + sender + " on port " + port + " of " + host);
     }
 
+    /** The source address of an IPv6 datagram: the envelope's sender, checked, or else the host's first address. */
+    private Ipv6Address ipv6Source(AddressedEnvelope<?, ?> envelope) {
+        SocketAddress sender = envelope.sender();
+        List<Ipv6Address> addresses = host.ipv6Addresses();
+        if (sender == null) {
+            return addresses.getFirst();
+        }
+        if (sender instanceof InetSocketAddress socketAddress && socketAddress.getAddress() instanceof Inet6Address
+                && (socketAddress.getPort() == 0 || socketAddress.getPort() == port)) {
+            Ipv6Address address = Ipv6Address.of((Inet6Address) socketAddress.getAddress());
+            if (addresses.contains(address)) {
+                return address;
+            }
+        }
+        throw new IllegalArgumentException("cannot send from " + sender + " on port " + port + " of " + host);
+    }
+
     /**
      * The address in its primitive form. Those this channel made, its recipients and the last sender, are known
      * without copying the octets out of the {@code InetAddress}: a service answering a datagram writes them back.
      */
     private int ipv4Value(InetSocketAddress address) {
         if (address == lastSender) {
-            return lastSenderAddress;
+            return (int) lastSenderLow; // an IPv4 sender is kept IPv4-mapped: its address is the low 32 bits
         }
         for (int i = 0; i < recipients.length; i++) {
             if (address == recipients[i]) {

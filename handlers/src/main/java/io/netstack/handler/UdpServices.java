@@ -53,9 +53,12 @@ public final class UdpServices extends ChildChannelMultiplexer {
 
     @Override
     protected boolean accepts(InboundFrame inbound) {
-        return inbound.kind() == InboundFrame.Kind.UDP
-                && inbound.isIpv4()
-                && host().isOurs(inbound.ipv4().destination());
+        if (inbound.kind() != InboundFrame.Kind.UDP) {
+            return false;
+        }
+        return inbound.isIpv4()
+                ? host().isOurs(inbound.ipv4().destination())
+                : host().isOurs(inbound.ipv6().buffer(), inbound.ipv6().destinationOffset());
     }
 
     @Override

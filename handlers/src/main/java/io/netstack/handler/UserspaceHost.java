@@ -25,10 +25,11 @@ import java.util.function.Consumer;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Makes a channel into a minimal IPv4 host that the Linux kernel on the other side can ping and exchange UDP with:
- * a TAP device's channel of Ethernet frames, where the host also speaks ARP, or a TUN device's channel of bare IP
- * packets. The link layer comes from the channel: a {@link LinkLayerAddress} as its local address (a TAP channel's
- * {@code TapAddress}) says which, and {@link Builder#linkLayer} stands in for channels whose address does not.
+ * Makes a channel into a minimal IPv4 and IPv6 host that the Linux kernel on the other side can ping and exchange
+ * UDP with: a TAP device's channel of Ethernet frames, where the host also speaks ARP and Neighbor Discovery, or a
+ * TUN device's channel of bare IP packets. The link layer comes from the channel: a {@link LinkLayerAddress} as its
+ * local address (a TAP channel's {@code TapAddress}) says which, and {@link Builder#linkLayer} stands in for
+ * channels whose address does not.
  *
  * <p>A TAP channel learns its address at bind, after {@link #initChannel} ran at registration, so the host installs
  * its handlers when the channel becomes active. From the device inwards:
@@ -39,7 +40,8 @@ import static java.util.Objects.requireNonNull;
  * <li>an optional {@link FrameLogger};</li>
  * <li>the link layer: a {@link PacketDemultiplexer}, which decodes each frame once, verifies its checksums unless the
  * kernel did ({@code DATA_VALID} on a channel with offloads), and drops malformed ones; on Ethernet then an
- * {@link ArpResponder} and the {@link EthernetFramer}, which frames what the IP layer writes;</li>
+ * {@link ArpResponder}, an {@link NdpResponder} and the {@link EthernetFramer}, which frames what the IP layer
+ * writes;</li>
  * <li>the IP layer, which writes IP packets: an {@link IcmpEchoResponder} and the host's {@link UdpServices},
  * which read each datagram to a bound port on that port's {@link UdpServiceChannel}, an {@link UdpEchoHandler}
  * serving the echo port; then an {@link UnreachableResponder}, which answers UDP to a port without a service and
@@ -60,6 +62,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
     private final TrafficCounter traffic = new TrafficCounter();
     private final DropCounters drops = new DropCounters();
     private final ArpResponder arp;
+    private final NdpResponder ndp;
     private final EthernetFramer ethernet;
     private final IcmpEchoResponder icmpEcho;
     private final int udpEchoPort;
@@ -78,6 +81,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         faults = builder.faults;
         NeighbourCache neighbours = new NeighbourCache(ArpResponder.DEFAULT_CACHE_CAPACITY);
         arp = new ArpResponder(addresses, neighbours);
+        ndp = new NdpResponder(addresses, neighbours);
         ethernet = new EthernetFramer(addresses, neighbours, drops);
         icmpEcho = new IcmpEchoResponder(addresses);
         udpEchoPort = builder.udpEchoPort;
@@ -168,9 +172,9 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
             names.add("demultiplexer");
             handlers.add(new PacketDemultiplexer(linkLayer, drops));
             if (linkLayer == LinkLayer.ETHERNET) {
-                // ARP writes whole frames, so it sits on the device's side of the framer; the IP layer after it.
-                names.addAll(List.of("arp", "ethernet"));
-                handlers.addAll(List.of(arp, ethernet));
+                // ARP and NDP write whole frames, so they sit on the device's side of the framer; the IP layer after.
+                names.addAll(List.of("arp", "ndp", "ethernet"));
+                handlers.addAll(List.of(arp, ndp, ethernet));
             }
             names.addAll(List.of("icmpEcho", "udp", "unreachable", "unhandled"));
             handlers.addAll(List.of(icmpEcho, udpServices, new UnreachableResponder(addresses, linkLayer, icmpErrors,
@@ -219,6 +223,11 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         return drops;
     }
 
+    /** {@return the NDP responder, in the pipeline on an Ethernet link only} */
+    public NdpResponder ndp() {
+        return ndp;
+    }
+
     /** {@return the ARP responder, in the pipeline on an Ethernet link only} */
     public ArpResponder arp() {
         return arp;
@@ -256,7 +265,9 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
      */
     public String summary() {
         String arpCounts = linkLayer == LinkLayer.IP ? ""
-                : "ARP requests answered " + arp.requestsAnswered() + ", sent " + ethernet.arpRequestsSent() + ", ";
+                : "ARP requests answered " + arp.requestsAnswered() + ", sent " + ethernet.arpRequestsSent()
+                + "; NDP solicitations answered " + ndp.solicitationsAnswered() + ", sent "
+                + ethernet.neighborSolicitationsSent() + ", ";
         return traffic + "; " + arpCounts
                 + "ICMP echo replies " + icmpEcho.repliesSent()
                 + ", UDP echoes " + udpEcho.datagramsEchoed()

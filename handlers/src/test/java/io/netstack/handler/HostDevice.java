@@ -9,8 +9,8 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
 
-import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A host under test on a device of the kernel's, for the kernel tests: a TAP or TUN channel on a one-thread event
@@ -32,19 +32,22 @@ public final class HostDevice implements AutoCloseable {
      * @param transport  the event loop under test
      * @param host       the channel's handler, typically a {@link UserspaceHost}
      * @param device     the device: {@code new TapAddress(name)} or {@code TapAddress.tun(name)}
-     * @param kernelCidr the kernel's address on the device, e.g. {@code 192.0.2.1/24}
+     * @param kernelCidrs the kernel's addresses on the device, e.g. {@code 192.0.2.1/24}; none for a test that adds
+     *                    them itself
      * @return the bound device
      * @throws InterruptedException if interrupted while binding
      */
-    public static HostDevice bind(Transport transport, ChannelHandler host, TapAddress device, String kernelCidr)
-            throws InterruptedException {
+    public static HostDevice bind(Transport transport, ChannelHandler host, TapAddress device,
+                                  String... kernelCidrs) throws InterruptedException {
         EventLoopGroup group = transport.newGroup(1);
         try {
-            TapChannel channel = (TapChannel) new Bootstrap().group(group).channel(TapChannel.class)
-                    .option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse(kernelCidr)))
+            Bootstrap bootstrap = new Bootstrap().group(group).channel(TapChannel.class)
                     .option(TapChannelOption.LINK_UP, true)
-                    .handler(host)
-                    .bind(device).sync().channel();
+                    .handler(host);
+            if (kernelCidrs.length > 0) {
+                bootstrap.option(TapChannelOption.ADDRESSES, Stream.of(kernelCidrs).map(CidrAddress::parse).toList());
+            }
+            TapChannel channel = (TapChannel) bootstrap.bind(device).sync().channel();
             return new HostDevice(group, channel);
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);

@@ -38,18 +38,19 @@ final class KernelPeer {
 
     /**
      * Has the kernel send the host's echo service 1000 datagrams, one at a time, of sizes spread evenly from 0 to
-     * {@link #MAX_UDP_PAYLOAD} bytes and random content, and checks that each comes back byte-identical from the
-     * port it was sent to, all within 30 s.
+     * {@code maxPayload} bytes and random content, and checks that each comes back byte-identical from the port it
+     * was sent to, all within 30 s.
      *
      * @return how many datagrams came back
      */
-    static int echoDatagramsOfEverySize(String kernelAddress, String hostAddress, int echoPort) throws IOException {
+    static int echoDatagramsOfEverySize(String kernelAddress, String hostAddress, int echoPort, int maxPayload)
+            throws IOException {
         int datagrams = 1000;
         Random random = new Random(862);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try (UdpSocket socket = new UdpSocket(kernelAddress, hostAddress, echoPort)) {
             for (int i = 0; i < datagrams; i++) {
-                byte[] payload = new byte[i * MAX_UDP_PAYLOAD / (datagrams - 1)];
+                byte[] payload = new byte[i * maxPayload / (datagrams - 1)];
                 random.nextBytes(payload);
                 DatagramPacket echo = socket.echo(payload);
                 assertEquals(new InetSocketAddress(InetAddress.ofLiteral(hostAddress), echoPort),

@@ -1,5 +1,7 @@
 package io.netstack.handler;
 
+import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.Ipv6Address;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,5 +39,23 @@ class NeighbourCacheTest {
     @Test
     void rejectsANonPositiveCapacity() {
         assertThrows(IllegalArgumentException.class, () -> new NeighbourCache(0));
+    }
+
+    /** One table for both versions: an IPv4 address is its IPv4-mapped IPv6 key, no other IPv6 address's. */
+    @Test
+    void keepsIpv4AndIpv6NeighboursApart() {
+        NeighbourCache cache = new NeighbourCache(4);
+        Ipv6Address neighbour = Ipv6Address.parse("2001:db8::1");
+        Ipv6Address compatible = Ipv6Address.parse("::c000:201");
+        int ipv4 = Ipv4Address.parse("192.0.2.1").value();
+        cache.put(neighbour.high(), neighbour.low(), 0xa);
+        cache.put(ipv4, 0xb);
+        assertEquals(0xa, cache.lookup(neighbour.high(), neighbour.low()));
+        assertEquals(0xb, cache.lookup(ipv4));
+        assertEquals(NeighbourCache.NO_ENTRY, cache.lookup(compatible.high(), compatible.low()));
+        assertFalse(cache.update(compatible.high(), compatible.low(), 0xc));
+        assertTrue(cache.update(neighbour.high(), neighbour.low(), 0xd));
+        assertEquals(2, cache.size());
+        assertEquals("{2001:db8::1=00:00:00:00:00:0d, 192.0.2.1=00:00:00:00:00:0b}", cache.toString());
     }
 }

@@ -1,14 +1,24 @@
 package io.netstack.handler;
 
 import io.netstack.wire.DecodeError;
+import io.netstack.wire.EthernetFrame;
+import io.netstack.wire.Icmpv6Packet;
 import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.Ipv6Address;
+import io.netstack.wire.Ipv6ExtensionHeaders;
+import io.netstack.wire.Ipv6Header;
+import io.netstack.wire.Ipv6Packet;
+import io.netstack.wire.Ipv6Packets;
 import io.netstack.wire.LinkLayer;
 import io.netstack.wire.TcpSegment;
+import io.netstack.wire.UdpHeader;
 import io.netstack.wire.testing.CapturedFrames;
+import io.netstack.wire.testing.CapturedIpv6Frames;
 import io.netstack.wire.testing.OffloadFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -153,6 +163,96 @@ class PacketDecoderTest {
             return Allocations.untracked(ByteBufUtil.getBytes(packet));
         } finally {
             packet.release();
+        }
+    }
+
+    /**
+     * UDP behind a Destination Options header whose one option is {@code optionType}: PadN (skipped), 0x80
+     * (discard and report) or 0x40 (discard).
+     */
+    private static ByteBuf udpBehindDestinationOptions(int optionType) {
+        ByteBuf udp = Ipv6Packets.udp(UnpooledByteBufAllocator.DEFAULT,
+                Ipv6Header.of(Ipv6Address.parse("2001:db8::1"), Ipv6Address.parse("2001:db8::2"),
+                        Ipv4Packet.PROTOCOL_UDP),
+                new UdpHeader(40000, 7), Unpooled.wrappedBuffer(new byte[] {1, 2}), 0, 2);
+        try {
+            ByteBuf packet = Unpooled.buffer();
+            packet.writeBytes(udp, udp.readerIndex(), Ipv6Packet.HEADER_LENGTH);
+            packet.setShort(4, udp.readableBytes() - Ipv6Packet.HEADER_LENGTH + 8);
+            packet.setByte(6, Ipv6ExtensionHeaders.DESTINATION_OPTIONS);
+            packet.writeBytes(new byte[] {Ipv4Packet.PROTOCOL_UDP, 0, (byte) optionType, 4, 0, 0, 0, 0});
+            packet.writeBytes(udp, udp.readerIndex() + Ipv6Packet.HEADER_LENGTH,
+                    udp.readableBytes() - Ipv6Packet.HEADER_LENGTH);
+            return packet;
+        } finally {
+            udp.release();
+        }
+    }
+
+    @Test
+    void decodesUdpBehindExtensionHeadersWithTheUpperLayerLengthInItsChecksum() {
+        PacketDecoder decoder = new PacketDecoder(LinkLayer.IP);
+        ByteBuf packet = udpBehindDestinationOptions(Ipv6ExtensionHeaders.OPTION_PADN);
+        try {
+            assertNull(decoder.decode(packet));
+            assertEquals(InboundFrame.Kind.UDP, decoder.kind());
+            assertEquals(Ipv6Packet.HEADER_LENGTH + 8, decoder.udp().offset());
+            assertEquals(7, decoder.udp().destinationPort());
+            assertNull(decoder.verifyChecksums());
+        } finally {
+            packet.release();
+        }
+    }
+
+    /** A packet that deserves a Parameter Problem decodes, for the ICMP error handler to find the walker's verdict. */
+    @Test
+    void leavesAParameterProblemVisibleAndDropsWhatTheWalkerDiscards() {
+        PacketDecoder decoder = new PacketDecoder(LinkLayer.IP);
+        ByteBuf report = udpBehindDestinationOptions(0x80);
+        ByteBuf discard = udpBehindDestinationOptions(0x40);
+        try {
+            assertNull(decoder.decode(report));
+            assertEquals(InboundFrame.Kind.IPV6_OTHER, decoder.kind());
+            Ipv6ExtensionHeaders walk = decoder.ipv6ExtensionHeaders();
+            assertEquals(Ipv6ExtensionHeaders.Verdict.PARAMETER_PROBLEM, walk.verdict());
+            assertEquals(Icmpv6Packet.CODE_UNRECOGNIZED_OPTION, walk.parameterProblemCode());
+            assertEquals(Ipv6Packet.HEADER_LENGTH + 2, walk.parameterProblemPointer());
+
+            assertEquals(DecodeError.IPV6_UNRECOGNIZED_OPTION, decoder.decode(discard));
+            assertEquals(Ipv6ExtensionHeaders.Verdict.DISCARD, decoder.ipv6ExtensionHeaders().verdict());
+        } finally {
+            report.release();
+            discard.release();
+        }
+    }
+
+    @Test
+    void decodesNeighborDiscoveryAndRejectsWhatRfc4861SectionSevenOneDiscards() {
+        PacketDecoder decoder = new PacketDecoder(LinkLayer.ETHERNET);
+        byte[] forwarded = CapturedIpv6Frames.NEIGHBOR_SOLICITATION.clone();
+        forwarded[EthernetFrame.HEADER_LENGTH + 7] = 64; // a hop limit other than 255: a router forwarded it
+        ByteBuf solicitation = Unpooled.wrappedBuffer(CapturedIpv6Frames.NEIGHBOR_SOLICITATION);
+        ByteBuf echo = Unpooled.wrappedBuffer(CapturedIpv6Frames.ECHO_REQUEST);
+        ByteBuf corrupted = Unpooled.wrappedBuffer(CapturedIpv6Frames.ECHO_REQUEST.clone());
+        corrupted.setByte(corrupted.writerIndex() - 1, 0);
+        try {
+            assertNull(decoder.decode(solicitation));
+            assertEquals(InboundFrame.Kind.NDP, decoder.kind());
+            assertTrue(decoder.neighborDiscovery().isSolicitation());
+            assertEquals(0x02005e100001L, decoder.neighborDiscovery().sourceLinkLayerAddress());
+            assertNull(decoder.verifyChecksums());
+            assertEquals(DecodeError.NDP_BAD_HOP_LIMIT, decoder.decode(Unpooled.wrappedBuffer(forwarded)));
+
+            assertNull(decoder.decode(echo));
+            assertEquals(InboundFrame.Kind.ICMPV6, decoder.kind());
+            assertTrue(decoder.icmpv6().isEchoRequest());
+            assertNull(decoder.verifyChecksums());
+            assertNull(decoder.decode(corrupted));
+            assertEquals(DecodeError.ICMPV6_BAD_CHECKSUM, decoder.verifyChecksums());
+        } finally {
+            solicitation.release();
+            echo.release();
+            corrupted.release();
         }
     }
 }

@@ -97,10 +97,16 @@ class UnreachableResponderTest {
     /** RFC 4443 section 2.4 (b): an unknown informational message is dropped without an error. */
     @Test
     void leavesAnIcmpv6MessageNoHandlerTookUnanswered() {
-        byte[] unknownInformational = {(byte) 200, 0, 0, 0};
-        channel.writeInbound(ipv6(HOST_IP6, Ipv6Packet.PROTOCOL_ICMPV6, unknownInformational));
+        byte[] unknownInformational = {(byte) 200, 0, 0, 0, 0, 0, 0, 0};
+        ByteBuf packet = ipv6(HOST_IP6, Ipv6Packet.PROTOCOL_ICMPV6, unknownInformational);
+        // A well-formed message, its checksum over the pseudo-header, so that only its type is unknown.
+        long pseudoHeader = Ipv6Header.of(KERNEL_IP6, HOST_IP6, Ipv6Packet.PROTOCOL_ICMPV6)
+                .pseudoHeaderSum(unknownInformational.length);
+        packet.setShort(Ipv6Packet.HEADER_LENGTH + 2, InternetChecksum.finish(InternetChecksum.sum(packet,
+                Ipv6Packet.HEADER_LENGTH, unknownInformational.length, pseudoHeader)));
+        channel.writeInbound(packet);
         assertNull(channel.readOutbound());
-        assertEquals(1, host.drops().count(InboundFrame.Kind.IPV6_OTHER), host.summary());
+        assertEquals(1, host.drops().count(InboundFrame.Kind.ICMPV6), host.summary());
         assertEquals("sent 0, suppressed{}", host.icmpErrors().toString());
     }
 

@@ -4,6 +4,8 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netstack.wire.testing.FuzzInput;
 import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.Ipv6Address;
+import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.LinkLayer;
 import io.netstack.wire.MacAddress;
 import io.netty.buffer.ByteBuf;
@@ -20,6 +22,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +43,7 @@ class UserspaceHostFuzzTest {
     /** The address of the seeds' destination, so that they reach the responders before mutation. */
     private static final MacAddress HOST_MAC = MacAddress.parse("02:00:5e:10:00:02");
     private static final Ipv4Address HOST_ADDRESS = Ipv4Address.parse("192.0.2.2");
+    private static final Ipv6Address HOST_IPV6_ADDRESS = Ipv6Address.parse("2001:db8::2");
 
     /** Takes every exception that reaches the end of the pipeline, where EmbeddedChannel would rethrow it. */
     private static final class ExceptionRecorder extends ChannelInboundHandlerAdapter {
@@ -63,8 +67,13 @@ class UserspaceHostFuzzTest {
     @FuzzTest
     void hostOnTunTakesAnyPacket(FuzzedDataProvider data) {
         FuzzInput input = FuzzInput.read(data);
-        if (input.fixChecksums()) {
-            FuzzInput.fixIpv4Checksums(input.bytes(), 0);
+        byte[] packet = input.bytes();
+        if (input.fixChecksums() && packet.length > 0) {
+            if (packet[0] >>> 4 == Ipv6Packet.VERSION) {
+                FuzzInput.fixIpv6Checksums(packet, 0);
+            } else {
+                FuzzInput.fixIpv4Checksums(packet, 0);
+            }
         }
         takesAnything(input, LinkLayer.IP);
     }
@@ -72,7 +81,8 @@ class UserspaceHostFuzzTest {
     private static void takesAnything(FuzzInput input, LinkLayer linkLayer) {
         byte[] frame = input.bytes();
         int[] logLines = {0};
-        UserspaceHost host = UserspaceHost.builder(HOST_MAC).address(HOST_ADDRESS).linkLayer(linkLayer)
+        UserspaceHost host = UserspaceHost.builder(HOST_MAC).address(HOST_ADDRESS).address(HOST_IPV6_ADDRESS)
+                .linkLayer(linkLayer)
                 .frameLog(line -> logLines[0]++).build();
         ExceptionRecorder errors = new ExceptionRecorder();
         EmbeddedChannel channel = new EmbeddedChannel(host, errors);
@@ -96,17 +106,29 @@ class UserspaceHostFuzzTest {
         assertEquals(traffic.framesIn() + traffic.framesOut(), logLines[0], "one log line per frame");
         assertEquals(traffic.framesIn(), host.drops().inboundTotal() + host.icmpEcho().repliesSent()
                         + host.arp().requestsAnswered() + host.arp().requestsForOthers()
-                        + host.arp().repliesReceived() + host.udpEcho().datagramsEchoed(),
+                        + host.arp().repliesReceived() + host.udpEcho().datagramsEchoed() + ndpConsumed(host.ndp()),
                 "every frame is answered, consumed or counted as dropped: " + host.summary());
-        assertEquals(host.icmpEcho().repliesSent() + host.udpEcho().datagramsEchoed(),
+        assertEquals(host.icmpEcho().repliesSent() + host.udpEcho().datagramsEchoed() + host.icmpErrors().sent(),
                 host.drops().outboundTotal() + sent
                         - host.arp().requestsAnswered() - host.arp().announcementsSent()
-                        - host.ethernet().arpRequestsSent(),
+                        - host.ethernet().arpRequestsSent() - ndpSent(host.ndp())
+                        - host.ethernet().neighborSolicitationsSent(),
                 "every answer is sent, or dropped and counted: " + host.summary());
     }
 
+    /** The Neighbor Discovery messages the host took: each answered, learnt from or counted. */
+    private static long ndpConsumed(NdpResponder ndp) {
+        return ndp.solicitationsAnswered() + ndp.duplicateAddressProbesAnswered() + ndp.solicitationsForOthers()
+                + ndp.advertisementsReceived();
+    }
+
+    /** The advertisements the host sent: announcements and answers. */
+    private static long ndpSent(NdpResponder ndp) {
+        return ndp.announcementsSent() + ndp.solicitationsAnswered() + ndp.duplicateAddressProbesAnswered();
+    }
+
     /**
-     * Checks and releases what the host sent: its announcement and its answers, and on a TUN device's link IPv4
+     * Checks and releases what the host sent: its announcements and its answers, and on a TUN device's link IP
      * packets only.
      */
     private static int releaseOutbound(EmbeddedChannel channel, LinkLayer linkLayer) {
@@ -117,7 +139,7 @@ class UserspaceHostFuzzTest {
             try {
                 assertNull(decoded.decode(frame), "the host sends only well-formed frames");
                 if (linkLayer == LinkLayer.IP) {
-                    assertTrue(decoded.isIpv4(), "a host on TUN sends IPv4 packets, never an Ethernet frame");
+                    assertNotNull(decoded.headers().ip(), "a host on TUN sends IP packets, never an Ethernet frame");
                 }
             } finally {
                 assertTrue(frame.release(), "a frame sent is the host's alone to release");

@@ -26,6 +26,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,7 +92,7 @@ class UserspaceHostKernelTest {
 
     @Test
     void aThousandDatagramsOfSizesUpTo1472ComeBackByteIdentical() throws IOException {
-        int datagrams = KernelPeer.echoDatagramsOfEverySize(KERNEL_IP, HOST_IP, ECHO_PORT);
+        int datagrams = KernelPeer.echoDatagramsOfEverySize(KERNEL_IP, HOST_IP, ECHO_PORT, MAX_UDP_PAYLOAD);
         assertEquals(datagrams, host.udpEcho().datagramsEchoed(), host.summary());
         assertEquals(0, host.drops().count(InboundFrame.Kind.UDP), host.summary());
         assertEquals(0, channel.metrics().writeErrors() + channel.metrics().oversizeDrops());
@@ -118,7 +120,8 @@ class UserspaceHostKernelTest {
         assertEquals(0, host.arp().requestsAnswered(), "the kernel never asked: " + host.summary());
         assertTrue(host.ethernet().arpRequestsSent() >= 1, host.summary());
         assertEquals(1, host.ethernet().packetsResolved(), host.summary());
-        assertEquals(Map.of(Ipv4Address.parse(KERNEL_IP), MacAddress.parse(Ip.macAddress(DEVICE))), neighbours());
+        assertEquals(Map.of(Ipv4Address.parse(KERNEL_IP).toInetAddress(), MacAddress.parse(Ip.macAddress(DEVICE))),
+                neighbours());
         assertEquals(0, host.drops().outboundTotal(), host.summary());
     }
 
@@ -144,7 +147,7 @@ class UserspaceHostKernelTest {
     }
 
     /** What the host's ARP has learnt, read on the event loop that writes it. */
-    private Map<Ipv4Address, MacAddress> neighbours() throws Exception {
+    private Map<InetAddress, MacAddress> neighbours() throws Exception {
         return channel.eventLoop().submit(() -> host.arp().neighbours().toMap()).get();
     }
 

@@ -9,6 +9,7 @@ import io.netstack.testing.PcapFile;
 import io.netstack.wire.Icmpv4Packet;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.Ipv6Address;
 import io.netstack.wire.LinkLayer;
 import io.netstack.wire.UdpDatagram;
 import io.netty.buffer.ByteBuf;
@@ -43,6 +44,8 @@ class UserspaceHostTunKernelTest {
     private static final String DEVICE = "nstun0";
     private static final String KERNEL_IP = "192.0.2.1";
     private static final String HOST_IP = "192.0.2.2";
+    private static final String KERNEL_IP6 = "2001:db8::1";
+    private static final String HOST_IP6 = "2001:db8::2";
     private static final int ECHO_PORT = 7;
 
     @Parameter
@@ -59,10 +62,11 @@ class UserspaceHostTunKernelTest {
         pcapFile = directory.resolve("tun.pcap");
         host = UserspaceHost.builder()
                 .address(Ipv4Address.parse(HOST_IP))
+                .address(Ipv6Address.parse(HOST_IP6))
                 .udpEchoPort(ECHO_PORT)
                 .pcap(pcapFile)
                 .build();
-        device = HostDevice.bind(transport, host, TapAddress.tun(DEVICE), KERNEL_IP + "/24");
+        device = HostDevice.bind(transport, host, TapAddress.tun(DEVICE), KERNEL_IP + "/24", KERNEL_IP6 + "/64");
         channel = device.channel();
     }
 
@@ -82,11 +86,47 @@ class UserspaceHostTunKernelTest {
     }
 
     @Test
+    void theKernelPingsTheHostOverIpv6AThousandTimesWithoutLoss() {
+        Command.assumeInstalled("ping", "iputils-ping");
+        String report = KernelPeer.ping(HOST_IP6, 1000, "0.002");
+        assertTrue(report.contains("1000 packets transmitted, 1000 received, 0% packet loss"), report);
+        assertEquals(1000, host.icmpEcho().repliesSent(), host.summary());
+        assertEquals(0, host.drops().count(InboundFrame.Kind.OTHER_ETHERTYPE), host.summary());
+    }
+
+    @Test
     void aThousandDatagramsOfSizesUpTo1472ComeBackByteIdentical() throws IOException {
-        int datagrams = KernelPeer.echoDatagramsOfEverySize(KERNEL_IP, HOST_IP, ECHO_PORT);
+        assertEchoesDatagramsOfEverySize(KERNEL_IP, HOST_IP, KernelPeer.MAX_UDP_PAYLOAD);
+    }
+
+    /** 1500 - 40 (IPv6) - 8 (UDP). */
+    @Test
+    void aThousandDatagramsOverIpv6OfSizesUpTo1452ComeBackByteIdentical() throws IOException {
+        assertEchoesDatagramsOfEverySize(KERNEL_IP6, HOST_IP6, 1452);
+    }
+
+    private void assertEchoesDatagramsOfEverySize(String kernelIp, String hostIp, int maxPayload)
+            throws IOException {
+        int datagrams = KernelPeer.echoDatagramsOfEverySize(kernelIp, hostIp, ECHO_PORT, maxPayload);
         assertEquals(datagrams, host.udpEcho().datagramsEchoed(), host.summary());
         assertEquals(0, host.drops().count(InboundFrame.Kind.UDP), host.summary());
         assertEquals(0, channel.metrics().writeErrors() + channel.metrics().oversizeDrops());
+    }
+
+    /** tshark reads the ICMPv6 messages of the host's raw IP capture as the views decode them. */
+    @Test
+    void tsharkReadsEveryIcmpv6MessageAsTheViewsDecodeIt() throws Exception {
+        Command.assumeInstalled("tshark", "tshark");
+        Command.assumeInstalled("ping", "iputils-ping");
+        KernelPeer.ping(HOST_IP6, 3, "0.05");
+        channel.close().sync(); // closes the pcap file
+
+        List<String> tshark = Icmpv6Dissection.tshark(pcapFile);
+        List<String> ours = Icmpv6Dissection.views(PcapFile.read(pcapFile), LinkLayer.IP);
+        assertEquals(ours, tshark, Icmpv6Dissection.FIELDS.toString());
+        assertEquals(3, ours.stream().filter(line -> line.contains(HOST_IP6 + "\t" + KERNEL_IP6 + "\t129\t")).count(),
+                "3 echo replies, and no Neighbor Discovery on TUN: " + ours);
+        assertTrue(ours.stream().noneMatch(line -> line.split("\t")[3].matches("13[56]")), ours.toString());
     }
 
     /**

@@ -32,6 +32,8 @@ public enum DecodeError {
     IPV6_TRUNCATED("IPv6 packet shorter than its header or its payload length"),
     /** A version field other than 6. */
     IPV6_BAD_VERSION("IP version is not 6"),
+    /** A multicast source address, which RFC 4291 section 2.7 forbids and Linux drops on receipt. */
+    IPV6_MULTICAST_SOURCE("IPv6 packet from a multicast source address"),
 
     /** Fewer than the 8 bytes of an ICMP header. */
     ICMPV4_TRUNCATED("ICMP message shorter than its 8-byte header"),

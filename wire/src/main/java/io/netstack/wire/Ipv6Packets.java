@@ -22,6 +22,9 @@ public final class Ipv6Packets {
     public static final int MAX_ERROR_QUOTE = Ipv6Packet.MIN_MTU - Ipv6Packet.HEADER_LENGTH
             - Icmpv6Packet.HEADER_LENGTH;
 
+    private static final int VERSION_WORD = Ipv6Packet.VERSION << 28;
+    private static final int SOURCE_OFFSET = 8;
+
     private static final int ADVERTISEMENT_FLAGS = NeighborDiscoveryMessage.FLAG_ROUTER
             | NeighborDiscoveryMessage.FLAG_SOLICITED | NeighborDiscoveryMessage.FLAG_OVERRIDE;
 
@@ -42,6 +45,56 @@ public final class Ipv6Packets {
         int identifierAndSequence = request.identifier() << Short.SIZE | request.sequenceNumber();
         return icmpv6(alloc, ip, Icmpv6Packet.TYPE_ECHO_REPLY, 0, identifierAndSequence,
                 request.buffer(), request.payloadOffset(), request.payloadLength());
+    }
+
+    /**
+     * The echo reply to {@code echo}, sent from {@code request}'s destination back to its source: {@link #echoReply}
+     * for the receive path, which copies the addresses from the request's buffer rather than making records of
+     * them, and so allocates nothing but the packet.
+     *
+     * @param alloc   the allocator of the packet
+     * @param request the IPv6 packet of the request, to a unicast address of the host's
+     * @param echo    the echo request in it
+     * @return the packet, owned by the caller
+     * @throws IllegalArgumentException if the data do not fit
+     */
+    public static ByteBuf echoReply(ByteBufAllocator alloc, Ipv6Packet request, Icmpv6Packet echo) {
+        int length = Icmpv6Packet.HEADER_LENGTH + echo.payloadLength();
+        checkPayloadLength(length);
+        ByteBuf buf = request.buffer();
+        ByteBuf packet = allocate(alloc, Ipv6Packet.PROTOCOL_ICMPV6, Ipv6Packet.DEFAULT_HOP_LIMIT, length);
+        copyAddress(packet, buf, request.destinationOffset());
+        copyAddress(packet, buf, request.sourceOffset());
+        int start = packet.writerIndex();
+        writeIcmpv6Header(packet, Icmpv6Packet.TYPE_ECHO_REPLY, 0, echo.identifier() << Short.SIZE
+                | echo.sequenceNumber());
+        Frames.writeData(packet, buf, echo.payloadOffset(), echo.payloadLength());
+        setIcmpv6Checksum(packet, start);
+        return packet;
+    }
+
+    /**
+     * The solicited Neighbor Advertisement answering {@code solicitation} (RFC 4861 section 7.2.4): from
+     * {@code target} to the solicitation's source, with the S and O flags and a Target Link-Layer Address option.
+     * It copies the destination from the solicitation's buffer, and so allocates nothing but the packet.
+     *
+     * @param alloc        the allocator of the packet
+     * @param solicitation the IPv6 packet of the solicitation, from a unicast address
+     * @param target       the solicited address, one of the host's
+     * @param targetMac    its MAC address
+     * @return the packet, owned by the caller
+     * @throws IllegalArgumentException if the solicitation came from a multicast address, the target is
+     *                                  multicast, or {@code targetMac} is not a MAC address
+     */
+    public static ByteBuf solicitedNeighborAdvertisement(ByteBufAllocator alloc, Ipv6Packet solicitation,
+                                                         Ipv6Address target, long targetMac) {
+        if (Ipv6Address.isMulticast(solicitation.buffer(), solicitation.sourceOffset())) {
+            throw new IllegalArgumentException("a solicited advertisement to a multicast address is invalid");
+        }
+        return neighborDiscovery(alloc, target, solicitation.buffer(), solicitation.sourceOffset(),
+                Icmpv6Packet.TYPE_NEIGHBOR_ADVERTISEMENT,
+                NeighborDiscoveryMessage.FLAG_SOLICITED | NeighborDiscoveryMessage.FLAG_OVERRIDE, target,
+                NeighborDiscoveryMessage.OPTION_TARGET_LINK_LAYER_ADDRESS, targetMac);
     }
 
     /**
@@ -183,6 +236,33 @@ public final class Ipv6Packets {
 
     private static ByteBuf neighborDiscovery(ByteBufAllocator alloc, Ipv6Address source, Ipv6Address destination,
                                              int type, int flags, Ipv6Address target, int optionType, long mac) {
+        ByteBuf packet = allocateNeighborDiscovery(alloc, target, mac);
+        source.write(packet);
+        destination.write(packet);
+        return writeNeighborDiscovery(packet, type, flags, target, optionType, mac);
+    }
+
+    /** The same with the destination copied from {@code destination} at {@code destinationIndex}. */
+    private static ByteBuf neighborDiscovery(ByteBufAllocator alloc, Ipv6Address source, ByteBuf destination,
+                                             int destinationIndex, int type, int flags, Ipv6Address target,
+                                             int optionType, long mac) {
+        ByteBuf packet = allocateNeighborDiscovery(alloc, target, mac);
+        source.write(packet);
+        copyAddress(packet, destination, destinationIndex);
+        return writeNeighborDiscovery(packet, type, flags, target, optionType, mac);
+    }
+
+    /**
+     * Appends the address at {@code index} of {@code from} as two longs: a {@code writeBytes} between two direct
+     * buffers may slice a {@code ByteBuffer} per call, which the receive path cannot afford.
+     */
+    private static void copyAddress(ByteBuf packet, ByteBuf from, int index) {
+        packet.writeLong(from.getLong(index));
+        packet.writeLong(from.getLong(index + Long.BYTES));
+    }
+
+    /** Checks the target and MAC, and allocates the packet up to its addresses, which the caller writes. */
+    private static ByteBuf allocateNeighborDiscovery(ByteBufAllocator alloc, Ipv6Address target, long mac) {
         if (target.isMulticast()) {
             throw new IllegalArgumentException("the target of a Neighbor Discovery message is unicast: " + target);
         }
@@ -190,21 +270,24 @@ public final class Ipv6Packets {
         if (withOption) {
             FieldRange.mac("link-layer address", mac);
         }
-        Ipv6Header ip = new Ipv6Header(source, destination, Ipv6Packet.PROTOCOL_ICMPV6,
-                NeighborDiscoveryMessage.HOP_LIMIT);
         int length = NeighborDiscoveryMessage.HEADER_LENGTH
                 + (withOption ? NeighborDiscoveryMessage.LINK_LAYER_ADDRESS_OPTION_LENGTH : 0);
-        ByteBuf packet = allocate(alloc, ip, length);
+        return allocate(alloc, Ipv6Packet.PROTOCOL_ICMPV6, NeighborDiscoveryMessage.HOP_LIMIT, length);
+    }
+
+    /** Writes the message after the IPv6 header and fills in its checksum. */
+    private static ByteBuf writeNeighborDiscovery(ByteBuf packet, int type, int flags, Ipv6Address target,
+                                                  int optionType, long mac) {
         int start = packet.writerIndex();
         writeIcmpv6Header(packet, type, 0, flags);
         target.write(packet);
-        if (withOption) {
+        if (mac != NeighborDiscoveryMessage.NONE) {
             packet.writeByte(optionType);
             packet.writeByte(NeighborDiscoveryMessage.LINK_LAYER_ADDRESS_OPTION_LENGTH
                     / NeighborDiscoveryMessage.OPTION_UNIT);
             MacAddress.write(packet, mac);
         }
-        setIcmpv6Checksum(packet, ip, start);
+        setIcmpv6Checksum(packet, start);
         return packet;
     }
 
@@ -234,15 +317,31 @@ public final class Ipv6Packets {
                 InternetChecksum.finish(InternetChecksum.sum(packet, start, length, ip.pseudoHeaderSum(length))));
     }
 
+    /**
+     * Fills in the checksum of the ICMPv6 message from {@code start} to the writer index, right after the IPv6
+     * header at the reader index, whose addresses the pseudo-header takes in place.
+     */
+    private static void setIcmpv6Checksum(ByteBuf packet, int start) {
+        int length = packet.writerIndex() - start;
+        long pseudoHeader = InternetChecksum.ipv6PseudoHeaderSum(packet, packet.readerIndex() + SOURCE_OFFSET,
+                Ipv6Packet.PROTOCOL_ICMPV6, length);
+        packet.setShort(start + Icmpv6Packet.CHECKSUM_OFFSET,
+                InternetChecksum.finish(InternetChecksum.sum(packet, start, length, pseudoHeader)));
+    }
+
     private static void checkPayload(Ipv6Header ip, int protocol, int upperHeaderLength, ByteBuf data, int index,
                                      int length) {
         Objects.checkFromIndexSize(index, length, data.capacity());
         if (ip.nextHeader() != protocol) {
             throw new IllegalArgumentException(ip + " does not announce protocol " + protocol);
         }
-        if (upperHeaderLength + length > Ipv6Packet.MAX_PAYLOAD_LENGTH) {
-            throw new IllegalArgumentException("IPv6 payload of " + (upperHeaderLength + length)
-                    + " bytes exceeds " + Ipv6Packet.MAX_PAYLOAD_LENGTH);
+        checkPayloadLength(upperHeaderLength + length);
+    }
+
+    private static void checkPayloadLength(int payloadLength) {
+        if (payloadLength > Ipv6Packet.MAX_PAYLOAD_LENGTH) {
+            throw new IllegalArgumentException("IPv6 payload of " + payloadLength + " bytes exceeds "
+                    + Ipv6Packet.MAX_PAYLOAD_LENGTH);
         }
     }
 
@@ -251,9 +350,20 @@ public final class Ipv6Packets {
      * at its start, and writes the IPv6 header.
      */
     private static ByteBuf allocate(ByteBufAllocator alloc, Ipv6Header ip, int payloadLength) {
+        ByteBuf packet = allocate(alloc, ip.nextHeader(), ip.hopLimit(), payloadLength);
+        ip.source().write(packet);
+        ip.destination().write(packet);
+        return packet;
+    }
+
+    /** The same, for a caller that writes the two addresses after the header's first eight bytes itself. */
+    private static ByteBuf allocate(ByteBufAllocator alloc, int nextHeader, int hopLimit, int payloadLength) {
         ByteBuf packet = alloc.ioBuffer(Frames.LINK_HEADROOM + Ipv6Packet.HEADER_LENGTH + payloadLength);
         packet.setIndex(Frames.LINK_HEADROOM, Frames.LINK_HEADROOM);
-        ip.write(packet, payloadLength);
+        packet.writeInt(VERSION_WORD);
+        packet.writeShort(payloadLength);
+        packet.writeByte(nextHeader);
+        packet.writeByte(hopLimit);
         return packet;
     }
 }

@@ -64,6 +64,28 @@ class Ipv6PacketsTest {
         }
     }
 
+    /** The same advertisement, answering the captured solicitation in place of records of its addresses. */
+    @Test
+    void answersTheKernelsSolicitationAsTheKernelAnswersOne() {
+        ByteBuf solicitation = CapturedFrames.pooled(CapturedIpv6Frames.NEIGHBOR_SOLICITATION);
+        Ipv6Packet ip = new Ipv6Packet();
+        assertTrue(ip.wrap(solicitation, IP, solicitation.readableBytes() - IP));
+        ByteBuf answer = Ipv6Packets.solicitedNeighborAdvertisement(ALLOC, ip, NEIGHBOR, 0x02005e100002L);
+        ByteBuf expected = Ipv6Packets.neighborAdvertisement(ALLOC, NEIGHBOR, KERNEL,
+                NeighborDiscoveryMessage.FLAG_SOLICITED | NeighborDiscoveryMessage.FLAG_OVERRIDE, NEIGHBOR,
+                0x02005e100002L);
+        try {
+            assertEquals(builtPacket(expected, 0), builtPacket(answer, 0));
+            solicitation.setByte(ip.sourceOffset(), 0xff);
+            assertThrows(IllegalArgumentException.class, () -> Ipv6Packets.solicitedNeighborAdvertisement(ALLOC, ip,
+                    NEIGHBOR, 0x02005e100002L), "no solicited advertisement to a multicast source");
+        } finally {
+            answer.release();
+            expected.release();
+            solicitation.release();
+        }
+    }
+
     @Test
     void buildsTheKernelsDuplicateAddressDetectionWithoutItsNonce() {
         ByteBuf packet = Ipv6Packets.duplicateAddressDetection(ALLOC, KERNEL);
@@ -107,7 +129,9 @@ class Ipv6PacketsTest {
         assertTrue(ip.wrap(request, IP, request.readableBytes() - IP));
         assertTrue(echo.wrap(request, ip.payloadOffset(), ip.payloadLength()));
         ByteBuf reply = Ipv6Packets.echoReply(ALLOC, Ipv6Header.replyTo(ip, Ipv6Packet.PROTOCOL_ICMPV6), echo);
+        ByteBuf inPlace = Ipv6Packets.echoReply(ALLOC, ip, echo);
         try {
+            assertEquals(builtPacket(reply, 0), builtPacket(inPlace, 0), "the same reply, addresses copied in place");
             Ipv6Packet replyIp = Ipv6Packet.parse(reply);
             assertTrue(NEIGHBOR.matches(reply, replyIp.sourceOffset()));
             assertTrue(KERNEL.matches(reply, replyIp.destinationOffset()));
@@ -122,6 +146,7 @@ class Ipv6PacketsTest {
             // Only the type grows, by 1 in the high byte, and the pseudo-header is symmetric (RFC 1624).
             assertEquals(echo.checksum() - 0x0100, replyEcho.checksum());
         } finally {
+            inPlace.release();
             reply.release();
             request.release();
         }
