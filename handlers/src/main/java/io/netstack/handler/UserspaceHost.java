@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 import static java.util.Objects.requireNonNull;
@@ -73,7 +72,8 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
     private volatile LinkLayer linkLayer;
 
     private UserspaceHost(Builder builder) {
-        addresses = new HostAddresses(builder.mac != null ? builder.mac : randomMac(), builder.ipv4Addresses,
+        addresses = new HostAddresses(builder.mac != null ? builder.mac : MacAddress.randomLocallyAdministered(),
+                builder.ipv4Addresses,
                 builder.ipv6Addresses);
         configuredLinkLayer = builder.linkLayer;
         frameLog = builder.frameLog;
@@ -90,15 +90,6 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
             throw new IllegalArgumentException("UDP port " + udpEchoPort + " is the echo port");
         }
         udpServices = new UdpServices(addresses, services);
-    }
-
-    /**
-     * A random locally administered unicast address, as the kernel gives a device that has none
-     * ({@code eth_random_addr}).
-     */
-    private static MacAddress randomMac() {
-        long random = ThreadLocalRandom.current().nextLong() & MacAddress.BROADCAST.value();
-        return new MacAddress(random & ~0x01_0000_0000_00L | 0x02_0000_0000_00L);
     }
 
     /**
@@ -141,7 +132,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             try {
-                linkLayer = linkLayerOf(ctx.channel());
+                linkLayer = LinkLayerAddress.linkLayerOf(ctx.channel().localAddress(), configuredLinkLayer);
                 install(ctx.pipeline(), ctx.name());
             } catch (IOException | RuntimeException e) {
                 ctx.fireExceptionCaught(e);
@@ -153,54 +144,34 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         }
 
         private void install(ChannelPipeline pipeline, String setup) throws IOException {
-            List<String> names = new ArrayList<>();
-            List<ChannelHandler> handlers = new ArrayList<>();
+            Map<String, ChannelHandler> handlers = new LinkedHashMap<>();
             if (pcapFile != null) {
-                names.add("pcap");
-                handlers.add(new PcapWriter(pcapFile, linkLayer));
+                handlers.put("pcap", new PcapWriter(pcapFile, linkLayer));
             }
-            names.add("traffic");
-            handlers.add(traffic);
+            handlers.put("traffic", traffic);
             if (faults != null) {
-                names.add("faults");
-                handlers.add(faults);
+                handlers.put("faults", faults);
             }
             if (frameLog != null) {
-                names.add("log");
-                handlers.add(new FrameLogger(frameLog, linkLayer));
+                handlers.put("log", new FrameLogger(frameLog, linkLayer));
             }
-            names.add("demultiplexer");
-            handlers.add(new PacketDemultiplexer(linkLayer, drops));
+            handlers.put("demultiplexer", new PacketDemultiplexer(linkLayer, drops));
             if (linkLayer == LinkLayer.ETHERNET) {
                 // ARP and NDP write whole frames, so they sit on the device's side of the framer; the IP layer after.
-                names.addAll(List.of("arp", "ndp", "ethernet"));
-                handlers.addAll(List.of(arp, ndp, ethernet));
+                handlers.put("arp", arp);
+                handlers.put("ndp", ndp);
+                handlers.put("ethernet", ethernet);
             }
-            names.addAll(List.of("icmpEcho", "udp", "unreachable", "unhandled"));
-            handlers.addAll(List.of(icmpEcho, udpServices, new UnreachableResponder(addresses, linkLayer, icmpErrors,
-                    drops), new UnhandledFrameCounter(drops)));
+            handlers.put("icmpEcho", icmpEcho);
+            handlers.put("udp", udpServices);
+            handlers.put("unreachable", new UnreachableResponder(addresses, linkLayer, icmpErrors, drops));
+            handlers.put("unhandled", new UnhandledFrameCounter(drops));
             String previous = setup;
-            for (int i = 0; i < handlers.size(); i++) {
-                pipeline.addAfter(previous, names.get(i), handlers.get(i));
-                previous = names.get(i);
+            for (Map.Entry<String, ChannelHandler> handler : handlers.entrySet()) {
+                pipeline.addAfter(previous, handler.getKey(), handler.getValue());
+                previous = handler.getKey();
             }
         }
-    }
-
-    /**
-     * The link layer the channel's address tells, else the configured one, else Ethernet.
-     *
-     * @throws IllegalStateException if the configured one contradicts the channel's address
-     */
-    private LinkLayer linkLayerOf(Channel channel) {
-        if (channel.localAddress() instanceof LinkLayerAddress address) {
-            if (configuredLinkLayer != null && configuredLinkLayer != address.linkLayer()) {
-                throw new IllegalStateException("host configured for " + configuredLinkLayer + " on a channel of "
-                        + address.linkLayer() + ": " + address);
-            }
-            return address.linkLayer();
-        }
-        return configuredLinkLayer != null ? configuredLinkLayer : LinkLayer.ETHERNET;
     }
 
     /** {@return the host's addresses} */

@@ -2,6 +2,8 @@ package io.netstack.wire;
 
 import io.netty.buffer.ByteBuf;
 
+import java.util.concurrent.ThreadLocalRandom;
+
 /**
  * A 48-bit IEEE 802 MAC address, held in the low 48 bits of a {@code long} in transmission (big-endian) order.
  *
@@ -38,6 +40,17 @@ public record MacAddress(long value) {
         if ((value & ~MASK) != 0) {
             throw new IllegalArgumentException("not a 48-bit MAC address: 0x" + Long.toHexString(value));
         }
+    }
+
+    /**
+     * A random locally administered unicast address, as the kernel gives a device that has none
+     * ({@code eth_random_addr}).
+     *
+     * @return a new address with the multicast bit clear and the locally administered bit set
+     */
+    public static MacAddress randomLocallyAdministered() {
+        long random = ThreadLocalRandom.current().nextLong() & BROADCAST.value();
+        return new MacAddress(random & ~0x01_0000_0000_00L | 0x02_0000_0000_00L);
     }
 
     /**
