@@ -43,14 +43,15 @@ final class Ipv6Formatter {
 
     /**
      * Walks the extension headers of an IPv6 packet, and has the decoder decode the UDP or TCP header they lead to,
-     * which it finds only right after the fixed header, so that its checksum is verified as any other.
+     * so that its checksum is verified as any other. Decoded here even where the decoder would have: it stops
+     * before the upper layer on some errors (a multicast source), and its view must not be a previous frame's.
      */
     DecodeError decodeAfterExtensionHeaders(Ipv6Packet ipv6) {
         int protocol = extensionHeaders.walk(ipv6) == Ipv6ExtensionHeaders.Verdict.UPPER_LAYER
                 ? extensionHeaders.upperLayerProtocol() : -1;
         int offset = extensionHeaders.upperLayerOffset();
         boolean transport = protocol == Ipv4Packet.PROTOCOL_UDP || protocol == Ipv4Packet.PROTOCOL_TCP;
-        return transport && offset != ipv6.payloadOffset() ? decoder.decodeTransport(protocol, offset) : null;
+        return transport ? decoder.decodeTransport(protocol, offset) : null;
     }
 
     /**
