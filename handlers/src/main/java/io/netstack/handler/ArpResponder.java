@@ -18,14 +18,13 @@ import static java.util.Objects.requireNonNull;
  * {@link UnhandledFrameCounter} counts them rather than their vanishing uncounted. Counters are written by the event
  * loop only and are volatile so that other threads read current values.
  */
-public final class ArpResponder extends FrameResponder {
+public final class ArpResponder extends AnnouncingResponder {
     /** Enough for the neighbours of a test or demo network; the oldest entry gives way beyond that. */
     public static final int DEFAULT_CACHE_CAPACITY = 64;
     /** The sender protocol address of an ARP Probe (RFC 5227 section 2.1.1), which must not be learnt. */
     private static final int UNSPECIFIED_ADDRESS = 0;
 
     private final NeighbourCache neighbours;
-    private boolean announced;
 
     private volatile long requestsAnswered;
     private volatile long requestsForOthers;
@@ -52,30 +51,13 @@ public final class ArpResponder extends FrameResponder {
         this.neighbours = requireNonNull(neighbours, "neighbours");
     }
 
+    /** Sends one gratuitous ARP per address. */
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        if (ctx.channel().isActive()) {
-            announce(ctx);
-        }
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        announce(ctx);
-        ctx.fireChannelActive();
-    }
-
-    /** Sends one gratuitous ARP per address, once, whether the handler was added before or after activation. */
-    private void announce(ChannelHandlerContext ctx) {
-        if (announced) {
-            return;
-        }
-        announced = true;
+    void announce(ChannelHandlerContext ctx) {
         for (Ipv4Address address : host().ipv4Addresses()) {
             ctx.write(Frames.gratuitousArp(ctx.alloc(), host().mac(), address.value()), ctx.voidPromise());
             announcementsSent++;
         }
-        ctx.flush();
     }
 
     @Override

@@ -34,9 +34,8 @@ import static java.util.Objects.requireNonNull;
  * Solicitations for other addresses are consumed and counted. Counters are written by the event loop only and are
  * volatile so that other threads read current values.
  */
-public final class NdpResponder extends FrameResponder {
+public final class NdpResponder extends AnnouncingResponder {
     private final NeighbourCache neighbours;
-    private boolean announced;
 
     private volatile long solicitationsAnswered;
     private volatile long duplicateAddressProbesAnswered;
@@ -56,32 +55,15 @@ public final class NdpResponder extends FrameResponder {
         this.neighbours = requireNonNull(neighbours, "neighbours");
     }
 
+    /** Sends one unsolicited advertisement per address. */
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        if (ctx.channel().isActive()) {
-            announce(ctx);
-        }
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        announce(ctx);
-        ctx.fireChannelActive();
-    }
-
-    /** Sends one unsolicited advertisement per address, once, whether added before or after activation. */
-    private void announce(ChannelHandlerContext ctx) {
-        if (announced) {
-            return;
-        }
-        announced = true;
+    void announce(ChannelHandlerContext ctx) {
         for (Ipv6Address address : host().ipv6Addresses()) {
             ctx.write(frame(Ipv6Packets.neighborAdvertisement(ctx.alloc(), address, Ipv6Address.ALL_NODES,
                     NeighborDiscoveryMessage.FLAG_OVERRIDE, address, host().mac()),
                     Ipv6Address.ALL_NODES.low()), ctx.voidPromise());
             announcementsSent++;
         }
-        ctx.flush();
     }
 
     @Override
