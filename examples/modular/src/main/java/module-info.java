@@ -1,6 +1,6 @@
 /**
  * An application of netstack's on the module path: a userspace host on a TAP device, which the kernel reaches over
- * UDP. It names the modules it uses, and one more: Netty's native epoll jar.
+ * UDP. It names the modules it uses, and one more: the Netty jar that holds the epoll transport's {@code .so}.
  *
  * <p>That jar is a module of its own ({@code io.netty.transport.epoll.linux.x86_64}) with no packages, only the
  * {@code .so} that {@code io.netty.transport.classes.epoll} loads as a resource. No module requires it, so without
