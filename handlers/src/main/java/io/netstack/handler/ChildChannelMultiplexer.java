@@ -7,6 +7,8 @@ import io.netty.channel.ChannelPromise;
 import java.util.ArrayList;
 import java.util.List;
 
+import static java.util.Objects.requireNonNull;
+
 /**
  * The handler in the host's pipeline that its {@link HostChildChannel}s hang off: it registers them on the parent's
  * event loop, activates them when the parent is active, closes them when it closes, passes writability changes and
@@ -19,12 +21,15 @@ abstract class ChildChannelMultiplexer extends FrameResponder {
     private final List<HostChildChannel> children = new ArrayList<>();
     /** The children that read in the read loop under way, to end it for them. */
     private final List<HostChildChannel> readers = new ArrayList<>();
+    private final DropCounters drops;
 
     /**
-     * @param host the host's addresses
+     * @param host  the host's addresses
+     * @param drops where messages the children could not send are counted
      */
-    ChildChannelMultiplexer(HostAddresses host) {
+    ChildChannelMultiplexer(HostAddresses host, DropCounters drops) {
         super(host);
+        this.drops = requireNonNull(drops, "drops");
     }
 
     /**
@@ -53,6 +58,11 @@ abstract class ChildChannelMultiplexer extends FrameResponder {
     /** A child closed: it is no longer activated, closed or read for. */
     final void childClosed(HostChildChannel child) {
         children.remove(child);
+    }
+
+    /** A message written to a child could not be made into a packet; its write failed. */
+    final void unsendable() {
+        drops.increment(OutboundDrop.UNSENDABLE);
     }
 
     /**

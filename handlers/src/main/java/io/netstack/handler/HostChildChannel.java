@@ -220,12 +220,19 @@ abstract class HostChildChannel extends AbstractChannel {
 
     @Override
     protected final Object filterOutboundMessage(Object msg) throws Exception {
-        Object checked = checkOutbound(msg);
+        Object checked;
+        try {
+            checked = checkOutbound(msg);
+        } catch (Exception e) {
+            multiplexer.unsendable();
+            throw e;
+        }
         ByteBuf packet;
         try {
             packet = encode(checked, parentContext.alloc());
         } catch (Exception e) {
             // Failed here, the write would not reach a void promise's pipeline: it fails in order at the flush.
+            multiplexer.unsendable();
             ReferenceCountUtil.release(checked);
             return new Unsendable(e);
         }

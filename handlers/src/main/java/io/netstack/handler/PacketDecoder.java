@@ -126,6 +126,9 @@ public final class PacketDecoder {
         if (Ipv6Address.isMulticast(frame, ipv6.sourceOffset())) {
             return DecodeError.IPV6_MULTICAST_SOURCE;
         }
+        if (Ipv6Address.isIpv4Mapped(frame, ipv6.sourceOffset())) {
+            return DecodeError.IPV6_IPV4_MAPPED_SOURCE;
+        }
         return switch (ipv6ExtensionHeaders.walk(ipv6)) {
             case UPPER_LAYER -> decodeIpv6UpperLayer();
             // Left for the ICMP error handler, which finds the code and pointer in the walker.

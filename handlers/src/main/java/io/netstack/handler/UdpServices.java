@@ -29,10 +29,11 @@ public final class UdpServices extends ChildChannelMultiplexer {
      *
      * @param host     the host's addresses
      * @param services the handler initializing each port's channel, by port
+     * @param drops    where datagrams the services could not send are counted
      * @throws IllegalArgumentException if a port is not within 1..65535
      */
-    UdpServices(HostAddresses host, Map<Integer, ChannelHandler> services) {
-        super(host);
+    UdpServices(HostAddresses host, Map<Integer, ChannelHandler> services, DropCounters drops) {
+        super(host, drops);
         services.forEach((port, handler) -> {
             if (port <= 0 || port > MAX_PORT) {
                 throw new IllegalArgumentException("UDP port not within 1..65535: " + port);

@@ -89,7 +89,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         if (services.putIfAbsent(udpEchoPort, udpEcho) != null) {
             throw new IllegalArgumentException("UDP port " + udpEchoPort + " is the echo port");
         }
-        udpServices = new UdpServices(addresses, services);
+        udpServices = new UdpServices(addresses, services, drops);
     }
 
     /**

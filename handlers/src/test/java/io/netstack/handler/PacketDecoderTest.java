@@ -226,6 +226,20 @@ class PacketDecoderTest {
         }
     }
 
+    /** Sources Linux drops on receipt: no answer could go back to them over IPv6. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"ff02::1, IPV6_MULTICAST_SOURCE", "::ffff:192.0.2.1, IPV6_IPV4_MAPPED_SOURCE"})
+    void rejectsSourcesNoAnswerCanGoTo(String source, DecodeError expected) {
+        PacketDecoder decoder = new PacketDecoder(LinkLayer.ETHERNET);
+        ByteBuf echo = Unpooled.wrappedBuffer(CapturedIpv6Frames.ECHO_REQUEST.clone());
+        try {
+            Ipv6Address.parse(source).set(echo, EthernetFrame.HEADER_LENGTH + 8); // the source address
+            assertEquals(expected, decoder.decode(echo));
+        } finally {
+            echo.release();
+        }
+    }
+
     @Test
     void decodesNeighborDiscoveryAndRejectsWhatRfc4861SectionSevenOneDiscards() {
         PacketDecoder decoder = new PacketDecoder(LinkLayer.ETHERNET);

@@ -252,6 +252,7 @@ class UdpServiceChannelTest {
         ByteBuf tooLong = PooledByteBufAllocator.DEFAULT.buffer().writeZero(0xffff - 20 - 8 + 1);
         service.writeAndFlush(new DatagramPacket(tooLong, KERNEL), service.voidPromise());
         assertTrue(events.contains("exception IllegalArgumentException"), events.toString());
+        assertEquals(1, host.drops().count(OutboundDrop.UNSENDABLE));
     }
 
     @Test
@@ -278,6 +279,7 @@ class UdpServiceChannelTest {
         assertInstanceOf(IllegalArgumentException.class, service.writeAndFlush(
                 new DatagramPacket(fromElsewhere, KERNEL, new InetSocketAddress("192.0.2.77", PORT))).cause());
         assertEquals(0, bare.refCnt() + toIpv6.refCnt() + fromElsewhere.refCnt());
+        assertEquals(3, host.drops().count(OutboundDrop.UNSENDABLE), "each failed write counted");
         assertNull(parent.readOutbound());
     }
 

@@ -34,6 +34,11 @@ public enum DecodeError {
     IPV6_BAD_VERSION("IP version is not 6"),
     /** A multicast source address, which RFC 4291 section 2.7 forbids and Linux drops on receipt. */
     IPV6_MULTICAST_SOURCE("IPv6 packet from a multicast source address"),
+    /**
+     * An IPv4-mapped source address ({@code ::ffff:0:0/96}), which belongs to a host's socket API, not the wire; Linux
+     * drops such packets on receipt, since an answer would be addressed to IPv4.
+     */
+    IPV6_IPV4_MAPPED_SOURCE("IPv6 packet from an IPv4-mapped source address"),
 
     /** Fewer than the 8 bytes of an ICMP header. */
     ICMPV4_TRUNCATED("ICMP message shorter than its 8-byte header"),

@@ -47,6 +47,8 @@ public record Ipv6Address(long high, long low) {
     /** RFC 2464 section 7: {@code 33:33} followed by the last 32 bits of the group address. */
     private static final long MULTICAST_MAC_PREFIX = 0x3333_0000_0000L;
     private static final long LOW_32_BITS = 0xffff_ffffL;
+    /** {@code ::ffff:0:0/96} of RFC 4291 section 2.5.5.2: the bits of the low half above the IPv4 address. */
+    private static final long IPV4_MAPPED_LOW_PREFIX = 0x0000_ffff_0000_0000L;
 
     /**
      * Parses the text forms of RFC 4291 section 2.2: eight groups of one to four hex digits (either case) separated
@@ -134,6 +136,18 @@ public record Ipv6Address(long high, long low) {
      */
     public static boolean isMulticast(ByteBuf buf, int index) {
         return buf.getUnsignedByte(index) == MULTICAST_PREFIX;
+    }
+
+    /**
+     * Whether the address at {@code index} of {@code buf} is an IPv4-mapped address, {@code ::ffff:0:0/96}, read in
+     * place. RFC 4291 section 2.5.5.2 defines these for a host's own API, not for the wire.
+     *
+     * @param buf   the buffer
+     * @param index the absolute index of the address's first octet
+     * @return {@code true} if it is one
+     */
+    public static boolean isIpv4Mapped(ByteBuf buf, int index) {
+        return readHigh(buf, index) == 0 && (readLow(buf, index) & ~LOW_32_BITS) == IPV4_MAPPED_LOW_PREFIX;
     }
 
     /**

@@ -138,6 +138,25 @@ class Ipv6AddressTest {
     }
 
     @Test
+    void recognisesIpv4MappedAddressesInPlace() {
+        ByteBuf buf = Unpooled.buffer(Ipv6Address.LENGTH);
+        try {
+            Ipv6Address.parse("::ffff:192.0.2.1").set(buf, 0);
+            assertTrue(Ipv6Address.isIpv4Mapped(buf, 0));
+            Ipv6Address.parse("::ffff:255.247.0.1").set(buf, 0);
+            assertTrue(Ipv6Address.isIpv4Mapped(buf, 0));
+            Ipv6Address.parse("::fffe:192.0.2.1").set(buf, 0);
+            assertFalse(Ipv6Address.isIpv4Mapped(buf, 0));
+            Ipv6Address.parse("::1:ffff:c000:201").set(buf, 0);
+            assertFalse(Ipv6Address.isIpv4Mapped(buf, 0), "the 80 bits before ffff are zero");
+            Ipv6Address.parse("64:ff9b::c000:201").set(buf, 0);
+            assertFalse(Ipv6Address.isIpv4Mapped(buf, 0), "NAT64's well-known prefix is a routable one");
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
     void mapsToTheSolicitedNodeMulticastAddress() {
         // RFC 4291 section 2.7.1: the low 24 bits of the address behind ff02::1:ff00:0/104.
         Ipv6Address solicited = Ipv6Address.parse("2001:db8::8:800:200c:417a").solicitedNodeMulticast();
