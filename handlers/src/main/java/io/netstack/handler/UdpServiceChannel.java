@@ -55,7 +55,7 @@ import java.util.List;
  * reason it could not; {@code flush()} flushes the host's channel, at the end of its read loop when called during
  * one.
  */
-public final class UdpServiceChannel extends HostChildChannel {
+public final class UdpServiceChannel extends PacketChildChannel {
     private static final InetAddress ANY_ADDRESS = InetAddress.ofLiteral("0.0.0.0");
     private static final String EXPECTED_TYPES =
             " (expected: DatagramPacket, AddressedEnvelope<ByteBuf, InetSocketAddress>)";

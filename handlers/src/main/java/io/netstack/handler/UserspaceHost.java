@@ -1,6 +1,7 @@
 package io.netstack.handler;
 
 import io.netstack.handler.fault.FaultInjector;
+import io.netstack.handler.tcp.TcpSettings;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.Ipv6Address;
 import io.netstack.wire.LinkLayer;
@@ -43,10 +44,10 @@ import static java.util.Objects.requireNonNull;
  * writes;</li>
  * <li>the IP layer, which writes IP packets: an {@link IcmpEchoResponder} and the host's {@link UdpServices},
  * which read each datagram to a bound port on that port's {@link UdpServiceChannel}, an {@link UdpEchoHandler}
- * serving the echo port; then an {@link UnreachableResponder}, which answers UDP to a port without a service and
+ * serving the echo port, and its {@link TcpServices}, whose connections are {@link TcpChannel}s; then an {@link UnreachableResponder}, which answers UDP to a port without a service and
  * packets of a protocol the host does not know with an ICMP or ICMPv6 error, through the host's
  * {@link IcmpErrorGate}, and counts them as dropped;</li>
- * <li>an {@link UnhandledFrameCounter}, which drops and counts whatever is left, TCP among it.</li>
+ * <li>an {@link UnhandledFrameCounter}, which drops and counts whatever is left.</li>
  * </ol>
  *
  * <p>The counters survive the channel and are summed up by {@link #summary()}. A host serves one channel: its
@@ -67,6 +68,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
     private final int udpEchoPort;
     private final UdpEchoHandler udpEcho = new UdpEchoHandler();
     private final UdpServices udpServices;
+    private final TcpServices tcpServices;
     private final IcmpErrorGate icmpErrors = new IcmpErrorGate();
     private boolean initialized;
     private volatile LinkLayer linkLayer;
@@ -90,6 +92,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
             throw new IllegalArgumentException("UDP port " + udpEchoPort + " is the echo port");
         }
         udpServices = new UdpServices(addresses, services, drops);
+        tcpServices = new TcpServices(addresses, builder.tcpServices, builder.tcpTimeWaitMillis, drops);
     }
 
     /**
@@ -164,6 +167,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
             }
             handlers.put("icmpEcho", icmpEcho);
             handlers.put("udp", udpServices);
+            handlers.put("tcp", tcpServices);
             handlers.put("unreachable", new UnreachableResponder(addresses, linkLayer, icmpErrors, drops));
             handlers.put("unhandled", new UnhandledFrameCounter(drops));
             String previous = setup;
@@ -224,6 +228,11 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         return udpServices;
     }
 
+    /** {@return the host's TCP: its connections, with the counters of those gone} */
+    public TcpServices tcp() {
+        return tcpServices;
+    }
+
     /** {@return the gate of the host's ICMP and ICMPv6 errors, with the counts of those sent and held back} */
     public IcmpErrorGate icmpErrors() {
         return icmpErrors;
@@ -260,6 +269,8 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         private final List<Ipv6Address> ipv6Addresses = new ArrayList<>();
         private int udpEchoPort = UdpEchoHandler.ECHO_PORT;
         private final Map<Integer, ChannelHandler> udpServices = new LinkedHashMap<>();
+        private final Map<Integer, ChannelHandler> tcpServices = new LinkedHashMap<>();
+        private long tcpTimeWaitMillis = TcpSettings.DEFAULT_TIME_WAIT_MILLIS;
         private Consumer<String> frameLog;
         private Path pcapFile;
         private FaultInjector faults;
@@ -339,6 +350,39 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
             if (udpServices.putIfAbsent(port, handler) != null) {
                 throw new IllegalArgumentException("UDP port " + port + " has a service already");
             }
+            return this;
+        }
+
+        /**
+         * Listens on TCP {@code port} on all the host's addresses: each connection accepted there becomes a
+         * {@link TcpChannel} whose pipeline {@code handler} initializes, as a server bootstrap's child handler does,
+         * typically a {@link ChannelInitializer} adding Netty's stream codecs and the service's own handler.
+         *
+         * @param port    the port, 1 to 65535
+         * @param handler the handler each connection's channel is initialized with, shared by all of them
+         * @return this builder
+         * @throws IllegalArgumentException if the port has a service already
+         */
+        public Builder tcpService(int port, ChannelHandler handler) {
+            requireNonNull(handler, "handler");
+            if (tcpServices.putIfAbsent(port, handler) != null) {
+                throw new IllegalArgumentException("TCP port " + port + " has a service already");
+            }
+            return this;
+        }
+
+        /**
+         * Sets how long a closed connection stays in TIME-WAIT, answering its peer's retransmitted FIN, before its
+         * ports may be used again; {@value TcpSettings#DEFAULT_TIME_WAIT_MILLIS} ms by default, Linux's.
+         *
+         * @param millis the duration, 0 or more
+         * @return this builder
+         */
+        public Builder tcpTimeWaitMillis(long millis) {
+            if (millis < 0) {
+                throw new IllegalArgumentException("TIME-WAIT negative: " + millis);
+            }
+            tcpTimeWaitMillis = millis;
             return this;
         }
 

@@ -12,7 +12,7 @@ import io.netty.buffer.ByteBuf;
  * @param protocol    the upper-layer protocol, e.g. {@link Ipv4Packet#PROTOCOL_UDP}, 0 to 255
  * @param ttl         the time to live, 0 to 255
  */
-public record Ipv4Header(int source, int destination, int protocol, int ttl) {
+public record Ipv4Header(int source, int destination, int protocol, int ttl) implements IpHeader {
     /**
      * Checks the ranges of the fields.
      *
@@ -51,6 +51,7 @@ public record Ipv4Header(int source, int destination, int protocol, int ttl) {
      * @param upperLayerLength the upper-layer packet's length in bytes, its header included
      * @return the unfolded sum, see {@link InternetChecksum#pseudoHeaderSum}
      */
+    @Override
     public long pseudoHeaderSum(int upperLayerLength) {
         return InternetChecksum.pseudoHeaderSum(source, destination, protocol, upperLayerLength);
     }
@@ -61,8 +62,14 @@ public record Ipv4Header(int source, int destination, int protocol, int ttl) {
      * @param out           the buffer to append to
      * @param payloadLength the length of the payload that will follow, for the total length field
      */
+    @Override
     public void write(ByteBuf out, int payloadLength) {
         write(out, source, destination, protocol, ttl, payloadLength);
+    }
+
+    @Override
+    public int length() {
+        return Ipv4Packet.MIN_HEADER_LENGTH;
     }
 
     /**

@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param nextHeader  the upper-layer protocol, e.g. {@link Ipv6Packet#PROTOCOL_ICMPV6}, 0 to 255
  * @param hopLimit    the hop limit, 0 to 255
  */
-public record Ipv6Header(Ipv6Address source, Ipv6Address destination, int nextHeader, int hopLimit) {
+public record Ipv6Header(Ipv6Address source, Ipv6Address destination, int nextHeader, int hopLimit)
+        implements IpHeader {
     /** The version, traffic class and flow label word: version 6, the rest 0. */
     private static final int VERSION_WORD = Ipv6Packet.VERSION << 28;
 
@@ -64,6 +65,7 @@ public record Ipv6Header(Ipv6Address source, Ipv6Address destination, int nextHe
      * @param upperLayerLength the upper-layer packet's length in bytes, its header included
      * @return the unfolded sum, see {@link InternetChecksum}
      */
+    @Override
     public long pseudoHeaderSum(int upperLayerLength) {
         return source.checksumSum() + destination.checksumSum() + nextHeader + upperLayerLength;
     }
@@ -74,6 +76,12 @@ public record Ipv6Header(Ipv6Address source, Ipv6Address destination, int nextHe
      * @param out           the buffer to append to
      * @param payloadLength the length of the payload that will follow, for the payload length field
      */
+    @Override
+    public int length() {
+        return Ipv6Packet.HEADER_LENGTH;
+    }
+
+    @Override
     public void write(ByteBuf out, int payloadLength) {
         out.writeInt(VERSION_WORD);
         out.writeShort(payloadLength);

@@ -1,0 +1,147 @@
+package io.netstack.handler;
+
+import io.netstack.tap.TapAddress;
+import io.netstack.tap.testing.KernelTest;
+import io.netstack.tap.testing.Transport;
+import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.Ipv6Address;
+import io.netstack.wire.MacAddress;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * TCP services of a {@link UserspaceHost} on a TAP device, with the kernel's TCP sockets as their clients, over IPv4
+ * and IPv6: data echoed byte-identical, orderly close on both sides, a reset for a port nobody listens on.
+ */
+@KernelTest
+@ParameterizedClass
+@EnumSource(Transport.class)
+class TcpServiceKernelTest {
+    private static final String DEVICE = "nstcp0";
+    private static final String KERNEL_IP = "192.0.2.1";
+    private static final String HOST_IP = "192.0.2.2";
+    private static final String KERNEL_IPV6 = "2001:db8::1";
+    private static final String HOST_IPV6 = "2001:db8::2";
+    private static final int ECHO_PORT = 7;
+    private static final int CLOSED_PORT = 9;
+
+    @Parameter
+    Transport transport;
+    private HostDevice device;
+    private UserspaceHost host;
+
+    @BeforeEach
+    void startHost() throws InterruptedException {
+        host = UserspaceHost.builder(MacAddress.parse("02:00:5e:10:00:02"))
+                .address(Ipv4Address.parse(HOST_IP))
+                .address(Ipv6Address.parse(HOST_IPV6))
+                .tcpService(ECHO_PORT, new Echo())
+                .tcpTimeWaitMillis(100)
+                .build();
+        device = HostDevice.bind(transport, host, new TapAddress(DEVICE), KERNEL_IP + "/24", KERNEL_IPV6 + "/64");
+    }
+
+    @AfterEach
+    void stopHost() throws InterruptedException {
+        device.close();
+    }
+
+    @Test
+    void echoesAMebibyteOverIpv4ByteIdentical() throws Exception {
+        echoes(new InetSocketAddress(HOST_IP, ECHO_PORT), 1 << 20);
+    }
+
+    @Test
+    void echoesAMebibyteOverIpv6ByteIdentical() throws Exception {
+        echoes(new InetSocketAddress(HOST_IPV6, ECHO_PORT), 1 << 20);
+    }
+
+    private void echoes(InetSocketAddress server, int length) throws Exception {
+        byte[] sent = new byte[length];
+        new Random(length).nextBytes(sent);
+        try (Socket socket = new Socket()) {
+            socket.connect(server, 5000);
+            socket.setSoTimeout(10_000);
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> write(socket, sent));
+            byte[] received = socket.getInputStream().readNBytes(length);
+            writer.get(10, TimeUnit.SECONDS);
+            assertArrayEquals(digest(sent), digest(received), host.tcp().connections().closedConnectionCounters()
+                    ::toString);
+            socket.shutdownOutput();
+            assertEquals(-1, socket.getInputStream().read(), "the host closes after the client's FIN");
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (host.tcp().connections().size() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, host.tcp().connections().size(), "the connection is gone once both sides finished");
+        assertEquals(length, host.tcp().connections().closedConnectionCounters().bytesReceived());
+    }
+
+    private static void write(Socket socket, byte[] data) {
+        try {
+            OutputStream out = socket.getOutputStream();
+            for (int at = 0; at < data.length; at += 8192) {
+                out.write(data, at, Math.min(8192, data.length - at));
+            }
+            out.flush();
+        } catch (IOException e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    private static byte[] digest(byte[] data) throws NoSuchAlgorithmException {
+        return MessageDigest.getInstance("SHA-256").digest(data);
+    }
+
+    @Test
+    void aPortNobodyListensOnRefusesTheConnection() {
+        for (String address : new String[]{HOST_IP, HOST_IPV6}) {
+            try (Socket socket = new Socket()) {
+                assertThrows(ConnectException.class,
+                        () -> socket.connect(new InetSocketAddress(address, CLOSED_PORT), 5000));
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+        assertEquals(2, host.tcp().connections().resetsToClosedPorts());
+        assertTrue(host.tcp().connections().size() == 0);
+    }
+
+    /** Writes back what it reads. */
+    @ChannelHandler.Sharable
+    private static final class Echo extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ctx.write(msg);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+        }
+    }
+}
