@@ -40,6 +40,8 @@ public final class TcpServices extends ChildChannelMultiplexer implements TcpLin
     private final long timeWaitMillis;
     private ChannelHandlerContext ctx;
     private TcpConnections connections;
+    private volatile long segmentsReceived;
+    private volatile long segmentsSent;
 
     /**
      * The TCP of a host.
@@ -80,6 +82,7 @@ public final class TcpServices extends ChildChannelMultiplexer implements TcpLin
 
     @Override
     protected void respond(ChannelHandlerContext ctx, InboundFrame inbound) {
+        segmentsReceived++;
         IpPacket ip = inbound.headers().ip();
         TcpSegment tcp = inbound.headers().tcp();
         TcpConnection connection = connections.find(ip, tcp);
@@ -126,6 +129,16 @@ public final class TcpServices extends ChildChannelMultiplexer implements TcpLin
         return connections;
     }
 
+    /** {@return the segments to the host's addresses taken, by a connection, a listener or for a reset} */
+    public long segmentsReceived() {
+        return segmentsReceived;
+    }
+
+    /** {@return the segments the host's TCP wrote towards the device, resets to closed ports included} */
+    public long segmentsSent() {
+        return segmentsSent;
+    }
+
     // ---- the link of the connections
 
     @Override
@@ -135,6 +148,7 @@ public final class TcpServices extends ChildChannelMultiplexer implements TcpLin
 
     @Override
     public void send(ByteBuf packet) {
+        segmentsSent++;
         writePacket(ctx, packet, ctx.voidPromise());
         flushAfterRead(ctx);
     }

@@ -10,6 +10,7 @@ import io.netstack.wire.Ipv6ExtensionHeaders;
 import io.netstack.wire.Ipv6Header;
 import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.LinkLayer;
+import io.netstack.wire.TcpSegment;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -50,12 +51,25 @@ class UnreachableResponderTest {
         assertFalse(channel.finishAndReleaseAll(), "nothing left over");
     }
 
+    /** RFC 9293 section 3.10.7.1: a reset is TCP's answer to a closed port, not an ICMP port unreachable. */
     @Test
-    void leavesTcpToAClosedPortUnanswered() {
+    void leavesTcpToAClosedPortToTheResetOfTheHostsTcp() {
         channel.writeInbound(ipv4(KERNEL_IP, HOST_IP.value(), Ipv4Packet.PROTOCOL_TCP, synTo(80),
                 TCP_CHECKSUM_OFFSET));
-        assertNull(channel.readOutbound(), "a reset is TCP's answer, not ICMP's");
-        assertEquals(1, host.drops().count(InboundFrame.Kind.TCP), host.summary());
+        ByteBuf reset = channel.readOutbound();
+        try {
+            assertNull(answer.decode(reset));
+            assertEquals(InboundFrame.Kind.TCP, answer.kind());
+            TcpSegment tcp = answer.headers().tcp();
+            assertEquals(TcpSegment.RST | TcpSegment.ACK, tcp.flags());
+            assertEquals(1, tcp.acknowledgmentNumber(), "the SYN's sequence number 0, plus the SYN");
+            assertEquals(80, tcp.sourcePort());
+        } finally {
+            reset.release();
+        }
+        assertNull(channel.readOutbound());
+        assertEquals(1, host.tcp().connections().resetsToClosedPorts());
+        assertEquals(0, host.drops().total(), host.summary());
         assertEquals("sent 0, suppressed{}", host.icmpErrors().toString());
     }
 

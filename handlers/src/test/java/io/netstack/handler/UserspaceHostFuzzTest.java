@@ -106,9 +106,11 @@ class UserspaceHostFuzzTest {
         assertEquals(traffic.framesIn() + traffic.framesOut(), logLines[0], "one log line per frame");
         assertEquals(traffic.framesIn(), host.drops().inboundTotal() + host.icmpEcho().repliesSent()
                         + host.arp().requestsAnswered() + host.arp().requestsForOthers()
-                        + host.arp().repliesReceived() + host.udpEcho().datagramsEchoed() + ndpConsumed(host.ndp()),
+                        + host.arp().repliesReceived() + host.udpEcho().datagramsEchoed() + ndpConsumed(host.ndp())
+                        + host.tcp().segmentsReceived(),
                 "every frame is answered, consumed or counted as dropped: " + host.summary());
-        assertEquals(host.icmpEcho().repliesSent() + host.udpEcho().datagramsEchoed() + host.icmpErrors().sent(),
+        assertEquals(host.icmpEcho().repliesSent() + host.udpEcho().datagramsEchoed() + host.icmpErrors().sent()
+                        + host.tcp().segmentsSent(),
                 host.drops().outboundTotal() + sent
                         - host.arp().requestsAnswered() - host.arp().announcementsSent()
                         - host.ethernet().arpRequestsSent() - ndpSent(host.ndp())
