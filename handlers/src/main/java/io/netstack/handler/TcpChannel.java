@@ -1,6 +1,7 @@
 package io.netstack.handler;
 
 import io.netstack.handler.tcp.TcpConnection;
+import io.netstack.handler.tcp.TcpEvents;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -246,7 +247,7 @@ public final class TcpChannel extends HostChildChannel implements DuplexChannel 
     }
 
     /** What the connection tells this channel. */
-    private final class ConnectionEvents implements TcpConnection.Events {
+    private final class ConnectionEvents implements TcpEvents {
         @Override
         public void established() {
             activate();

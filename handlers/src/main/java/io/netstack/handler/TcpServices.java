@@ -3,6 +3,7 @@ package io.netstack.handler;
 import io.netstack.handler.tcp.CongestionControl;
 import io.netstack.handler.tcp.NewReno;
 import io.netstack.handler.tcp.TcpConnection;
+import io.netstack.handler.tcp.TcpEvents;
 import io.netstack.handler.tcp.TcpConnections;
 import io.netstack.handler.tcp.TcpLink;
 import io.netstack.handler.tcp.TcpSettings;
@@ -106,7 +107,7 @@ public final class TcpServices extends ChildChannelMultiplexer implements TcpLin
     }
 
     /** Makes the channel of a connection whose handshake completed. */
-    private final class Acceptor implements TcpConnection.Events {
+    private final class Acceptor implements TcpEvents {
         private final ChannelHandler listener;
         private TcpConnection connection;
 

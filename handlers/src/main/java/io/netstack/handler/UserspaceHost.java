@@ -9,12 +9,8 @@ import io.netstack.wire.LinkLayerAddress;
 import io.netstack.wire.MacAddress;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelPipeline;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -127,55 +123,13 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
             throw new IllegalStateException(this + " already serves a channel");
         }
         initialized = true;
-        channel.pipeline().addLast("host", new LinkSetup());
+        channel.pipeline().addLast("host", new HostPipeline(this, configuredLinkLayer, pcapFile, faults,
+                frameLog));
     }
 
-    /** Builds the pipeline for the channel's link layer, then gives way to it. */
-    private final class LinkSetup extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) {
-            try {
-                linkLayer = LinkLayerAddress.linkLayerOf(ctx.channel().localAddress(), configuredLinkLayer);
-                install(ctx.pipeline(), ctx.name());
-            } catch (IOException | RuntimeException e) {
-                ctx.fireExceptionCaught(e);
-                ctx.close();
-                return;
-            }
-            ctx.fireChannelActive();
-            ctx.pipeline().remove(this);
-        }
-
-        private void install(ChannelPipeline pipeline, String setup) throws IOException {
-            Map<String, ChannelHandler> handlers = new LinkedHashMap<>();
-            if (pcapFile != null) {
-                handlers.put("pcap", new PcapWriter(pcapFile, linkLayer));
-            }
-            handlers.put("traffic", traffic);
-            if (faults != null) {
-                handlers.put("faults", faults);
-            }
-            if (frameLog != null) {
-                handlers.put("log", new FrameLogger(frameLog, linkLayer));
-            }
-            handlers.put("demultiplexer", new PacketDemultiplexer(linkLayer, drops));
-            if (linkLayer == LinkLayer.ETHERNET) {
-                // ARP and NDP write whole frames, so they sit on the device's side of the framer; the IP layer after.
-                handlers.put("arp", arp);
-                handlers.put("ndp", ndp);
-                handlers.put("ethernet", ethernet);
-            }
-            handlers.put("icmpEcho", icmpEcho);
-            handlers.put("udp", udpServices);
-            handlers.put("tcp", tcpServices);
-            handlers.put("unreachable", new UnreachableResponder(addresses, linkLayer, icmpErrors, drops));
-            handlers.put("unhandled", new UnhandledFrameCounter(drops));
-            String previous = setup;
-            for (Map.Entry<String, ChannelHandler> handler : handlers.entrySet()) {
-                pipeline.addAfter(previous, handler.getKey(), handler.getValue());
-                previous = handler.getKey();
-            }
-        }
+    /** The link layer of the channel, once {@link HostPipeline} found it. */
+    void linkLayer(LinkLayer found) {
+        linkLayer = found;
     }
 
     /** {@return the host's addresses} */
@@ -252,6 +206,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
                 + "ICMP echo replies " + icmpEcho.repliesSent()
                 + ", UDP echoes " + udpEcho.datagramsEchoed()
                 + "; ICMP errors " + icmpErrors
+                + "; TCP segments in " + tcpServices.segmentsReceived() + ", out " + tcpServices.segmentsSent()
                 + "; drops " + drops.total() + ": " + drops
                 + (faults != null ? "; " + faults : "");
     }

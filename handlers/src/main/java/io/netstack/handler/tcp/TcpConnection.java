@@ -8,101 +8,38 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 
-import static io.netstack.handler.tcp.SequenceNumbers.after;
-import static io.netstack.handler.tcp.SequenceNumbers.atOrBefore;
-import static io.netstack.handler.tcp.SequenceNumbers.before;
-import static io.netstack.handler.tcp.SequenceNumbers.within;
-
 /**
  * One TCP connection's state machine (RFC 9293 section 3.10): segments in through {@link #receive}, the user's
  * data and closes through {@link #send}, {@link #shutdownOutput} and {@link #abort}, segments out through its
- * {@link TcpLink}, and what the user must hear through its {@link Events}. Its sending half, with the retransmission
+ * {@link TcpLink}, and what the user must hear through its {@link TcpEvents}. Its sending half, with the retransmission
  * timer and congestion control, is its {@link TcpSender}.
  *
  * <p>Used from one event loop; it allocates nothing per segment but the packets it sends and the slices of received
  * data it delivers.
  */
 public final class TcpConnection {
-    /**
-     * What a connection tells its user: the host's channel of the connection. By default nothing listens: data is
-     * released, the rest ignored.
-     */
-    public interface Events {
-        /** The handshake completed. */
-        default void established() {
-        }
-
-        /**
-         * In-order data arrived.
-         *
-         * @param data the bytes, the user's to release
-         */
-        default void received(ByteBuf data) {
-            data.release();
-        }
-
-        /** The peer sent its FIN, after all its data. */
-        default void peerFinished() {
-        }
-
-        /**
-         * The connection ended abnormally: reset, refused, or timed out.
-         *
-         * @param cause what happened, for the user
-         */
-        default void failed(IOException cause) {
-        }
-
-        /** Acknowledged data freed room in the send buffer. */
-        default void sendSpaceFreed() {
-        }
-
-        /** The connection is gone: both sides finished and this side's FIN was acknowledged, or it failed. */
-        default void terminated() {
-        }
-
-        /** {@return the bytes delivered that the user has not consumed yet, which the receive window leaves out} */
-        default int unreadBytes() {
-            return 0;
-        }
-    }
-
     /** What an orphaned connection tells: nobody listens. */
-    private static final Events ORPHAN_EVENTS = new Events() {
+    private static final TcpEvents ORPHAN_EVENTS = new TcpEvents() {
     };
 
     private final TcpLink link;
     private final TcpFlow flow;
+    private final TcpCounters counters;
+    private final TcpReceiver receiver;
     private final TcpSender sender;
-    private final OutOfOrderQueue outOfOrder = new OutOfOrderQueue();
     private final TcpOptions options = new TcpOptions();
-    private final int[] sackEdges = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
-    private Events events;
+    private TcpEvents events;
     private TcpState state;
-
-    /** RCV.NXT: the next sequence number expected. */
-    private int receiveNext;
-    /** The right edge of the window last advertised, which is never moved left (RFC 9293 section 3.8.6). */
-    private int advertisedEdge;
-    private int receiveBufferSize;
-    private int receiveWindowShift;
-    private boolean timestamps;
-    private boolean sackPermitted;
-    /** TS.Recent of RFC 7323 section 4.3: the peer's TSval to echo. */
-    private int recentTimestamp;
     private boolean ackPending;
     private boolean peerFinished;
-    /** Where the peer's FIN is when it arrived ahead of data still missing; -1 otherwise. */
-    private long outOfOrderFin = -1;
-    private final TcpCounters counters;
     private boolean orphaned;
 
     TcpConnection(TcpLink link, TcpFlow flow, TcpSettings settings, TcpCounters counters, int initialSequence) {
         this.link = link;
         this.flow = flow;
         this.counters = counters;
-        this.receiveBufferSize = settings.receiveBufferSize();
-        this.receiveWindowShift = TcpSettings.windowShiftFor(receiveBufferSize);
+        this.receiver = new TcpReceiver(settings.receiveBufferSize(), counters, data -> events.received(data),
+                () -> events.unreadBytes());
         this.sender = new TcpSender(this, link, settings, counters, initialSequence);
     }
 
@@ -111,35 +48,19 @@ public final class TcpConnection {
     /**
      * A passive open: {@code syn} came to a listening port; the answer is a SYN-ACK (RFC 9293 section 3.10.7.2).
      */
-    void acceptSyn(TcpSegment syn, TcpOptions synOptions, Events embryo) {
+    void acceptSyn(TcpSegment syn, TcpOptions synOptions, TcpEvents embryo) {
         events = embryo;
         state = TcpState.SYN_RECEIVED;
-        takePeerSynOptions(syn, synOptions);
-        receiveNext = syn.sequenceNumber() + 1;
-        advertisedEdge = receiveNext + Math.min(receiveWindow(), 0xffff);
+        receiver.synchronize(syn, synOptions);
+        sender.takePeerSyn(syn, synOptions);
         sender.sendSyn(true);
     }
 
     /** An active open: a SYN goes out (RFC 9293 section 3.10.1). */
-    void connect(Events user) {
+    void connect(TcpEvents user) {
         events = user;
         state = TcpState.SYN_SENT;
         sender.sendSyn(false);
-    }
-
-    private void takePeerSynOptions(TcpSegment syn, TcpOptions synOptions) {
-        // RFC 7323: scaling and timestamps only if both sides offer them; the same for SACK (RFC 2018).
-        int peerShift = synOptions.windowScale();
-        if (peerShift < 0) {
-            receiveWindowShift = 0;
-            peerShift = 0;
-        }
-        timestamps = synOptions.hasTimestamps();
-        sackPermitted = synOptions.sackPermitted();
-        if (timestamps) {
-            recentTimestamp = synOptions.timestampValue();
-        }
-        sender.takePeerSyn(syn, synOptions, peerShift);
     }
 
     // ---- segments in
@@ -181,9 +102,8 @@ public final class TcpConnection {
         if ((flags & TcpSegment.SYN) == 0) {
             return;
         }
-        takePeerSynOptions(segment, options);
-        receiveNext = segment.sequenceNumber() + 1;
-        advertisedEdge = receiveNext;
+        receiver.synchronize(segment, options);
+        sender.takePeerSyn(segment, options);
         if (ack) {
             sender.synAcknowledged(segment, options);
             establish();
@@ -199,8 +119,8 @@ public final class TcpConnection {
         int flags = segment.flags();
         int sequence = segment.sequenceNumber();
         int length = segment.payloadLength();
-        if (!isAcceptable(sequence, length + ((flags & (TcpSegment.SYN | TcpSegment.FIN)) != 0 ? 1 : 0))
-                || failsPaws(flags)) {
+        if (!receiver.isAcceptable(sequence, length + ((flags & (TcpSegment.SYN | TcpSegment.FIN)) != 0 ? 1 : 0))
+                || receiver.failsPaws(options, flags)) {
             if ((flags & TcpSegment.RST) == 0) {
                 ackPending = true;
                 counters.segmentsOutOfWindow++;
@@ -219,9 +139,7 @@ public final class TcpConnection {
         if ((flags & TcpSegment.ACK) == 0 || !receiveAck(segment)) {
             return;
         }
-        if (timestamps && options.hasTimestamps() && atOrBefore(sequence, receiveNext)) {
-            recentTimestamp = options.timestampValue();
-        }
+        receiver.updateRecentTimestamp(options, sequence);
         if (length > 0) {
             receiveData(segment, sequence, length);
         }
@@ -230,26 +148,9 @@ public final class TcpConnection {
         }
     }
 
-    /** The acceptability test of RFC 9293 section 3.10.7.4, on the window this host advertised. */
-    private boolean isAcceptable(int sequence, int length) {
-        int window = advertisedEdge - receiveNext;
-        if (length == 0) {
-            return window == 0 ? sequence == receiveNext : within(sequence, receiveNext, receiveNext + window)
-                    || sequence == receiveNext;
-        }
-        return window > 0 && (within(sequence, receiveNext, receiveNext + window)
-                || within(sequence + length - 1, receiveNext, receiveNext + window));
-    }
-
-    /** PAWS (RFC 7323 section 5.3): a segment whose TSval is older than TS.Recent is an old duplicate. */
-    private boolean failsPaws(int flags) {
-        return timestamps && options.hasTimestamps() && (flags & TcpSegment.RST) == 0
-                && before(options.timestampValue(), recentTimestamp);
-    }
-
     private void receiveReset(int sequence) {
         // RFC 5961 section 3.2: only a reset at exactly RCV.NXT resets; one elsewhere in the window is challenged.
-        if (sequence != receiveNext) {
+        if (sequence != receiver.next()) {
             ackPending = true;
             return;
         }
@@ -274,7 +175,7 @@ public final class TcpConnection {
             sender.synAcknowledged(segment, options);
             establish();
         }
-        if (!sender.receiveAck(segment, options, timestamps)) {
+        if (!sender.receiveAck(segment, options, receiver.timestamps())) {
             ackPending = true;
             return false;
         }
@@ -296,7 +197,6 @@ public final class TcpConnection {
 
     private void establish() {
         state = TcpState.ESTABLISHED;
-        advertisedEdge = receiveNext + receiveWindow();
         events.established();
     }
 
@@ -309,61 +209,27 @@ public final class TcpConnection {
             abort();
             return;
         }
-        ByteBuf buf = segment.buffer();
-        int offset = segment.payloadOffset();
-        int start = sequence;
-        int end = sequence + length;
-        if (before(start, receiveNext)) {
-            offset += receiveNext - start;
-            start = receiveNext;
+        if (receiver.data(segment, sequence, length)) {
+            receiveFin(receiver.next());
         }
-        if (after(end, advertisedEdge)) {
-            end = advertisedEdge;
-        }
-        if (!before(start, end)) {
-            return;
-        }
-        ByteBuf data = buf.retainedSlice(offset, end - start);
-        if (start == receiveNext) {
-            receiveNext = end;
-            deliver(data);
-            if (!outOfOrder.isEmpty()) {
-                receiveNext = outOfOrder.takeInOrder(receiveNext, this::deliver);
-            }
-            if (outOfOrderFin >= 0 && receiveNext == (int) outOfOrderFin) {
-                receiveFin(receiveNext);
-            }
-        } else {
-            counters.segmentsOutOfOrder++;
-            outOfOrder.add(start, data);
-        }
-    }
-
-    private void deliver(ByteBuf data) {
-        counters.bytesReceived += data.readableBytes();
-        events.received(data);
     }
 
     private void receiveFin(int finSequence) {
         ackPending = true;
-        if (peerFinished || state == TcpState.TIME_WAIT) {
-            if (state == TcpState.TIME_WAIT) {
-                enterTimeWait(); // a retransmitted FIN: our ACK was lost; wait again
-            }
+        if (state == TcpState.TIME_WAIT) {
+            enterTimeWait(); // a retransmitted FIN: the ACK of it was lost; wait again
             return;
         }
-        if (finSequence != receiveNext) {
-            outOfOrderFin = Integer.toUnsignedLong(finSequence);
+        if (peerFinished || !receiver.fin(finSequence)) {
             return;
         }
-        receiveNext++;
         peerFinished = true;
         switch (state) {
             case ESTABLISHED -> state = TcpState.CLOSE_WAIT;
             case FIN_WAIT_1 -> state = TcpState.CLOSING;
             case FIN_WAIT_2 -> enterTimeWait();
             default -> {
-                // CLOSE-WAIT, CLOSING, LAST-ACK: the FIN came before, this is its retransmission.
+                // SYN-RECEIVED cannot get here: the segment's ACK established the connection first.
             }
         }
         events.peerFinished();
@@ -427,9 +293,7 @@ public final class TcpConnection {
 
     /** The user consumed some of what was delivered: the window opens, and the peer hears of it if it grew a lot. */
     public void windowOpened() {
-        int window = receiveWindow();
-        int grown = receiveNext + window - advertisedEdge;
-        if (state.receivesData() && grown >= Math.min(receiveBufferSize / 2, 2 * sender.maximumSegmentSize())) {
+        if (state.receivesData() && receiver.windowWorthUpdating(sender.maximumSegmentSize())) {
             ackPending = true;
             flushOutput();
         }
@@ -437,47 +301,8 @@ public final class TcpConnection {
 
     // ---- for the sender
 
-    /** {@return the window to advertise now, before scaling: the receive buffer less what waits to be read} */
-    int receiveWindow() {
-        return Math.max(receiveBufferSize - events.unreadBytes(), 0);
-    }
-
-    /** {@return the window field of a segment sent now, which never moves the advertised right edge left} */
-    int windowField() {
-        int edge = receiveNext + receiveWindow();
-        if (after(edge, advertisedEdge)) {
-            advertisedEdge = edge;
-        }
-        return Math.min((advertisedEdge - receiveNext) >>> receiveWindowShift, 0xffff);
-    }
-
-    int receiveNext() {
-        return receiveNext;
-    }
-
-    int receiveWindowShift() {
-        return receiveWindowShift;
-    }
-
-    boolean timestamps() {
-        return timestamps;
-    }
-
-    boolean sackPermitted() {
-        return sackPermitted;
-    }
-
-    int recentTimestamp() {
-        return recentTimestamp;
-    }
-
-    /** {@return the SACK blocks to send, written into the returned array's first {@code 2 * count} ints} */
-    int sackBlocks(int max) {
-        return sackPermitted && !outOfOrder.isEmpty() ? outOfOrder.sackBlocks(sackEdges, max) : 0;
-    }
-
-    int[] sackEdges() {
-        return sackEdges;
+    TcpReceiver receiver() {
+        return receiver;
     }
 
     /** {@return the two ends of the connection} */
@@ -485,12 +310,12 @@ public final class TcpConnection {
         return flow;
     }
 
-    Events events() {
+    TcpEvents events() {
         return events;
     }
 
     /** Sets who hears of this connection from now on: the channel, once the handshake made one. */
-    public void events(Events user) {
+    public void events(TcpEvents user) {
         events = user;
     }
 
@@ -512,9 +337,8 @@ public final class TcpConnection {
      * @param noDelay       TCP_NODELAY
      */
     public void configure(int receiveBuffer, int sendBuffer, boolean noDelay) {
-        receiveBufferSize = receiveBuffer;
-        sender.sendBufferSize(sendBuffer);
-        sender.noDelay(noDelay);
+        receiver.bufferSize(receiveBuffer);
+        sender.configure(sendBuffer, noDelay);
     }
 
     /** The sender gave up: too many retransmissions without an answer. */
@@ -545,7 +369,7 @@ public final class TcpConnection {
 
     private void release() {
         sender.release();
-        outOfOrder.clear();
+        receiver.release();
     }
 
     /** {@return the connection's state} */

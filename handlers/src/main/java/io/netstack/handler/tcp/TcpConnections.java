@@ -68,7 +68,7 @@ public final class TcpConnections {
      * @param embryo   what hears of the connection until it has a channel: its {@code established} makes one
      * @return the connection, or {@code null} if the SYN was dropped
      */
-    public TcpConnection acceptSyn(IpPacket ip, TcpSegment syn, TcpSettings settings, TcpConnection.Events embryo) {
+    public TcpConnection acceptSyn(IpPacket ip, TcpSegment syn, TcpSettings settings, TcpEvents embryo) {
         if (halfOpen >= synBacklog) {
             synsDropped++;
             return null;
@@ -94,12 +94,12 @@ public final class TcpConnections {
     }
 
     /** Counts a connection out of SYN-RECEIVED, whichever way it left. */
-    private final class HalfOpen implements TcpConnection.Events {
+    private final class HalfOpen implements TcpEvents {
         private final TcpConnection connection;
-        private final TcpConnection.Events embryo;
+        private final TcpEvents embryo;
         private boolean counted = true;
 
-        HalfOpen(TcpConnection connection, TcpConnection.Events embryo) {
+        HalfOpen(TcpConnection connection, TcpEvents embryo) {
             this.connection = connection;
             this.embryo = embryo;
         }

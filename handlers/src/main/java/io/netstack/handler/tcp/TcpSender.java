@@ -6,10 +6,7 @@ import io.netstack.wire.TcpSegment;
 import io.netstack.wire.TcpSegments;
 import io.netty.buffer.ByteBuf;
 
-import java.util.concurrent.ScheduledFuture;
-
 import static io.netstack.handler.tcp.SequenceNumbers.after;
-import static io.netstack.handler.tcp.SequenceNumbers.atOrAfter;
 import static io.netstack.handler.tcp.SequenceNumbers.atOrBefore;
 import static io.netstack.handler.tcp.SequenceNumbers.before;
 import static io.netstack.handler.tcp.SequenceNumbers.latest;
@@ -28,15 +25,16 @@ public final class TcpSender {
     /** RFC 9293 section 3.7.1: the MSS to assume when a SYN has none, IPv4's; IPv6's is 1220 (RFC 8200). */
     private static final int DEFAULT_MSS_IPV4 = 536;
     private static final int DEFAULT_MSS_IPV6 = 1220;
-    private static final int DUPLICATE_ACK_THRESHOLD = 3;
 
     private final TcpConnection connection;
     private final TcpLink link;
+    private final SegmentWriter writer;
     private final TcpCounters counters;
     private final SendBuffer buffer = new SendBuffer();
     private final RetransmissionTimeout timeout = new RetransmissionTimeout();
     private final CongestionControl congestion;
-    private final Runnable timerTask = this::timerExpired;
+    private final LossRecovery recovery;
+    private final TcpTimer timer;
     private final int initialSequence;
     private final int ownMss;
     private final long timeWaitMillis;
@@ -55,16 +53,8 @@ public final class TcpSender {
     private boolean peerOfferedScaling;
     private boolean finQueued;
     private int finSequence;
-    private int duplicateAcks;
-    private boolean inRecovery;
-    private int recover;
-    private boolean timing;
-    private int timedSequence;
-    private long timedAtMillis;
     private int retries;
 
-    private ScheduledFuture<?> timer;
-    private long timerAtMillis;
     private long retransmitAtMillis;
     private long timeWaitAtMillis;
 
@@ -72,6 +62,8 @@ public final class TcpSender {
               int initialSequence) {
         this.connection = connection;
         this.link = link;
+        this.writer = new SegmentWriter(link, connection.flow(), connection.receiver(), counters);
+        this.timer = new TcpTimer(link, this::timerExpired);
         this.counters = counters;
         this.initialSequence = initialSequence;
         this.ownMss = settings.maximumSegmentSize();
@@ -82,25 +74,14 @@ public final class TcpSender {
         unacknowledged = initialSequence;
         next = initialSequence;
         highestSent = initialSequence;
-        recover = initialSequence;
+        recovery = new LossRecovery(congestion, initialSequence);
     }
 
     // ---- the handshake
 
     void sendSyn(boolean ack) {
         activeOpen |= !ack;
-        boolean sack = !ack || connection.sackPermitted();
-        boolean timestamps = !ack || connection.timestamps();
-        // A SYN-ACK carries Window Scale only if the SYN did (RFC 7323 section 1.3).
-        int shift = !ack || peerOfferedScaling ? connection.receiveWindowShift() : -1;
-        int optionsLength = TcpOptions.synOptionsLength(sack, timestamps, shift >= 0);
-        int flags = TcpSegment.SYN | (ack ? TcpSegment.ACK : 0);
-        ByteBuf packet = TcpSegments.start(link.alloc(), connection.flow().ip(), connection.flow().localPort(),
-                connection.flow().remotePort(), initialSequence, ack ? connection.receiveNext() : 0, flags,
-                Math.min(connection.receiveWindow(), 0xffff), optionsLength, 0);
-        TcpOptions.writeSynOptions(packet, ownMss, sack, timestamps, (int) link.nowMillis(),
-                ack ? connection.recentTimestamp() : 0, shift);
-        transmit(packet);
+        writer.syn(initialSequence, ack, ownMss, peerOfferedScaling);
         next = initialSequence + 1;
         highestSent = next;
         armRetransmission();
@@ -110,9 +91,10 @@ public final class TcpSender {
         return activeOpen;
     }
 
-    void takePeerSyn(TcpSegment syn, TcpOptions options, int peerShift) {
+    void takePeerSyn(TcpSegment syn, TcpOptions options) {
         peerOfferedScaling = options.windowScale() >= 0;
-        windowShift = peerShift;
+        // This host offers scaling in every SYN it sends: the peer's shift applies whenever it offered one.
+        windowShift = Math.max(options.windowScale(), 0);
         window = syn.window(); // never scaled in a SYN (RFC 7323 section 2.2)
         windowUpdateSequence = syn.sequenceNumber();
         windowUpdateAck = syn.acknowledgmentNumber();
@@ -130,19 +112,13 @@ public final class TcpSender {
 
     void synAcknowledged(TcpSegment segment, TcpOptions options) {
         unacknowledged = initialSequence + 1;
-        if (!inRecoveryOfSyn()) {
-            sampleRtt(options, connection.timestamps());
-        }
+        timeout.acknowledged(unacknowledged, link.nowMillis(), options, connection.receiver().timestamps());
         retries = 0;
         congestion.start(mss);
         window = segment.window() << ((segment.flags() & TcpSegment.SYN) != 0 ? 0 : windowShift);
         windowUpdateSequence = segment.sequenceNumber();
         windowUpdateAck = segment.acknowledgmentNumber();
         retransmitAtMillis = 0;
-    }
-
-    private boolean inRecoveryOfSyn() {
-        return retries > 0;
     }
 
     // ---- acknowledgments
@@ -163,7 +139,10 @@ public final class TcpSender {
             acknowledge(ack, options, timestamps);
         } else if (segment.payloadLength() == 0 && !windowChanged && highestSent != unacknowledged
                 && (segment.flags() & (TcpSegment.SYN | TcpSegment.FIN)) == 0) {
-            duplicateAck();
+            if (recovery.duplicateAck(unacknowledged, highestSent, link.nowMillis())) {
+                counters.fastRetransmits++;
+                retransmitFirst();
+            }
         }
         return true;
     }
@@ -190,54 +169,20 @@ public final class TcpSender {
         if (before(next, unacknowledged)) {
             next = unacknowledged;
         }
-        sampleRtt(options, timestamps);
+        timeout.acknowledged(ack, link.nowMillis(), options, timestamps);
         retries = 0;
-        duplicateAcks = 0;
-        if (inRecovery) {
-            if (atOrAfter(ack, recover)) {
-                inRecovery = false;
-                congestion.onRecoveryEnd(highestSent - unacknowledged);
-            } else {
-                congestion.onPartialAck(acked);
-                retransmitFirst();
-            }
-        } else {
-            congestion.onAck(acked, link.nowMillis(), timeout.smoothedRttMillis());
+        if (recovery.newAck(ack, acked, highestSent - unacknowledged, link.nowMillis(),
+                timeout.smoothedRttMillis())) {
+            retransmitFirst();
         }
         if (unacknowledged == highestSent) {
             retransmitAtMillis = 0;
         } else {
             retransmitAtMillis = link.nowMillis() + timeout.timeoutMillis();
-            armTimer(retransmitAtMillis);
+            timer.arm(retransmitAtMillis);
         }
         if (dataAcked > 0) {
             connection.events().sendSpaceFreed();
-        }
-    }
-
-    /** An RTT sample from the echoed timestamp (RFC 7323 section 4.2), or from the one segment timed (Karn). */
-    private void sampleRtt(TcpOptions options, boolean timestamps) {
-        long now = link.nowMillis();
-        if (timestamps && options.hasTimestamps() && options.timestampEchoReply() != 0) {
-            // TSval is this clock's low 32 bits: the difference is right across its wrap.
-            timeout.sample((int) now - options.timestampEchoReply());
-        } else if (timing && after(unacknowledged, timedSequence)) {
-            timing = false;
-            timeout.sample(now - timedAtMillis);
-        }
-    }
-
-    private void duplicateAck() {
-        duplicateAcks++;
-        if (inRecovery) {
-            congestion.onDuplicateAckInRecovery();
-        } else if (duplicateAcks == DUPLICATE_ACK_THRESHOLD && after(unacknowledged, recover)) {
-            // RFC 6582 section 3.2, step 2: a recovery starts only past the last one's point.
-            inRecovery = true;
-            recover = highestSent;
-            congestion.onFastRetransmit(highestSent - unacknowledged, link.nowMillis());
-            counters.fastRetransmits++;
-            retransmitFirst();
         }
     }
 
@@ -329,7 +274,7 @@ public final class TcpSender {
         int length = Math.min(outstandingData, mss);
         boolean fin = finQueued && unacknowledged + length == finSequence && after(highestSent, finSequence);
         counters.retransmissions++;
-        timing = false;
+        timeout.retransmitted();
         sendSegment(unacknowledged, length, fin);
     }
 
@@ -338,42 +283,16 @@ public final class TcpSender {
     }
 
     void sendReset(int sequence) {
-        ByteBuf packet = TcpSegments.start(link.alloc(), connection.flow().ip(), connection.flow().localPort(),
-                connection.flow().remotePort(), sequence, 0, TcpSegment.RST, 0, 0, 0);
-        transmit(packet);
+        writer.reset(sequence);
     }
 
     private void sendSegment(int sequence, int length, boolean fin) {
-        boolean timestamps = connection.timestamps();
-        int sackBlocks = connection.sackBlocks(timestamps ? 3 : TcpOptions.MAX_SACK_BLOCKS);
-        int optionsLength = (timestamps ? TcpOptions.TIMESTAMPS_LENGTH : 0) + TcpOptions.sackLength(sackBlocks);
-        int flags = TcpSegment.ACK | (fin ? TcpSegment.FIN : 0)
+        int flags = (fin ? TcpSegment.FIN : 0)
                 | (length > 0 && sequence + length == unacknowledged + buffer.size() ? TcpSegment.PSH : 0);
-        ByteBuf packet = TcpSegments.start(link.alloc(), connection.flow().ip(), connection.flow().localPort(),
-                connection.flow().remotePort(), sequence, connection.receiveNext(), flags, connection.windowField(),
-                optionsLength, length);
-        long now = link.nowMillis();
-        if (timestamps) {
-            TcpOptions.writeTimestamps(packet, (int) now, connection.recentTimestamp());
+        if (length > 0 && !before(sequence, highestSent)) {
+            timeout.timeSegment(sequence, link.nowMillis());
         }
-        if (sackBlocks > 0) {
-            TcpOptions.writeSackBlocks(packet, connection.sackEdges(), sackBlocks);
-        }
-        if (length > 0) {
-            buffer.copy(sequence - unacknowledged, length, packet);
-            if (!timing && !before(sequence, highestSent)) {
-                timing = true;
-                timedSequence = sequence;
-                timedAtMillis = now;
-            }
-        }
-        transmit(packet);
-    }
-
-    private void transmit(ByteBuf packet) {
-        TcpSegments.finish(packet, connection.flow().ip());
-        counters.segmentsSent++;
-        link.send(packet);
+        writer.segment(sequence, flags, buffer, sequence - unacknowledged, length);
     }
 
     // ---- timers
@@ -381,30 +300,17 @@ public final class TcpSender {
     private void armRetransmission() {
         if (retransmitAtMillis == 0) {
             retransmitAtMillis = link.nowMillis() + timeout.timeoutMillis();
-            armTimer(retransmitAtMillis);
+            timer.arm(retransmitAtMillis);
         }
     }
 
     void startTimeWait() {
         retransmitAtMillis = 0;
         timeWaitAtMillis = link.nowMillis() + timeWaitMillis;
-        armTimer(timeWaitAtMillis);
-    }
-
-    /** One scheduled task per connection, moved only when a deadline comes before it: no task per segment. */
-    private void armTimer(long atMillis) {
-        if (timer != null && timerAtMillis <= atMillis) {
-            return;
-        }
-        if (timer != null) {
-            timer.cancel(false);
-        }
-        timerAtMillis = atMillis;
-        timer = link.schedule(timerTask, Math.max(atMillis - link.nowMillis(), 0));
+        timer.arm(timeWaitAtMillis);
     }
 
     private void timerExpired() {
-        timer = null;
         long now = link.nowMillis();
         if (timeWaitAtMillis != 0 && now >= timeWaitAtMillis) {
             connection.terminate();
@@ -417,7 +323,7 @@ public final class TcpSender {
         }
         long nextDeadline = retransmitAtMillis != 0 ? retransmitAtMillis : timeWaitAtMillis;
         if (nextDeadline != 0 && connection.state() != TcpState.CLOSED) {
-            armTimer(nextDeadline);
+            timer.arm(nextDeadline);
         }
     }
 
@@ -434,7 +340,7 @@ public final class TcpSender {
         }
         counters.timeouts++;
         timeout.backOff();
-        timing = false;
+        timeout.retransmitted();
         if (synState) {
             counters.retransmissions++;
             sendSyn(state == TcpState.SYN_RECEIVED);
@@ -455,19 +361,14 @@ public final class TcpSender {
         if (window > 0) {
             congestion.onTimeout(highestSent - unacknowledged, link.nowMillis());
         }
-        inRecovery = false;
-        duplicateAcks = 0;
-        recover = highestSent;
+        recovery.timedOut(highestSent);
         next = unacknowledged; // go back: resend from the first unacknowledged byte as the window allows
         armRetransmission();
     }
 
     void release() {
         buffer.clear();
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        timer.cancel();
     }
 
     // ---- figures
@@ -492,11 +393,8 @@ public final class TcpSender {
         return window;
     }
 
-    void noDelay(boolean value) {
-        noDelay = value;
-    }
-
-    void sendBufferSize(int value) {
-        sendBufferSize = value;
+    void configure(int sendBuffer, boolean nagleOff) {
+        sendBufferSize = sendBuffer;
+        noDelay = nagleOff;
     }
 }
