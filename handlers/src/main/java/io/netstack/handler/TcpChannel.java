@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
@@ -14,6 +15,8 @@ import io.netty.util.ReferenceCountUtil;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One TCP connection of the userspace host as a Netty channel, with a pipeline of its own, as an accepted or
@@ -35,8 +38,9 @@ import java.net.InetSocketAddress;
  */
 public final class TcpChannel extends HostChildChannel implements DuplexChannel {
     private final TcpChannelConfig config;
-    private final InetSocketAddress local;
     private final InetSocketAddress remote;
+    private InetSocketAddress local;
+    private ChannelPromise connectPromise;
     private final ConnectionEvents events = new ConnectionEvents();
     private TcpConnection connection;
     private int unreadBytes;
@@ -44,10 +48,8 @@ public final class TcpChannel extends HostChildChannel implements DuplexChannel 
     private boolean inputShutdownPending;
     private boolean outputShutdown;
 
-    TcpChannel(ChildChannelMultiplexer multiplexer, ChannelHandlerContext parentContext, InetSocketAddress local,
-               InetSocketAddress remote) {
+    TcpChannel(ChildChannelMultiplexer multiplexer, ChannelHandlerContext parentContext, InetSocketAddress remote) {
         super(multiplexer, parentContext);
-        this.local = local;
         this.remote = remote;
         config = new TcpChannelConfig(this);
         config.setAllocator(parentContext.alloc());
@@ -56,8 +58,33 @@ public final class TcpChannel extends HostChildChannel implements DuplexChannel 
     /** Binds this channel to its connection, whose events it hears from now on. */
     void attach(TcpConnection tcp) {
         connection = tcp;
+        local = tcp.flow().local();
         tcp.events(events);
         settingsChanged();
+    }
+
+    /** {@return the events this channel hears its connection through, for a connection it opens} */
+    TcpEvents events() {
+        return events;
+    }
+
+    /**
+     * This channel opens its connection: {@code promise} completes when the handshake does, or fails with the reason
+     * it did not, a refusal, a timeout, or {@code CONNECT_TIMEOUT_MILLIS} passing first.
+     */
+    void connecting(ChannelPromise promise) {
+        connectPromise = promise;
+        int timeoutMillis = config.getConnectTimeoutMillis();
+        if (timeoutMillis > 0) {
+            ScheduledFuture<?> timeout = eventLoop().schedule(() -> {
+                if (connection != null && !connection.state().isSynchronized()) {
+                    connection.abort();
+                    events.failed(new ConnectTimeoutException("connection timed out after " + timeoutMillis
+                            + " ms: " + remote));
+                }
+            }, timeoutMillis, TimeUnit.MILLISECONDS);
+            promise.addListener(done -> timeout.cancel(false));
+        }
     }
 
     @Override
@@ -251,6 +278,9 @@ public final class TcpChannel extends HostChildChannel implements DuplexChannel 
         @Override
         public void established() {
             activate();
+            if (connectPromise != null) {
+                connectPromise.trySuccess();
+            }
         }
 
         @Override
@@ -276,6 +306,10 @@ public final class TcpChannel extends HostChildChannel implements DuplexChannel 
 
         @Override
         public void failed(IOException cause) {
+            if (connectPromise != null && connectPromise.tryFailure(cause)) {
+                close(); // a failed connect is the connect future's, not the pipeline's
+                return;
+            }
             pipeline().fireExceptionCaught(cause);
             close();
         }

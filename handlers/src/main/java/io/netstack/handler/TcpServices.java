@@ -8,18 +8,27 @@ import io.netstack.handler.tcp.TcpConnections;
 import io.netstack.handler.tcp.TcpLink;
 import io.netstack.handler.tcp.TcpSettings;
 import io.netstack.wire.IpPacket;
+import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.Ipv6Address;
 import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.TcpSegment;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -35,6 +44,12 @@ public final class TcpServices extends ChildChannelMultiplexer implements TcpLin
     /** The device MTU the MSS is derived from, Ethernet's and the kernel's default for TAP and TUN devices. */
     static final int DEFAULT_MTU = 1500;
     private static final int TCP_HEADER_LENGTH = 20;
+    /** Linux's {@code ip_local_port_range}. */
+    private static final int FIRST_EPHEMERAL_PORT = 32768;
+    private static final int LAST_EPHEMERAL_PORT = 60999;
+    /** Any address of each version, to choose the settings by. */
+    private static final InetSocketAddress IPV4 = new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), 0);
+    private static final InetSocketAddress IPV6 = new InetSocketAddress(InetAddress.ofLiteral("::"), 0);
 
     private final IntObjectMap<ChannelHandler> listeners = new IntObjectHashMap<>();
     private final Supplier<CongestionControl> congestionControl;
@@ -94,14 +109,16 @@ public final class TcpServices extends ChildChannelMultiplexer implements TcpLin
         ChannelHandler listener = listeners.get(tcp.destinationPort());
         if (listener != null && (tcp.flags() & (TcpSegment.SYN | TcpSegment.ACK | TcpSegment.RST)) == TcpSegment.SYN) {
             Acceptor acceptor = new Acceptor(listener);
-            acceptor.connection = connections.acceptSyn(ip, tcp, settings(ip), acceptor);
+            acceptor.connection = connections.acceptSyn(ip, tcp, settings(ip instanceof Ipv6Packet ? IPV6 : IPV4),
+                    acceptor);
         } else {
             connections.refuse(ip, tcp);
         }
     }
 
-    private TcpSettings settings(IpPacket ip) {
-        int ipHeader = ip instanceof Ipv6Packet ? Ipv6Packet.HEADER_LENGTH : Ipv4Packet.MIN_HEADER_LENGTH;
+    private TcpSettings settings(InetSocketAddress remote) {
+        int ipHeader = remote.getAddress() instanceof Inet6Address ? Ipv6Packet.HEADER_LENGTH
+                : Ipv4Packet.MIN_HEADER_LENGTH;
         return new TcpSettings(TcpSettings.DEFAULT_RECEIVE_BUFFER, TcpSettings.DEFAULT_SEND_BUFFER, true,
                 timeWaitMillis, DEFAULT_MTU - ipHeader - TCP_HEADER_LENGTH, congestionControl);
     }
@@ -117,12 +134,73 @@ public final class TcpServices extends ChildChannelMultiplexer implements TcpLin
 
         @Override
         public void established() {
-            TcpChannel channel = new TcpChannel(TcpServices.this, ctx, connection.flow().local(),
-                    connection.flow().remote());
+            TcpChannel channel = new TcpChannel(TcpServices.this, ctx, connection.flow().remote());
             channel.pipeline().addLast(listener);
             channel.attach(connection);
             register(ctx, channel);
         }
+    }
+
+    /**
+     * Opens a connection from the host to {@code remote}, from the host's first address of its version and a free
+     * ephemeral port, as a {@link TcpChannel} whose pipeline {@code handler} initializes, as a bootstrap's handler
+     * does. Call it once the host's channel is active.
+     *
+     * @param remote  the peer's address and port
+     * @param handler the handler the channel is initialized with
+     * @return the channel's connect future: done when the handshake completed, failed with the reason it did not
+     *         (refused, timed out) or with an {@link IllegalStateException} if the host has no address of the
+     *         peer's version or is not active
+     */
+    public ChannelFuture connect(InetSocketAddress remote, ChannelHandler handler) {
+        requireNonNull(remote, "remote");
+        requireNonNull(handler, "handler");
+        if (ctx == null || !ctx.channel().isActive()) {
+            throw new IllegalStateException("the host's channel is not active yet: connect from its channelActive on");
+        }
+        TcpChannel channel = new TcpChannel(this, ctx, remote);
+        channel.pipeline().addLast(handler);
+        ChannelPromise promise = channel.newPromise();
+        if (ctx.executor().inEventLoop()) {
+            open(channel, promise);
+        } else {
+            ctx.executor().execute(() -> open(channel, promise));
+        }
+        return promise;
+    }
+
+    private void open(TcpChannel channel, ChannelPromise promise) {
+        InetSocketAddress remote = channel.remoteAddress();
+        InetSocketAddress local;
+        try {
+            local = ephemeral(remote);
+        } catch (IllegalStateException e) {
+            promise.setFailure(e);
+            return;
+        }
+        register(ctx, channel);
+        channel.connecting(promise);
+        channel.attach(connections.connect(local, remote, settings(remote), channel.events()));
+        flushAfterRead(ctx);
+    }
+
+    /** A local end for a connection to {@code remote}: Linux's ephemeral ports, from a random one on. */
+    private InetSocketAddress ephemeral(InetSocketAddress remote) {
+        InetAddress address = remote.getAddress() instanceof Inet4Address
+                ? host().ipv4Addresses().stream().findFirst().map(Ipv4Address::toInetAddress).orElse(null)
+                : host().ipv6Addresses().stream().findFirst().map(Ipv6Address::toInetAddress).orElse(null);
+        if (address == null) {
+            throw new IllegalStateException("the host has no address of the version of " + remote);
+        }
+        int range = LAST_EPHEMERAL_PORT - FIRST_EPHEMERAL_PORT + 1;
+        int start = ThreadLocalRandom.current().nextInt(range);
+        for (int i = 0; i < range; i++) {
+            InetSocketAddress local = new InetSocketAddress(address, FIRST_EPHEMERAL_PORT + (start + i) % range);
+            if (!connections.exists(local, remote)) {
+                return local;
+            }
+        }
+        throw new IllegalStateException("every ephemeral port to " + remote + " is in use");
     }
 
     /** {@return the host's connections: their number, backlog and the counters of those gone} */

@@ -48,6 +48,8 @@ public final class HostDevice implements AutoCloseable {
                 bootstrap.option(TapChannelOption.ADDRESSES, Stream.of(kernelCidrs).map(CidrAddress::parse).toList());
             }
             TapChannel channel = (TapChannel) bootstrap.bind(device).sync().channel();
+            // channelActive, on which the host installs its handlers, runs after bind's future completed.
+            channel.eventLoop().submit(() -> { }).sync();
             return new HostDevice(group, channel);
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);

@@ -6,9 +6,14 @@ import io.netstack.tap.testing.Transport;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.Ipv6Address;
 import io.netstack.wire.MacAddress;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,10 +21,13 @@ import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -29,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -129,6 +138,84 @@ class TcpServiceKernelTest {
         }
         assertEquals(2, host.tcp().connections().resetsToClosedPorts());
         assertTrue(host.tcp().connections().size() == 0);
+    }
+
+    @Test
+    void connectsToAKernelServerOverIpv4() throws Exception {
+        connectsToAKernelServer(KERNEL_IP);
+    }
+
+    @Test
+    void connectsToAKernelServerOverIpv6() throws Exception {
+        connectsToAKernelServer(KERNEL_IPV6);
+    }
+
+    /** The host's client sends 256 KiB to a kernel server that echoes them and closes; the host reads them back. */
+    private void connectsToAKernelServer(String kernelAddress) throws Exception {
+        byte[] sent = new byte[256 * 1024];
+        new Random(7).nextBytes(sent);
+        try (ServerSocket server = new ServerSocket()) {
+            server.bind(new InetSocketAddress(kernelAddress, 0));
+            CompletableFuture<Void> kernelSide = CompletableFuture.runAsync(() -> echoOnce(server, sent.length));
+            Collector collector = new Collector(sent.length);
+            ChannelFuture connect = host.tcp().connect(new InetSocketAddress(kernelAddress, server.getLocalPort()),
+                    new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(collector);
+                        }
+                    });
+            assertTrue(connect.await(5, TimeUnit.SECONDS), "the handshake completes");
+            assertTrue(connect.isSuccess(), () -> String.valueOf(connect.cause()));
+            connect.channel().writeAndFlush(Unpooled.wrappedBuffer(sent)).sync();
+            assertArrayEquals(digest(sent), digest(collector.received.get(10, TimeUnit.SECONDS)));
+            kernelSide.get(10, TimeUnit.SECONDS);
+            assertTrue(connect.channel().closeFuture().await(5, TimeUnit.SECONDS), "closed after the server's FIN");
+        }
+    }
+
+    private static void echoOnce(ServerSocket server, int length) {
+        try (Socket accepted = server.accept()) {
+            byte[] data = accepted.getInputStream().readNBytes(length);
+            accepted.getOutputStream().write(data);
+        } catch (IOException e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    @Test
+    void aConnectionToAClosedKernelPortIsRefused() throws Exception {
+        ChannelFuture connect = host.tcp().connect(new InetSocketAddress(KERNEL_IP, CLOSED_PORT),
+                new ChannelInboundHandlerAdapter());
+        assertTrue(connect.await(5, TimeUnit.SECONDS));
+        assertInstanceOf(ConnectException.class, connect.cause());
+        assertTrue(connect.channel().closeFuture().await(5, TimeUnit.SECONDS));
+    }
+
+    /** Gathers what the channel reads until {@code length} bytes came. */
+    private static final class Collector extends ChannelInboundHandlerAdapter {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final int length;
+        final CompletableFuture<byte[]> received = new CompletableFuture<>();
+
+        Collector(int length) {
+            this.length = length;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf data = (ByteBuf) msg;
+            try {
+                data.readBytes(bytes, data.readableBytes());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                data.release();
+            }
+            if (bytes.size() >= length) {
+                received.complete(bytes.toByteArray());
+            }
+        }
     }
 
     /** Writes back what it reads. */

@@ -1,11 +1,17 @@
 package io.netstack.handler.tcp;
 
 import io.netstack.wire.IpPacket;
+import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.Ipv4Packet;
 import io.netstack.wire.Ipv6Address;
 import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.TcpSegment;
 import io.netty.buffer.ByteBuf;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 
 /**
  * The four numbers that name a connection: the peer's address and port, this host's address and port, IPv4 addresses
@@ -38,6 +44,29 @@ final class FlowKey {
         }
         ports = tcp.destinationPort() << 16 | tcp.sourcePort();
         return this;
+    }
+
+    /** Fills this key from the two ends of a connection this host opens. */
+    FlowKey set(InetSocketAddress local, InetSocketAddress remote) {
+        long[] localHalves = halves(local.getAddress());
+        long[] remoteHalves = halves(remote.getAddress());
+        localHigh = localHalves[0];
+        localLow = localHalves[1];
+        remoteHigh = remoteHalves[0];
+        remoteLow = remoteHalves[1];
+        ports = local.getPort() << 16 | remote.getPort();
+        return this;
+    }
+
+    private static long[] halves(InetAddress address) {
+        return switch (address) {
+            case Inet4Address ipv4 -> new long[]{0, Integer.toUnsignedLong(Ipv4Address.of(ipv4).value())};
+            case Inet6Address ipv6 -> {
+                Ipv6Address parsed = Ipv6Address.of(ipv6);
+                yield new long[]{parsed.high(), parsed.low()};
+            }
+            default -> throw new IllegalArgumentException("not an IP address: " + address);
+        };
     }
 
     /** {@return a key of its own with this one's numbers, to keep in a table} */

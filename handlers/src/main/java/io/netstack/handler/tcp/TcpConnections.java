@@ -2,7 +2,11 @@ package io.netstack.handler.tcp;
 
 import io.netstack.wire.IpHeader;
 import io.netstack.wire.IpPacket;
+import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.Ipv4Header;
 import io.netstack.wire.Ipv4Packet;
+import io.netstack.wire.Ipv6Address;
+import io.netstack.wire.Ipv6Header;
 import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.TcpOptions;
 import io.netstack.wire.TcpSegment;
@@ -10,6 +14,8 @@ import io.netstack.wire.TcpSegments;
 import io.netty.buffer.ByteBuf;
 
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -84,6 +90,50 @@ public final class TcpConnections {
         halfOpen++;
         connection.acceptSyn(syn, synOptions.read(syn), new HalfOpen(connection, embryo));
         return connection;
+    }
+
+    /**
+     * Opens a connection from {@code local} to {@code remote}: a SYN goes out (RFC 9293 section 3.10.1).
+     *
+     * @param local    this host's address and a port no connection to {@code remote} uses
+     * @param remote   the peer
+     * @param settings the connection's settings
+     * @param user     what hears of the connection: its channel
+     * @return the connection, in SYN-SENT
+     * @throws IllegalStateException if a connection of these four numbers exists
+     */
+    public TcpConnection connect(InetSocketAddress local, InetSocketAddress remote, TcpSettings settings,
+                                 TcpEvents user) {
+        FlowKey key = probe.set(local, remote).copy();
+        if (table.containsKey(key)) {
+            throw new IllegalStateException("a connection " + local + " -> " + remote + " exists");
+        }
+        TcpConnection connection = new TcpConnection(link, new TcpFlow(header(local, remote), local, remote),
+                settings, new TcpCounters(), initialSequenceNumbers.next(key, System.nanoTime()));
+        table.put(key, connection);
+        keys.put(connection, key);
+        connection.connect(user);
+        return connection;
+    }
+
+    /**
+     * {@return whether a connection of these four numbers exists}
+     *
+     * @param local  this host's end
+     * @param remote the peer's end
+     */
+    public boolean exists(InetSocketAddress local, InetSocketAddress remote) {
+        return table.containsKey(probe.set(local, remote));
+    }
+
+    private static IpHeader header(InetSocketAddress local, InetSocketAddress remote) {
+        if (local.getAddress() instanceof Inet4Address from && remote.getAddress() instanceof Inet4Address to) {
+            return Ipv4Header.of(Ipv4Address.of(from).value(), Ipv4Address.of(to).value(), Ipv4Packet.PROTOCOL_TCP);
+        }
+        if (local.getAddress() instanceof Inet6Address from && remote.getAddress() instanceof Inet6Address to) {
+            return Ipv6Header.of(Ipv6Address.of(from), Ipv6Address.of(to), Ipv4Packet.PROTOCOL_TCP);
+        }
+        throw new IllegalArgumentException("addresses of different versions: " + local + " -> " + remote);
     }
 
     private static InetAddress address(IpPacket ip, boolean source) {
