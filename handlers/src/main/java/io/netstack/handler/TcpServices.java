@@ -1,7 +1,6 @@
 package io.netstack.handler;
 
 import io.netstack.handler.tcp.CongestionControl;
-import io.netstack.handler.tcp.NewReno;
 import io.netstack.handler.tcp.TcpConnection;
 import io.netstack.handler.tcp.TcpEvents;
 import io.netstack.handler.tcp.TcpConnections;
@@ -64,11 +63,13 @@ public final class TcpServices extends ChildChannelMultiplexer implements TcpLin
      *
      * @param host           the host's addresses
      * @param listeners      the handler initializing each accepted connection's channel, by port
-     * @param timeWaitMillis how long a connection stays in TIME-WAIT
-     * @param drops          where what cannot be sent is counted
+     * @param timeWaitMillis    how long a connection stays in TIME-WAIT
+     * @param congestionControl makes each connection's congestion controller
+     * @param drops             where what cannot be sent is counted
      * @throws IllegalArgumentException if a port is not within 1..65535
      */
-    TcpServices(HostAddresses host, Map<Integer, ChannelHandler> listeners, long timeWaitMillis, DropCounters drops) {
+    TcpServices(HostAddresses host, Map<Integer, ChannelHandler> listeners, long timeWaitMillis,
+                Supplier<CongestionControl> congestionControl, DropCounters drops) {
         super(host, drops);
         listeners.forEach((port, handler) -> {
             if (port <= 0 || port > 0xffff) {
@@ -77,7 +78,7 @@ public final class TcpServices extends ChildChannelMultiplexer implements TcpLin
             this.listeners.put(port, requireNonNull(handler, "handler"));
         });
         this.timeWaitMillis = timeWaitMillis;
-        this.congestionControl = NewReno::new;
+        this.congestionControl = requireNonNull(congestionControl, "congestionControl");
     }
 
     @Override

@@ -1,6 +1,9 @@
 package io.netstack.handler;
 
 import io.netstack.handler.fault.FaultInjector;
+import io.netstack.handler.tcp.CongestionControl;
+import io.netstack.handler.tcp.Cubic;
+import io.netstack.handler.tcp.NewReno;
 import io.netstack.handler.tcp.TcpSettings;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.Ipv6Address;
@@ -17,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -51,10 +55,8 @@ import static java.util.Objects.requireNonNull;
  */
 public final class UserspaceHost extends ChannelInitializer<Channel> {
     private final HostAddresses addresses;
-    private final LinkLayer configuredLinkLayer;
-    private final Consumer<String> frameLog;
-    private final Path pcapFile;
     private final FaultInjector faults;
+    private final HostPipeline pipeline;
     private final TrafficCounter traffic = new TrafficCounter();
     private final DropCounters drops = new DropCounters();
     private final ArpResponder arp;
@@ -73,9 +75,6 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         addresses = new HostAddresses(builder.mac != null ? builder.mac : MacAddress.randomLocallyAdministered(),
                 builder.ipv4Addresses,
                 builder.ipv6Addresses);
-        configuredLinkLayer = builder.linkLayer;
-        frameLog = builder.frameLog;
-        pcapFile = builder.pcapFile;
         faults = builder.faults;
         NeighbourCache neighbours = new NeighbourCache(ArpResponder.DEFAULT_CACHE_CAPACITY);
         arp = new ArpResponder(addresses, neighbours);
@@ -88,7 +87,9 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
             throw new IllegalArgumentException("UDP port " + udpEchoPort + " is the echo port");
         }
         udpServices = new UdpServices(addresses, services, drops);
-        tcpServices = new TcpServices(addresses, builder.tcpServices, builder.tcpTimeWaitMillis, drops);
+        tcpServices = new TcpServices(addresses, builder.tcpServices, builder.tcpTimeWaitMillis,
+                builder.tcpCongestionControl, drops);
+        pipeline = new HostPipeline(this, builder.linkLayer, builder.pcapFile, faults, builder.frameLog);
     }
 
     /**
@@ -123,8 +124,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
             throw new IllegalStateException(this + " already serves a channel");
         }
         initialized = true;
-        channel.pipeline().addLast("host", new HostPipeline(this, configuredLinkLayer, pcapFile, faults,
-                frameLog));
+        channel.pipeline().addLast("host", pipeline);
     }
 
     /** The link layer of the channel, once {@link HostPipeline} found it. */
@@ -226,6 +226,7 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
         private final Map<Integer, ChannelHandler> udpServices = new LinkedHashMap<>();
         private final Map<Integer, ChannelHandler> tcpServices = new LinkedHashMap<>();
         private long tcpTimeWaitMillis = TcpSettings.DEFAULT_TIME_WAIT_MILLIS;
+        private Supplier<CongestionControl> tcpCongestionControl = Cubic::new;
         private Consumer<String> frameLog;
         private Path pcapFile;
         private FaultInjector faults;
@@ -301,9 +302,12 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
          * @throws IllegalArgumentException if the port has a service already
          */
         public Builder udpService(int port, ChannelHandler handler) {
-            requireNonNull(handler, "handler");
-            if (udpServices.putIfAbsent(port, handler) != null) {
-                throw new IllegalArgumentException("UDP port " + port + " has a service already");
+            return bind(udpServices, "UDP", port, handler);
+        }
+
+        private Builder bind(Map<Integer, ChannelHandler> services, String protocol, int port, ChannelHandler handler) {
+            if (services.putIfAbsent(port, requireNonNull(handler, "handler")) != null) {
+                throw new IllegalArgumentException(protocol + " port " + port + " has a service already");
             }
             return this;
         }
@@ -319,10 +323,18 @@ public final class UserspaceHost extends ChannelInitializer<Channel> {
          * @throws IllegalArgumentException if the port has a service already
          */
         public Builder tcpService(int port, ChannelHandler handler) {
-            requireNonNull(handler, "handler");
-            if (tcpServices.putIfAbsent(port, handler) != null) {
-                throw new IllegalArgumentException("TCP port " + port + " has a service already");
-            }
+            return bind(tcpServices, "TCP", port, handler);
+        }
+
+        /**
+         * Sets the congestion control of the host's TCP connections: {@link Cubic} (RFC 9438) unless set, or
+         * {@link NewReno}, or a {@link CongestionControl} of the user's.
+         *
+         * @param controller makes each connection's controller
+         * @return this builder
+         */
+        public Builder tcpCongestionControl(Supplier<CongestionControl> controller) {
+            tcpCongestionControl = requireNonNull(controller, "controller");
             return this;
         }
 
