@@ -30,7 +30,7 @@ public final class TcpConnection {
     private final TcpOptions options = new TcpOptions();
     private TcpEvents events;
     private TcpState state;
-    private boolean ackPending;
+    private final DelayedAck acks;
     private boolean peerFinished;
     private boolean orphaned;
 
@@ -41,6 +41,7 @@ public final class TcpConnection {
         this.receiver = new TcpReceiver(settings.receiveBufferSize(), counters, data -> events.received(data),
                 () -> events.unreadBytes());
         this.sender = new TcpSender(this, link, settings, counters, initialSequence);
+        this.acks = new DelayedAck(link, this::flushOutput);
     }
 
     // ---- opening
@@ -107,7 +108,7 @@ public final class TcpConnection {
         if (ack) {
             sender.synAcknowledged(segment, options);
             establish();
-            ackPending = true;
+            acks.now();
         } else {
             // Simultaneous open (RFC 9293 section 3.5, figure 8).
             state = TcpState.SYN_RECEIVED;
@@ -122,7 +123,7 @@ public final class TcpConnection {
         if (!receiver.isAcceptable(sequence, length + ((flags & (TcpSegment.SYN | TcpSegment.FIN)) != 0 ? 1 : 0))
                 || receiver.failsPaws(options, flags)) {
             if ((flags & TcpSegment.RST) == 0) {
-                ackPending = true;
+                acks.now();
                 counters.segmentsOutOfWindow++;
             }
             return;
@@ -133,7 +134,7 @@ public final class TcpConnection {
         }
         if ((flags & TcpSegment.SYN) != 0 && state != TcpState.SYN_RECEIVED) {
             // RFC 5961 section 4: a SYN in a synchronized state gets a challenge ACK, not a reset.
-            ackPending = true;
+            acks.now();
             return;
         }
         if ((flags & TcpSegment.ACK) == 0 || !receiveAck(segment)) {
@@ -151,7 +152,7 @@ public final class TcpConnection {
     private void receiveReset(int sequence) {
         // RFC 5961 section 3.2: only a reset at exactly RCV.NXT resets; one elsewhere in the window is challenged.
         if (sequence != receiver.next()) {
-            ackPending = true;
+            acks.now();
             return;
         }
         counters.resetsReceived++;
@@ -176,7 +177,7 @@ public final class TcpConnection {
             establish();
         }
         if (!sender.receiveAck(segment, options, receiver.timestamps())) {
-            ackPending = true;
+            acks.now();
             return false;
         }
         if (sender.finAcknowledged()) {
@@ -201,21 +202,23 @@ public final class TcpConnection {
     }
 
     private void receiveData(TcpSegment segment, int sequence, int length) {
-        ackPending = true;
         if (!state.receivesData() || peerFinished) {
+            acks.now();
             return;
         }
         if (orphaned) {
             abort();
             return;
         }
-        if (receiver.data(segment, sequence, length)) {
+        boolean finReached = receiver.data(segment, sequence, length);
+        acks.data(receiver.tookInOrder());
+        if (finReached) {
             receiveFin(receiver.next());
         }
     }
 
     private void receiveFin(int finSequence) {
-        ackPending = true;
+        acks.now();
         if (state == TcpState.TIME_WAIT) {
             enterTimeWait(); // a retransmitted FIN: the ACK of it was lost; wait again
             return;
@@ -257,12 +260,13 @@ public final class TcpConnection {
         if (state == TcpState.CLOSED) {
             return;
         }
-        if (sender.transmit(state) || !ackPending) {
-            ackPending = false;
-            return;
+        if (!sender.transmit(state)) {
+            if (!acks.due()) {
+                return;
+            }
+            sender.sendAck();
         }
-        ackPending = false;
-        sender.sendAck();
+        acks.sent();
     }
 
     /** This side finished sending: a FIN follows the data queued (RFC 9293 section 3.10.4). */
@@ -294,7 +298,7 @@ public final class TcpConnection {
     /** The user consumed some of what was delivered: the window opens, and the peer hears of it if it grew a lot. */
     public void windowOpened() {
         if (state.receivesData() && receiver.windowWorthUpdating(sender.maximumSegmentSize())) {
-            ackPending = true;
+            acks.now();
             flushOutput();
         }
     }
@@ -368,6 +372,7 @@ public final class TcpConnection {
     }
 
     private void release() {
+        acks.cancel();
         sender.release();
         receiver.release();
     }

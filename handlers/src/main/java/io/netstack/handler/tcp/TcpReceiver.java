@@ -35,6 +35,8 @@ final class TcpReceiver {
     private int recentTimestamp;
     /** The sequence number of the peer's FIN when it came ahead of data still missing; -1 otherwise. */
     private long earlyFin = -1;
+    /** Whether the last segment's data continued RCV.NXT with nothing held early: no gap before or after it. */
+    private boolean tookInOrder;
 
     /** What the user holds delivered and not consumed. */
     interface UnreadBytes {
@@ -101,6 +103,7 @@ final class TcpReceiver {
         if (after(end, advertisedEdge)) {
             end = advertisedEdge;
         }
+        tookInOrder = false;
         if (!before(start, end)) {
             return false;
         }
@@ -112,7 +115,8 @@ final class TcpReceiver {
         }
         next = end;
         deliver(data);
-        if (!outOfOrder.isEmpty()) {
+        tookInOrder = outOfOrder.isEmpty();
+        if (!tookInOrder) {
             next = outOfOrder.takeInOrder(next, this::deliver);
         }
         return earlyFin >= 0 && next == (int) earlyFin;
@@ -168,6 +172,11 @@ final class TcpReceiver {
 
     int next() {
         return next;
+    }
+
+    /** {@return whether the last data continued RCV.NXT with nothing held early, so that its ACK may wait} */
+    boolean tookInOrder() {
+        return tookInOrder;
     }
 
     int windowShift() {
