@@ -7,6 +7,7 @@ set -euo pipefail
 # program:Debian package, for every program a test runs; the one place this list is kept.
 tools=(
   ip:iproute2          # the kernel's side: links, addresses, neighbours
+  ss:iproute2          # the kernel's view of a TCP connection: window scale, timestamps, SACK
   unshare:util-linux   # private mount and user namespaces
   setpriv:util-linux   # a child JVM as another user, without capabilities
   mount:mount          # a private /dev/net/tun and /sys in that mount namespace

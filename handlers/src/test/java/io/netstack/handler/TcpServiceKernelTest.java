@@ -1,6 +1,7 @@
 package io.netstack.handler;
 
 import io.netstack.tap.TapAddress;
+import io.netstack.tap.testing.Command;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.Transport;
 import io.netstack.wire.Ipv4Address;
@@ -31,9 +32,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -124,6 +128,29 @@ class TcpServiceKernelTest {
 
     private static byte[] digest(byte[] data) throws NoSuchAlgorithmException {
         return MessageDigest.getInstance("SHA-256").digest(data);
+    }
+
+    /**
+     * The kernel's own view of a connection to the host: both sides scale windows and use timestamps and SACK.
+     * {@code ss -ti} shows the scales; the iproute2 of this machine prints no {@code ts} or {@code sack} even between
+     * two kernel sockets, so those come from the kernel's {@code TCP_INFO}, read by a python3 client.
+     */
+    @Test
+    void theKernelSeesWindowScalingTimestampsAndSackNegotiated() throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(HOST_IP, ECHO_PORT), 5000);
+            String ss = Command.run(Duration.ofSeconds(10), List.of("ss", "-tin", "dst", HOST_IP));
+            assertTrue(Pattern.compile("\\bwscale:2,\\d+").matcher(ss).find(),
+                    "the host's shift for its 128 KiB window, then the kernel's: " + ss);
+        }
+        String tcpInfo = Command.run(Duration.ofSeconds(10), List.of("python3", "-c", """
+                import socket
+                s = socket.create_connection(("%s", %d))
+                info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)
+                print(info[5], info[6] & 15)
+                """.formatted(HOST_IP, ECHO_PORT)));
+        // tcpi_options: TCPI_OPT_TIMESTAMPS 1 | TCPI_OPT_SACK 2 | TCPI_OPT_WSCALE 4; tcpi_snd_wscale: the host's.
+        assertEquals("7 2", tcpInfo.strip(), "TCP_INFO's options and the host's window scale");
     }
 
     @Test
