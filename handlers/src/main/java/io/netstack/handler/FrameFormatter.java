@@ -9,7 +9,7 @@ import io.netstack.wire.Ipv6ExtensionHeaders;
 import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.LinkLayer;
 import io.netstack.wire.MacAddress;
-import io.netstack.wire.UdpDatagram;
+import io.netstack.wire.PacketView;
 import io.netty.buffer.ByteBuf;
 
 import static java.util.Objects.requireNonNull;
@@ -34,7 +34,10 @@ import static java.util.Objects.requireNonNull;
  * makes a host discard (tcpdump at this verbosity checks neither). A quoted packet cut too short for what tcpdump
  * reads from it is marked as tcpdump marks it, {@code [|icmp]} or {@code [|icmp6]}.
  *
- * <p>Not worded as tcpdump words them: TCP, shown as its protocol number ({@code ip-proto-6}); the details tcpdump
+ * <p>TCP is printed as {@code tcpdump -S} prints it, with absolute sequence numbers, flags and options; tcpdump's
+ * name of the application behind a well-known port after the length ({@code : HTTP}) is left out.
+ *
+ * <p>Not worded as tcpdump words them: the details tcpdump
  * adds to ICMP types this host neither sends nor answers (timestamps, address masks, router advertisements,
  * redirects, multicast listener messages), shown by name or number only; ICMP codes that tcpdump follows with a hex
  * dump of the message, shown on the one line.
@@ -48,6 +51,7 @@ public final class FrameFormatter {
     private final FrameLine frameLine = new FrameLine();
     private final StringBuilder line = frameLine.text();
     private final UdpFormatter udpFormatter;
+    private final TcpFormatter tcpFormatter;
     private final IcmpFormatter icmpFormatter;
     private final Ipv6Formatter ipv6Formatter;
 
@@ -67,8 +71,10 @@ public final class FrameFormatter {
         decoder = new PacketDecoder(linkLayer);
         Ipv6ExtensionHeaders extensionHeaders = new Ipv6ExtensionHeaders();
         udpFormatter = new UdpFormatter(decoder, frameLine);
+        tcpFormatter = new TcpFormatter(decoder, frameLine);
         icmpFormatter = new IcmpFormatter(frameLine, extensionHeaders);
-        ipv6Formatter = new Ipv6Formatter(decoder, frameLine, extensionHeaders, udpFormatter, icmpFormatter);
+        ipv6Formatter = new Ipv6Formatter(decoder, frameLine, extensionHeaders, udpFormatter, tcpFormatter,
+                icmpFormatter);
     }
 
     /**
@@ -169,6 +175,12 @@ public final class FrameFormatter {
         line.append(", length ").append(arp.length());
     }
 
+    /** The UDP datagram or TCP segment whose ports tcpdump shows with the addresses, or {@code null}. */
+    private PacketView portsWithAddresses() {
+        return decoder.kind() == InboundFrame.Kind.TCP ? tcpFormatter.portsWithAddresses()
+                : udpFormatter.portsWithAddresses();
+    }
+
     /**
      * Appends an IPv4 packet after {@code label}: what tcpdump prints before the addresses when no link-layer
      * header named the protocol.
@@ -178,19 +190,16 @@ public final class FrameFormatter {
         if (frameLine.malformed(ipv4, DecodeError.IPV4_BAD_CHECKSUM)) {
             return;
         }
-        // Like tcpdump, show UDP ports as a suffix of the addresses.
-        UdpDatagram udp = udpFormatter.portsWithAddresses();
+        // Like tcpdump, show UDP and TCP ports as a suffix of the addresses.
+        PacketView ports = portsWithAddresses();
         Ipv4Address.appendTo(line, ipv4.source());
-        if (udp != null) {
-            line.append('.').append(udp.sourcePort());
-        }
+        frameLine.appendPort(ports, FrameLine.SOURCE_PORT);
         Ipv4Address.appendTo(line.append(" > "), ipv4.destination());
-        if (udp != null) {
-            line.append('.').append(udp.destinationPort());
-        }
+        frameLine.appendPort(ports, FrameLine.DESTINATION_PORT);
         line.append(": ");
         switch (decoder.kind()) {
-            case UDP -> udpFormatter.append(udp != null);
+            case UDP -> udpFormatter.append(ports != null);
+            case TCP -> tcpFormatter.append(ports != null);
             case ICMPV4 -> icmpFormatter.appendIcmpv4(decoder.icmpv4());
             case IPV4_FRAGMENT -> line.append("ip-proto-").append(ipv4.protocol())
                     .append(" (frag ").append(ipv4.identification()).append(':').append(ipv4.payloadLength())

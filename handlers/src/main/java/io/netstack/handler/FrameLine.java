@@ -9,6 +9,8 @@ import io.netstack.wire.PacketView;
  * checksum failure the decoder found, and the words tcpdump uses for what more than one layer prints.
  */
 final class FrameLine {
+    /** Where a TCP or UDP header has its source port. */
+    static final int SOURCE_PORT = 0;
     /** Where a TCP or UDP header has its destination port. */
     static final int DESTINATION_PORT = 2;
 
@@ -50,6 +52,18 @@ final class FrameLine {
         }
         text.append("[malformed: ").append(error.description()).append(']');
         return true;
+    }
+
+    /**
+     * Appends {@code .port} after an address, tcpdump's way of showing a UDP or TCP port with it.
+     *
+     * @param transport the UDP or TCP header whose port to show, or {@code null} to show none
+     * @param at        {@link #SOURCE_PORT} or {@link #DESTINATION_PORT}
+     */
+    void appendPort(PacketView transport, int at) {
+        if (transport != null) {
+            text.append('.').append(transport.buffer().getUnsignedShort(transport.offset() + at));
+        }
     }
 
     /** Appends " udp port 9", " tcp port 80" or " protocol 253 port 7", as tcpdump names an unreachable port. */

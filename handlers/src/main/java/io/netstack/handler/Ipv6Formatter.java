@@ -5,7 +5,7 @@ import io.netstack.wire.Ipv4Packet;
 import io.netstack.wire.Ipv6Address;
 import io.netstack.wire.Ipv6ExtensionHeaders;
 import io.netstack.wire.Ipv6Packet;
-import io.netstack.wire.UdpDatagram;
+import io.netstack.wire.PacketView;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -28,15 +28,17 @@ final class Ipv6Formatter {
     private final StringBuilder line;
     private final Ipv6ExtensionHeaders extensionHeaders;
     private final UdpFormatter udpFormatter;
+    private final TcpFormatter tcpFormatter;
     private final IcmpFormatter icmpFormatter;
 
     /** A formatter writing to {@code frameLine}, with {@code extensionHeaders} shared with {@code icmpFormatter}. */
     Ipv6Formatter(PacketDecoder decoder, FrameLine frameLine, Ipv6ExtensionHeaders extensionHeaders,
-                  UdpFormatter udpFormatter, IcmpFormatter icmpFormatter) {
+                  UdpFormatter udpFormatter, TcpFormatter tcpFormatter, IcmpFormatter icmpFormatter) {
         this.decoder = decoder;
         this.frameLine = frameLine;
         this.extensionHeaders = extensionHeaders;
         this.udpFormatter = udpFormatter;
+        this.tcpFormatter = tcpFormatter;
         this.icmpFormatter = icmpFormatter;
         line = frameLine.text();
     }
@@ -64,15 +66,12 @@ final class Ipv6Formatter {
             return;
         }
         ByteBuf buf = ipv6.buffer();
-        UdpDatagram udp = udpFormatter.portsWithAddresses();
+        PacketView ports = decoder.kind() == InboundFrame.Kind.TCP ? tcpFormatter.portsWithAddresses()
+                : udpFormatter.portsWithAddresses();
         Ipv6Address.appendTo(line, buf, ipv6.sourceOffset());
-        if (udp != null) {
-            line.append('.').append(udp.sourcePort());
-        }
+        frameLine.appendPort(ports, FrameLine.SOURCE_PORT);
         Ipv6Address.appendTo(line.append(" > "), buf, ipv6.destinationOffset());
-        if (udp != null) {
-            line.append('.').append(udp.destinationPort());
-        }
+        frameLine.appendPort(ports, FrameLine.DESTINATION_PORT);
         line.append(": ");
         appendExtensionHeaders(ipv6, extensionHeaders.upperLayerOffset());
         int protocol = extensionHeaders.upperLayerProtocol();
@@ -80,7 +79,8 @@ final class Ipv6Formatter {
             case UPPER_LAYER -> {
                 switch (protocol) {
                     case Ipv6Packet.PROTOCOL_ICMPV6 -> icmpFormatter.appendIcmpv6(ipv6, true);
-                    case Ipv4Packet.PROTOCOL_UDP -> udpFormatter.append(udp != null);
+                    case Ipv4Packet.PROTOCOL_UDP -> udpFormatter.append(ports != null);
+                    case Ipv4Packet.PROTOCOL_TCP -> tcpFormatter.append(ports != null);
                     default -> frameLine.appendOtherProtocol(protocol, extensionHeaders.upperLayerLength());
                 }
             }

@@ -8,6 +8,9 @@ import io.netstack.wire.Icmpv4Errors;
 import io.netstack.wire.Icmpv4Packet;
 import io.netstack.wire.Icmpv6Packet;
 import io.netstack.wire.InternetChecksum;
+import io.netstack.wire.IpHeader;
+import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.Ipv4Header;
 import io.netstack.wire.Ipv4Packet;
 import io.netstack.wire.Ipv6Address;
 import io.netstack.wire.Ipv6ExtensionHeaders;
@@ -17,6 +20,9 @@ import io.netstack.wire.Ipv6Packets;
 import io.netstack.wire.LinkLayer;
 import io.netstack.wire.MacAddress;
 import io.netstack.wire.NeighborDiscoveryMessage;
+import io.netstack.wire.TcpOptions;
+import io.netstack.wire.TcpSegment;
+import io.netstack.wire.TcpSegments;
 import io.netstack.wire.UdpHeader;
 import io.netstack.wire.testing.CapturedFrames;
 import io.netstack.wire.testing.CapturedIpv6Frames;
@@ -97,7 +103,7 @@ class FrameFormatterTcpdumpTest {
         frames.put("kernel ICMPv6 port unreachable", CapturedIpv6Frames.PORT_UNREACHABLE);
         frames.put("kernel ICMPv6 parameter problem", CapturedIpv6Frames.PARAMETER_PROBLEM);
         packets().forEach((name, packet) -> frames.put(name, ethernet(packet)));
-        assertSameAsTcpdump(LinkLayer.ETHERNET, frames, List.of("-t", "-n", "-e"));
+        assertSameAsTcpdump(LinkLayer.ETHERNET, frames, List.of("-t", "-n", "-e", "-S"));
     }
 
     @Test
@@ -108,7 +114,7 @@ class FrameFormatterTcpdumpTest {
         packets.put("kernel neighbor solicitation", stripEthernet(CapturedIpv6Frames.NEIGHBOR_SOLICITATION));
         packets.put("kernel ICMPv6 port unreachable", stripEthernet(CapturedIpv6Frames.PORT_UNREACHABLE));
         packets.putAll(packets());
-        assertSameAsTcpdump(LinkLayer.IP, packets, List.of("-t", "-n"));
+        assertSameAsTcpdump(LinkLayer.IP, packets, List.of("-t", "-n", "-S"));
     }
 
     /** IP packets of every kind the formatter words, from the builders, some with extension headers spliced in. */
@@ -191,9 +197,50 @@ class FrameFormatterTcpdumpTest {
                 Ipv6ExtensionHeaders.NO_NEXT_HEADER));
         packets.put("no next header", nothing);
         packets.put("no next header after Destination options", withExtensionHeaders(nothing, destinationOptions()));
+        packets.putAll(tcpSegments());
         packets.put("unknown protocol over IPv6", withByte(udp6, NEXT_HEADER, 253));
         packets.put("unknown protocol over IPv4", withByte(udp4, IPV4_PROTOCOL, 253));
         return packets;
+    }
+
+    /** TCP segments as the host's TCP writes them, over both versions, with every option it sends and some more. */
+    private static Map<String, byte[]> tcpSegments() {
+        Ipv4Header v4 = Ipv4Header.of(Ipv4Address.parse("192.0.2.2").value(), Ipv4Address.parse("192.0.2.1").value(),
+                Ipv4Packet.PROTOCOL_TCP);
+        Ipv6Header v6 = Ipv6Header.of(HOST, KERNEL, Ipv4Packet.PROTOCOL_TCP);
+        Map<String, byte[]> segments = new LinkedHashMap<>();
+        segments.put("TCP SYN over IPv4", tcp(v4, TcpSegment.SYN, 0, TcpOptions.synOptionsLength(true, true, true),
+                out -> TcpOptions.writeSynOptions(out, 1460, true, true, 0xfedcba98, 0, 7), 0));
+        segments.put("TCP SYN-ACK over IPv6", tcp(v6, TcpSegment.SYN | TcpSegment.ACK, 0,
+                TcpOptions.synOptionsLength(false, false, true),
+                out -> TcpOptions.writeSynOptions(out, 1440, false, false, 0, 0, 2), 0));
+        segments.put("TCP ACK with SACK blocks", tcp(v4, TcpSegment.ACK, 0,
+                TcpOptions.TIMESTAMPS_LENGTH + TcpOptions.sackLength(2), out -> {
+                    TcpOptions.writeTimestamps(out, 1, 2);
+                    TcpOptions.writeSackBlocks(out, new int[] {3000, 4000, 0xffff_fff0, 16}, 2);
+                }, 0));
+        segments.put("TCP data over IPv6", tcp(v6, TcpSegment.PSH | TcpSegment.ACK, 0, 0, out -> { }, 100));
+        segments.put("TCP FIN", tcp(v4, TcpSegment.FIN | TcpSegment.ACK, 0, 0, out -> { }, 0));
+        segments.put("TCP reset", tcp(v4, TcpSegment.RST, 0, 0, out -> { }, 0));
+        segments.put("TCP urgent data, ECN flags", tcp(v4, TcpSegment.URG | TcpSegment.ACK | TcpSegment.ECE
+                | TcpSegment.CWR, 5, 0, out -> { }, 10));
+        segments.put("TCP unknown and end of options", tcp(v4, TcpSegment.ACK, 0, 8,
+                out -> out.writeByte(99).writeByte(4).writeShort(0xabcd).writeByte(TcpOptions.KIND_NOP)
+                        .writeByte(TcpOptions.KIND_END).writeShort(0), 0));
+        segments.put("TCP no flags", tcp(v4, 0, 0, 0, out -> { }, 0));
+        return segments;
+    }
+
+    /** A segment from port 44444 (no port tcpdump dissects an application on) to 40000 with sequence and acknowledgment numbers past 2^31, as tcpdump -S shows. */
+    private static byte[] tcp(IpHeader ip, int flags, int urgent, int optionsLength,
+                              java.util.function.Consumer<ByteBuf> options, int payload) {
+        ByteBuf packet = TcpSegments.start(ALLOC, ip, 44444, 40000, 0x9000_0000, 0xa000_0001, flags, 502,
+                optionsLength, payload);
+        packet.setShort(packet.readerIndex() + ip.length() + 18, urgent);
+        options.accept(packet);
+        packet.writeZero(payload);
+        TcpSegments.finish(packet, ip);
+        return bytes(packet);
     }
 
     private void assertSameAsTcpdump(LinkLayer linkLayer, Map<String, byte[]> frames, List<String> options)
