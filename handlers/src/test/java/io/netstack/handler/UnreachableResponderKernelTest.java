@@ -28,7 +28,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -247,14 +246,7 @@ class UnreachableResponderKernelTest {
      */
     private List<String> tshark(String filter, String... fields) {
         Command.assumeInstalled("tshark", "tshark");
-        String malformed = Command.run(Duration.ofSeconds(60), List.of("tshark", "-n", "-r", pcapFile.toString(),
-                "-Y", "_ws.malformed || _ws.expert.severity >= warning"));
-        assertEquals("", malformed.strip(), "no malformed packet, no warning");
-        List<String> command = new ArrayList<>(List.of("tshark", "-n", "-r", pcapFile.toString(),
-                "-Y", filter, "-T", "fields", "-E", "separator=/s", "-E", "occurrence=l"));
-        for (String field : fields) {
-            command.addAll(List.of("-e", field));
-        }
-        return Command.run(Duration.ofSeconds(60), command).lines().toList();
+        Tshark.assertNone(pcapFile, Tshark.MALFORMED_OR_WARNED);
+        return Tshark.fields(pcapFile, filter, List.of(fields), "-E", "separator=/s", "-E", "occurrence=l");
     }
 }
