@@ -34,8 +34,9 @@ import static java.util.Objects.requireNonNull;
  * packet it says to discard (a fragment, No Next Header, a truncated header, an option whose type says discard) is
  * reported by the walker's {@link DecodeError}; one it says deserves a Parameter Problem decodes without error as
  * {@link InboundFrame.Kind#IPV6_OTHER}, so that an ICMP error handler finds the verdict and pointer in
- * {@link #ipv6ExtensionHeaders()}. IPv4 fragments are not reassembled, so their upper layer is not decoded. Not
- * thread-safe: one per channel.
+ * {@link #ipv6ExtensionHeaders()}. An IPv6 packet from a source no answer can go to (a multicast or IPv4-mapped
+ * address, or {@code ::} on what only a node with an address sends) is an error. IPv4 fragments are not
+ * reassembled, so their upper layer is not decoded. Not thread-safe: one per channel.
  */
 public final class PacketDecoder {
     private final LinkLayer linkLayer;
@@ -129,11 +130,30 @@ public final class PacketDecoder {
         if (Ipv6Address.isIpv4Mapped(frame, ipv6.sourceOffset())) {
             return DecodeError.IPV6_IPV4_MAPPED_SOURCE;
         }
-        return switch (ipv6ExtensionHeaders.walk(ipv6)) {
+        DecodeError error = switch (ipv6ExtensionHeaders.walk(ipv6)) {
             case UPPER_LAYER -> decodeIpv6UpperLayer();
             // Left for the ICMP error handler, which finds the code and pointer in the walker.
             case PARAMETER_PROBLEM -> null;
             case FRAGMENT, NO_NEXT_HEADER, DISCARD -> ipv6ExtensionHeaders.error();
+        };
+        if (error == null && Ipv6Address.UNSPECIFIED.matches(frame, ipv6.sourceOffset())
+                && !mayComeFromUnspecified()) {
+            return DecodeError.IPV6_UNSPECIFIED_SOURCE;
+        }
+        return error;
+    }
+
+    /**
+     * Whether the decoded message is one a node sends from {@code ::} before it has an address: duplicate address
+     * detection's Neighbor Solicitation (RFC 4862 section 5.4.2), or a Multicast Listener Report for the
+     * solicited-node group it joins meanwhile (RFC 3810 section 5.2.13, RFC 3590 section 4).
+     */
+    private boolean mayComeFromUnspecified() {
+        return switch (kind) {
+            case NDP -> neighborDiscovery.isSolicitation();
+            case ICMPV6 -> icmpv6.type() == Icmpv6Packet.TYPE_MULTICAST_LISTENER_REPORT
+                    || icmpv6.type() == Icmpv6Packet.TYPE_MULTICAST_LISTENER_REPORT_V2;
+            default -> false;
         };
     }
 

@@ -4,11 +4,9 @@ import io.netstack.wire.Frames;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.Ipv4Packet;
 import io.netstack.wire.Ipv6Address;
-import io.netstack.wire.Ipv6Header;
 import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.Ipv6Packets;
 import io.netstack.wire.UdpDatagram;
-import io.netstack.wire.UdpHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AddressedEnvelope;
@@ -188,10 +186,17 @@ public final class UdpServiceChannel extends PacketChildChannel {
         InetSocketAddress destination = destination(envelope);
         ByteBuf content = (ByteBuf) envelope.content();
         if (destination.getAddress() instanceof Inet6Address address) {
-            return Ipv6Packets.udp(alloc,
-                    Ipv6Header.of(ipv6Source(envelope), Ipv6Address.of(address), Ipv4Packet.PROTOCOL_UDP),
-                    new UdpHeader(port, destination.getPort()),
-                    content, content.readerIndex(), content.readableBytes());
+            Ipv6Address source = ipv6Source(envelope);
+            // A reply to the last sender, the usual write, takes the address kept of it rather than its octets.
+            long destinationHigh = lastSenderHigh;
+            long destinationLow = lastSenderLow;
+            if (destination != lastSender) {
+                Ipv6Address other = Ipv6Address.of(address);
+                destinationHigh = other.high();
+                destinationLow = other.low();
+            }
+            return Ipv6Packets.udpDatagram(alloc, source.high(), source.low(), port, destinationHigh, destinationLow,
+                    destination.getPort(), content, content.readerIndex(), content.readableBytes());
         }
         return Frames.udpDatagram(alloc, source(envelope), port, ipv4Value(destination), destination.getPort(),
                 content, content.readerIndex(), content.readableBytes());
@@ -235,6 +240,11 @@ public final class UdpServiceChannel extends PacketChildChannel {
         }
         if (sender instanceof InetSocketAddress socketAddress && socketAddress.getAddress() instanceof Inet6Address
                 && (socketAddress.getPort() == 0 || socketAddress.getPort() == port)) {
+            for (int i = 0; i < ipv6Recipients.length; i++) {
+                if (socketAddress == ipv6Recipients[i]) {
+                    return addresses.get(i); // a datagram's recipient, answered from: known without its octets
+                }
+            }
             Ipv6Address address = Ipv6Address.of((Inet6Address) socketAddress.getAddress());
             if (addresses.contains(address)) {
                 return address;

@@ -42,7 +42,6 @@ public final class UnreachableResponder extends FrameResponder {
     private final LinkLayer linkLayer;
     private final IcmpErrorGate gate;
     private final DropCounters drops;
-    private final Ipv6ExtensionHeaders extensionHeaders = new Ipv6ExtensionHeaders();
 
     /**
      * A responder for a host.
@@ -62,13 +61,14 @@ public final class UnreachableResponder extends FrameResponder {
     /**
      * Takes UDP, IPv4 of other protocols and IPv6 whose headers call for a Parameter Problem, sent to the host: to
      * one of its addresses, to a broadcast or multicast address, or to a link-layer group address, so that the gate
-     * counts the errors it refuses about the latter.
+     * counts the errors it refuses about the latter. An IPv6 packet the decoder left as
+     * {@link InboundFrame.Kind#IPV6_OTHER} is one of those: its extension header walk asked for a Parameter Problem
+     * or ended in a protocol other than ICMPv6, UDP and TCP, which the host does not know.
      */
     @Override
     protected boolean accepts(InboundFrame inbound) {
         return switch (inbound.kind()) {
-            case UDP, IPV4_OTHER -> isForHost(inbound);
-            case IPV6_OTHER -> isForHost(inbound) && callsForParameterProblem(inbound.headers().ipv6());
+            case UDP, IPV4_OTHER, IPV6_OTHER -> isForHost(inbound);
             default -> false;
         };
     }
@@ -83,19 +83,6 @@ public final class UnreachableResponder extends FrameResponder {
         Ipv6Packet ipv6 = inbound.headers().ipv6();
         return !host().ipv6Addresses().isEmpty() && (ipv6.isDestinationMulticast()
                 || host().isOurs(ipv6.buffer(), ipv6.destinationOffset()) || isLinkLayerGroupDestination(inbound));
-    }
-
-    /**
-     * Walks the extension headers of an IPv6 packet the decoder did not take to UDP or TCP: a Parameter Problem is
-     * due if the walk asks for one or the chain ends in a protocol the host does not know. The walker keeps the
-     * code and pointer for {@link #respond}.
-     */
-    private boolean callsForParameterProblem(Ipv6Packet ip) {
-        return switch (extensionHeaders.walk(ip)) {
-            case PARAMETER_PROBLEM -> true;
-            case UPPER_LAYER -> !isKnownUpperLayer(extensionHeaders.upperLayerProtocol());
-            default -> false;
-        };
     }
 
     @Override
@@ -129,9 +116,10 @@ public final class UnreachableResponder extends FrameResponder {
         }
     }
 
-    /** Sends the Parameter Problem the last {@link #callsForParameterProblem} found due, if the gate allows it. */
+    /** Sends the Parameter Problem the decoder's extension header walk found due, if the gate allows it. */
     private void parameterProblem(ChannelHandlerContext ctx, InboundFrame inbound) {
         Ipv6Packet ip = inbound.headers().ipv6();
+        Ipv6ExtensionHeaders extensionHeaders = inbound.headers().ipv6ExtensionHeaders();
         boolean unknownProtocol = extensionHeaders.verdict() == Ipv6ExtensionHeaders.Verdict.UPPER_LAYER;
         int code = unknownProtocol ? Icmpv6Packet.CODE_UNRECOGNIZED_NEXT_HEADER
                 : extensionHeaders.parameterProblemCode();
@@ -141,16 +129,6 @@ public final class UnreachableResponder extends FrameResponder {
                 Icmpv6Packet.TYPE_PARAMETER_PROBLEM, code, pointer)) {
             send(ctx, Ipv6Packets.parameterProblem(ctx.alloc(), errorSource(ip), code, pointer, ip));
         }
-    }
-
-    /**
-     * Whether the host knows the protocol, though no handler took this packet of it: ICMPv6 messages it does not
-     * answer are dropped silently (RFC 4443 section 2.4 (b)), and UDP and TCP behind extension headers are for
-     * the layers that decode them.
-     */
-    private static boolean isKnownUpperLayer(int protocol) {
-        return protocol == Ipv6Packet.PROTOCOL_ICMPV6 || protocol == Ipv4Packet.PROTOCOL_UDP
-                || protocol == Ipv4Packet.PROTOCOL_TCP;
     }
 
     /**

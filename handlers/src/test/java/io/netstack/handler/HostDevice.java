@@ -3,6 +3,7 @@ package io.netstack.handler;
 import io.netstack.tap.TapAddress;
 import io.netstack.tap.TapChannel;
 import io.netstack.tap.TapChannelOption;
+import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.Transport;
 import io.netstack.wire.CidrAddress;
 import io.netty.bootstrap.Bootstrap;
@@ -27,7 +28,8 @@ public final class HostDevice implements AutoCloseable {
     }
 
     /**
-     * Creates the device and binds the host's channel to it.
+     * Creates the device and binds the host's channel to it; returns once the kernel takes packets for its
+     * addresses.
      *
      * @param transport  the event loop under test
      * @param host       the channel's handler, typically a {@link UserspaceHost}
@@ -50,10 +52,34 @@ public final class HostDevice implements AutoCloseable {
             TapChannel channel = (TapChannel) bootstrap.bind(device).sync().channel();
             // channelActive, on which the host installs its handlers, runs after bind's future completed.
             channel.eventLoop().submit(() -> { }).sync();
+            awaitLocalRoutes(channel.localAddress().name(), kernelCidrs);
             return new HostDevice(group, channel);
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
+        }
+    }
+
+    /**
+     * Waits, for at most 5 s, until the kernel delivers what comes to its IPv6 addresses on the device. It can send
+     * from an address the channel gave it at once, but installs the address's local route from a work queue after
+     * the link came up, and drops what arrives for the address before then: an answer of the host within a
+     * millisecond of the kernel's first packet, as on a TUN device, would be lost.
+     */
+    private static void awaitLocalRoutes(String deviceName, String... kernelCidrs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (String cidr : kernelCidrs) {
+            CidrAddress address = CidrAddress.parse(cidr);
+            if (address.isIpv4()) {
+                continue; // IPv4 installs its local route with the address
+            }
+            String local = address.address().getHostAddress();
+            while (Ip.run("-6", "route", "show", "table", "local", local, "dev", deviceName).isBlank()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("no local route to " + local + " on " + deviceName + " after 5 s");
+                }
+                TimeUnit.MILLISECONDS.sleep(5);
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 package io.netstack.handler;
 
-import io.netstack.tap.testing.Command;
 import io.netstack.testing.PcapFile;
 import io.netstack.wire.DecodeError;
 import io.netstack.wire.Icmpv6Packet;
@@ -12,8 +11,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -38,16 +35,8 @@ final class Icmpv6Dissection {
 
     /** tshark's lines for the ICMPv6 records of {@code pcapFile}, after checking it finds no malformed packet. */
     static List<String> tshark(Path pcapFile) {
-        String malformed = Command.run(Duration.ofSeconds(60),
-                List.of("tshark", "-n", "-r", pcapFile.toString(), "-Y", "_ws.malformed"));
-        assertEquals("", malformed.strip(), "tshark finds malformed packets");
-        List<String> command = new ArrayList<>(List.of("tshark", "-n", "-r", pcapFile.toString(),
-                "-Y", "icmpv6 && icmpv6.type != " + Icmpv6Packet.TYPE_ROUTER_SOLICITATION, "-T", "fields"));
-        for (String field : FIELDS) {
-            command.add("-e");
-            command.add(field);
-        }
-        return Command.run(Duration.ofSeconds(60), command).lines().toList();
+        Tshark.assertNone(pcapFile, Tshark.MALFORMED);
+        return Tshark.fields(pcapFile, "icmpv6 && icmpv6.type != " + Icmpv6Packet.TYPE_ROUTER_SOLICITATION, FIELDS);
     }
 
     /** The views' lines for the same records, in the same order. */

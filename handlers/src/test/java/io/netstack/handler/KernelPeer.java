@@ -37,6 +37,19 @@ final class KernelPeer {
     }
 
     /**
+     * A short conversation for a capture to hold: the kernel pings the host 3 times, then has its echo service echo
+     * datagrams of 0, 1, 100 and {@link #MAX_UDP_PAYLOAD} bytes.
+     */
+    static void pingAndEchoFourDatagrams(String kernelAddress, String hostAddress, int echoPort) throws IOException {
+        ping(hostAddress, 3, "0.05");
+        try (UdpSocket socket = new UdpSocket(kernelAddress, hostAddress, echoPort)) {
+            for (int size : new int[] {0, 1, 100, MAX_UDP_PAYLOAD}) {
+                socket.echo(new byte[size]);
+            }
+        }
+    }
+
+    /**
      * Has the kernel send the host's echo service 1000 datagrams, one at a time, of sizes spread evenly from 0 to
      * {@code maxPayload} bytes and random content, and checks that each comes back byte-identical from the port it
      * was sent to, all within 30 s.

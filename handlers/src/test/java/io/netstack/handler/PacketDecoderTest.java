@@ -10,6 +10,7 @@ import io.netstack.wire.Ipv6Header;
 import io.netstack.wire.Ipv6Packet;
 import io.netstack.wire.Ipv6Packets;
 import io.netstack.wire.LinkLayer;
+import io.netstack.wire.NeighborDiscoveryMessage;
 import io.netstack.wire.TcpSegment;
 import io.netstack.wire.UdpHeader;
 import io.netstack.wire.testing.CapturedFrames;
@@ -226,9 +227,10 @@ class PacketDecoderTest {
         }
     }
 
-    /** Sources Linux drops on receipt: no answer could go back to them over IPv6. */
+    /** Sources no answer could go back to over IPv6; Linux drops the first two on receipt. */
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"ff02::1, IPV6_MULTICAST_SOURCE", "::ffff:192.0.2.1, IPV6_IPV4_MAPPED_SOURCE"})
+    @CsvSource({"ff02::1, IPV6_MULTICAST_SOURCE", "::ffff:192.0.2.1, IPV6_IPV4_MAPPED_SOURCE",
+            "::, IPV6_UNSPECIFIED_SOURCE"})
     void rejectsSourcesNoAnswerCanGoTo(String source, DecodeError expected) {
         PacketDecoder decoder = new PacketDecoder(LinkLayer.ETHERNET);
         ByteBuf echo = Unpooled.wrappedBuffer(CapturedIpv6Frames.ECHO_REQUEST.clone());
@@ -237,6 +239,43 @@ class PacketDecoderTest {
             assertEquals(expected, decoder.decode(echo));
         } finally {
             echo.release();
+        }
+    }
+
+    /**
+     * Of the packets from {@code ::}, only what a node sends before it has an address decodes: duplicate address
+     * detection's Neighbor Solicitation and a Multicast Listener Report. A datagram from it could not be answered,
+     * and an advertisement comes from its sender's address.
+     */
+    @Test
+    void takesFromTheUnspecifiedAddressOnlyWhatANodeSendsBeforeItHasOne() {
+        PacketDecoder decoder = new PacketDecoder(LinkLayer.IP);
+        ByteBuf probe = Ipv6Packets.duplicateAddressDetection(UnpooledByteBufAllocator.DEFAULT,
+                Ipv6Address.parse("2001:db8::2"));
+        ByteBuf udp = Ipv6Packets.udpDatagram(UnpooledByteBufAllocator.DEFAULT, 0, 0, 40000,
+                0x2001_0db8_0000_0000L, 2, 7, Unpooled.EMPTY_BUFFER, 0, 0);
+        ByteBuf advertisement = Ipv6Packets.neighborAdvertisement(UnpooledByteBufAllocator.DEFAULT,
+                Ipv6Address.UNSPECIFIED, Ipv6Address.ALL_NODES, NeighborDiscoveryMessage.FLAG_OVERRIDE,
+                Ipv6Address.parse("2001:db8::1"), NeighborDiscoveryMessage.NONE);
+        ByteBuf report = Unpooled.wrappedBuffer(CapturedIpv6Frames.ECHO_REQUEST.clone())
+                .skipBytes(EthernetFrame.HEADER_LENGTH);
+        Ipv6Address.UNSPECIFIED.set(report, EthernetFrame.HEADER_LENGTH + 8); // the source address
+        report.setByte(EthernetFrame.HEADER_LENGTH + Ipv6Packet.HEADER_LENGTH,
+                Icmpv6Packet.TYPE_MULTICAST_LISTENER_REPORT_V2);
+        try {
+            assertNull(decoder.decode(probe));
+            assertEquals(InboundFrame.Kind.NDP, decoder.kind());
+            assertNull(decoder.verifyChecksums());
+            assertNull(decoder.decode(report));
+            assertEquals(InboundFrame.Kind.ICMPV6, decoder.kind());
+            assertEquals(DecodeError.IPV6_UNSPECIFIED_SOURCE, decoder.decode(udp));
+            assertEquals(InboundFrame.Kind.UDP, decoder.kind());
+            assertEquals(DecodeError.IPV6_UNSPECIFIED_SOURCE, decoder.decode(advertisement));
+        } finally {
+            probe.release();
+            udp.release();
+            advertisement.release();
+            report.release();
         }
     }
 

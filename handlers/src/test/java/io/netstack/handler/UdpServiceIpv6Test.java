@@ -65,6 +65,22 @@ class UdpServiceIpv6Test {
         } finally {
             answer.release();
         }
+        // To an address this channel did not make, from the recipient it did: both written from their octets.
+        service.writeAndFlush(new DatagramPacket(Unpooled.copiedBuffer("again", StandardCharsets.US_ASCII),
+                new InetSocketAddress(InetAddress.ofLiteral("2001:db8::1"), 40001), hello.recipient()))
+                .syncUninterruptibly();
+        ByteBuf again = channel.readOutbound();
+        try {
+            assertNull(decoded.decode(again));
+            assertNull(decoded.verifyChecksums());
+            assertEquals(Ipv6Address.parse("2001:db8::2"),
+                    Ipv6Address.read(again, decoded.ipv6().sourceOffset()));
+            assertEquals(KERNEL, Ipv6Address.read(again, decoded.ipv6().destinationOffset()));
+            assertEquals(40001, decoded.udp().destinationPort());
+            assertEquals("again", decoded.udp().payload().toString(StandardCharsets.US_ASCII));
+        } finally {
+            again.release();
+        }
         assertInstanceOf(UnsupportedAddressTypeException.class, service.writeAndFlush(new DatagramPacket(
                 Unpooled.copiedBuffer("v4", StandardCharsets.US_ASCII), new InetSocketAddress("192.0.2.1", 7)))
                 .cause(), "the host has no IPv4 address to send from");

@@ -3,7 +3,6 @@ package io.netstack.handler;
 import io.netstack.tap.TapAddress;
 import io.netstack.tap.TapChannel;
 import io.netstack.tap.testing.Command;
-import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.Transport;
 import io.netstack.wire.Ipv4Address;
@@ -14,21 +13,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
-import java.net.ProtocolFamily;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -38,8 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The host's ICMP errors as the kernel receives them: a kernel UDP socket connected to a closed port of the host
- * gets ECONNREFUSED (the JDK's {@link PortUnreachableException}) on its next receive, over IPv4 on a TAP device and
- * over IPv6 on a TUN device, where no neighbour discovery is needed; a connected raw socket of the kernel's sending
+ * gets ECONNREFUSED (the JDK's {@link PortUnreachableException}) on its next receive, over IPv4 and IPv6, on a TAP
+ * device (where the host answers ARP and Neighbor Discovery) and on a TUN device; a connected raw socket of the kernel's sending
  * a protocol the host does not know gets the error the kernel makes of a protocol unreachable or of a Parameter
  * Problem; the rate limit and the ban on errors about broadcasts hold through the host; tshark reads every error as
  * well-formed.
@@ -88,22 +86,26 @@ class UnreachableResponderKernelTest {
     private UserspaceHost host;
     private TapChannel channel;
 
-    /** Starts a host with an IPv4 address on a TAP device. */
-    private void startOnTap() throws InterruptedException {
-        start(UserspaceHost.builder(MacAddress.parse("02:00:5e:10:00:02")), new TapAddress(DEVICE));
+    /** The kind of device the host runs on. */
+    enum Link {
+        /** Ethernet frames, with ARP and Neighbor Discovery. */
+        TAP,
+        /** Bare IP packets. */
+        TUN
     }
 
-    /** Starts a host with an IPv4 and an IPv6 address on a TUN device, where IPv6 needs no neighbour discovery. */
-    private void startOnTun() throws InterruptedException {
-        start(UserspaceHost.builder().address(Ipv6Address.parse(HOST_IP6)), TapAddress.tun(DEVICE));
-        // Without duplicate address detection the address is usable at once, not tentative for a second.
-        Ip.run("-6", "addr", "add", KERNEL_IP6 + "/64", "dev", DEVICE, "nodad");
-    }
-
-    private void start(UserspaceHost.Builder builder, TapAddress address) throws InterruptedException {
+    /**
+     * Starts a host with an IPv4 and an IPv6 address on a device of the link, whose kernel side has one of each
+     * (the IPv6 one without duplicate address detection, so usable at once).
+     */
+    private void start(Link link) throws InterruptedException {
         pcapFile = directory.resolve("errors.pcap");
-        host = builder.address(Ipv4Address.parse(HOST_IP)).udpEchoPort(ECHO_PORT).pcap(pcapFile).build();
-        device = HostDevice.bind(transport, host, address, KERNEL_IP + "/24");
+        boolean tap = link == Link.TAP;
+        host = (tap ? UserspaceHost.builder(MacAddress.parse("02:00:5e:10:00:02")) : UserspaceHost.builder())
+                .address(Ipv4Address.parse(HOST_IP)).address(Ipv6Address.parse(HOST_IP6))
+                .udpEchoPort(ECHO_PORT).pcap(pcapFile).build();
+        device = HostDevice.bind(transport, host, tap ? new TapAddress(DEVICE) : TapAddress.tun(DEVICE),
+                KERNEL_IP + "/24", KERNEL_IP6 + "/64");
         channel = device.channel();
     }
 
@@ -114,32 +116,32 @@ class UnreachableResponderKernelTest {
         }
     }
 
-    @Test
-    void aConnectedKernelSocketGetsConnectionRefusedOverIpv4() throws Exception {
-        startOnTap();
-        assertConnectionRefused(StandardProtocolFamily.INET, KERNEL_IP, HOST_IP);
+    @ParameterizedTest(name = "{1} on {0}")
+    @CsvSource({"TAP, INET", "TAP, INET6", "TUN, INET", "TUN, INET6"})
+    void aConnectedKernelSocketGetsConnectionRefused(Link link, StandardProtocolFamily family) throws Exception {
+        start(link);
+        boolean ipv6 = family == StandardProtocolFamily.INET6;
+        try (DatagramChannel socket = DatagramChannel.open(family)) {
+            socket.bind(new InetSocketAddress(InetAddress.ofLiteral(ipv6 ? KERNEL_IP6 : KERNEL_IP), 0));
+            socket.connect(new InetSocketAddress(InetAddress.ofLiteral(ipv6 ? HOST_IP6 : HOST_IP), CLOSED_PORT));
+            socket.socket().setSoTimeout(5000);
+            socket.write(ByteBuffer.wrap(new byte[] {'?'}));
+            assertThrows(PortUnreachableException.class, () -> socket.socket().receive(
+                    new DatagramPacket(new byte[64], 64)), host::summary);
+        }
+        assertEquals(1, host.icmpErrors().sent(), host.summary());
         assertEquals(1, host.drops().count(InboundFrame.Kind.UDP), "the datagram is still a drop");
 
         channel.close().sync(); // closes the pcap file
-        assertEquals(List.of("3 3 1 " + CLOSED_PORT), tshark("icmp", "icmp.type", "icmp.code",
-                "icmp.checksum.status", "udp.dstport"));
-    }
-
-    @Test
-    void aConnectedKernelSocketGetsConnectionRefusedOverIpv6() throws Exception {
-        startOnTun();
-        assertConnectionRefused(StandardProtocolFamily.INET6, KERNEL_IP6, HOST_IP6);
-        assertEquals(1, host.drops().count(InboundFrame.Kind.UDP), "the datagram is still a drop");
-
-        channel.close().sync();
-        assertEquals(List.of("1 4 1 " + CLOSED_PORT), tshark("icmpv6.type == 1", "icmpv6.type", "icmpv6.code",
-                "icmpv6.checksum.status", "udp.dstport"));
+        assertEquals(List.of(ipv6 ? "1 4 1 " + CLOSED_PORT : "3 3 1 " + CLOSED_PORT), ipv6
+                ? tshark("icmpv6.type == 1", "icmpv6.type", "icmpv6.code", "icmpv6.checksum.status", "udp.dstport")
+                : tshark("icmp", "icmp.type", "icmp.code", "icmp.checksum.status", "udp.dstport"));
     }
 
     /** Linux makes a protocol unreachable ENOPROTOOPT, "Protocol not available", for a connected raw socket. */
     @Test
     void aKernelRawSocketOfAnUnknownProtocolGetsProtocolUnreachableOverIpv4() throws Exception {
-        startOnTap();
+        start(Link.TAP);
         assertEquals("ENOPROTOOPT", rawSocketExchange(KERNEL_IP, HOST_IP));
         assertEquals(1, host.icmpErrors().sent(), host.summary());
         assertEquals(1, host.drops().count(InboundFrame.Kind.IPV4_OTHER), host.summary());
@@ -155,7 +157,7 @@ class UnreachableResponderKernelTest {
      */
     @Test
     void aKernelRawSocketOfAnUnknownProtocolGetsParameterProblemOverIpv6() throws Exception {
-        startOnTun();
+        start(Link.TUN);
         assertEquals("EPROTO", rawSocketExchange(KERNEL_IP6, HOST_IP6));
         // The kernel's own multicast ICMPv6 (router solicitations, MLD) is counted as IPV6_OTHER too.
         assertEquals(1, host.icmpErrors().sent(), host.summary());
@@ -172,7 +174,7 @@ class UnreachableResponderKernelTest {
      */
     @Test
     void aBurstToAClosedPortGetsNoMoreErrorsThanTheDestinationsBudget() throws Exception {
-        startOnTap();
+        start(Link.TAP);
         int datagrams = 100;
         long start = System.nanoTime();
         try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(KERNEL_IP, HOST_IP, CLOSED_PORT)) {
@@ -196,7 +198,7 @@ class UnreachableResponderKernelTest {
     /** A UDP broadcast comes as a link-layer broadcast, which no error may answer (RFC 1122 section 3.2.2). */
     @Test
     void aBroadcastToAClosedPortGetsNoError() throws Exception {
-        startOnTap();
+        start(Link.TAP);
         try (DatagramChannel socket = DatagramChannel.open(StandardProtocolFamily.INET)) {
             socket.setOption(StandardSocketOptions.SO_BROADCAST, true);
             socket.bind(new InetSocketAddress(InetAddress.ofLiteral(KERNEL_IP), 0));
@@ -210,19 +212,6 @@ class UnreachableResponderKernelTest {
 
         channel.close().sync();
         assertEquals(List.of(), tshark("icmp", "icmp.code"), "no error on the link");
-    }
-
-    private void assertConnectionRefused(ProtocolFamily family, String kernel, String hostAddress)
-            throws IOException {
-        try (DatagramChannel socket = DatagramChannel.open(family)) {
-            socket.bind(new InetSocketAddress(InetAddress.ofLiteral(kernel), 0));
-            socket.connect(new InetSocketAddress(InetAddress.ofLiteral(hostAddress), CLOSED_PORT));
-            socket.socket().setSoTimeout(5000);
-            socket.write(ByteBuffer.wrap(new byte[] {'?'}));
-            assertThrows(PortUnreachableException.class, () -> socket.socket().receive(
-                    new DatagramPacket(new byte[64], 64)), host::summary);
-        }
-        assertEquals(1, host.icmpErrors().sent(), host.summary());
     }
 
     private static String rawSocketExchange(String kernel, String hostAddress) {
@@ -247,14 +236,7 @@ class UnreachableResponderKernelTest {
      */
     private List<String> tshark(String filter, String... fields) {
         Command.assumeInstalled("tshark", "tshark");
-        String malformed = Command.run(Duration.ofSeconds(60), List.of("tshark", "-n", "-r", pcapFile.toString(),
-                "-Y", "_ws.malformed || _ws.expert.severity >= warning"));
-        assertEquals("", malformed.strip(), "no malformed packet, no warning");
-        List<String> command = new ArrayList<>(List.of("tshark", "-n", "-r", pcapFile.toString(),
-                "-Y", filter, "-T", "fields", "-E", "separator=/s", "-E", "occurrence=l"));
-        for (String field : fields) {
-            command.addAll(List.of("-e", field));
-        }
-        return Command.run(Duration.ofSeconds(60), command).lines().toList();
+        Tshark.assertNone(pcapFile, Tshark.MALFORMED_OR_WARNED);
+        return Tshark.fields(pcapFile, filter, List.of(fields), "-E", "separator=/s", "-E", "occurrence=l");
     }
 }

@@ -4,6 +4,7 @@ import io.netstack.tap.TapAddress;
 import io.netstack.tap.TapChannel;
 import io.netstack.tap.TapChannelOption;
 import io.netstack.tap.testing.Command;
+import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.Transport;
 import io.netstack.testing.PcapFile;
@@ -19,19 +20,11 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,7 +65,7 @@ class UserspaceHostIpv6KernelTest {
         device = HostDevice.bind(transport, host, new TapAddress(DEVICE));
         channel = device.channel();
         // With duplicate address detection on, unlike TapChannelOption.ADDRESSES: the host must not claim it.
-        ip("-6", "addr", "add", KERNEL_IP + "/64", "dev", DEVICE);
+        Ip.run("-6", "addr", "add", KERNEL_IP + "/64", "dev", DEVICE);
         String addresses = awaitAddresses(text -> !text.contains("tentative") || text.contains("dadfailed"));
         assertFalse(addresses.contains("dadfailed"), addresses);
     }
@@ -94,7 +87,7 @@ class UserspaceHostIpv6KernelTest {
         // a ping keeps it moving, and the state it settles in after a confirmation is REACHABLE.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         String neighbour;
-        while (!(neighbour = ip("-6", "neigh", "show", HOST_IP, "dev", DEVICE)).contains("REACHABLE")) {
+        while (!(neighbour = Ip.run("-6", "neigh", "show", HOST_IP, "dev", DEVICE)).contains("REACHABLE")) {
             assertTrue(System.nanoTime() < deadline, "not REACHABLE within 30 s: " + neighbour);
             KernelPeer.ping(HOST_IP, 1, "0.2");
         }
@@ -104,21 +97,7 @@ class UserspaceHostIpv6KernelTest {
 
     @Test
     void aThousandDatagramsOfSizesUpTo1452ComeBackByteIdentical() throws IOException {
-        int datagrams = 1000;
-        Random random = new Random(4861);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(KERNEL_IP, HOST_IP, ECHO_PORT)) {
-            for (int i = 0; i < datagrams; i++) {
-                byte[] payload = new byte[i * MAX_UDP_PAYLOAD / (datagrams - 1)];
-                random.nextBytes(payload);
-                DatagramPacket echo = socket.echo(payload);
-                assertEquals(new InetSocketAddress(InetAddress.ofLiteral(HOST_IP), ECHO_PORT),
-                        echo.getSocketAddress());
-                assertArrayEquals(payload, Arrays.copyOfRange(echo.getData(), 0, echo.getLength()),
-                        "datagram " + i + " of " + payload.length + " bytes");
-                assertTrue(System.nanoTime() < deadline, "1000 round trips take more than 30 s");
-            }
-        }
+        int datagrams = KernelPeer.echoDatagramsOfEverySize(KERNEL_IP, HOST_IP, ECHO_PORT, MAX_UDP_PAYLOAD);
         assertEquals(datagrams, host.udpEcho().datagramsEchoed(), host.summary());
         assertKernelChatterOnlyDropped();
     }
@@ -126,7 +105,7 @@ class UserspaceHostIpv6KernelTest {
     /** The kernel taking the host's address runs duplicate address detection, which the host's answer fails. */
     @Test
     void theKernelsDuplicateAddressDetectionForTheHostsAddressFails() throws InterruptedException {
-        ip("-6", "addr", "add", HOST_IP + "/64", "dev", DEVICE);
+        Ip.run("-6", "addr", "add", HOST_IP + "/64", "dev", DEVICE);
         String addresses = awaitAddresses(text -> text.contains("dadfailed") || !text.contains("tentative"));
         assertTrue(addresses.contains(HOST_IP + "/64") && addresses.contains("dadfailed"), addresses);
         assertTrue(host.ndp().duplicateAddressProbesAnswered() >= 1, host.summary());
@@ -157,17 +136,11 @@ class UserspaceHostIpv6KernelTest {
         assertEquals(host.drops().count(InboundFrame.Kind.ICMPV6), host.drops().total(), host.summary());
     }
 
-    private static String ip(String... args) {
-        List<String> command = new ArrayList<>(List.of("ip"));
-        command.addAll(List.of(args));
-        return Command.run(Duration.ofSeconds(10), command);
-    }
-
     /** Polls the device's IPv6 addresses until {@code settled} holds, for at most 10 s (DAD takes about 1 s). */
     private static String awaitAddresses(Predicate<String> settled) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String addresses;
-        while (!settled.test(addresses = ip("-6", "addr", "show", "dev", DEVICE))) {
+        while (!settled.test(addresses = Ip.run("-6", "addr", "show", "dev", DEVICE))) {
             assertTrue(System.nanoTime() < deadline, "duplicate address detection still running: " + addresses);
             TimeUnit.MILLISECONDS.sleep(50);
         }

@@ -27,10 +27,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -164,22 +162,12 @@ class UserspaceHostKernelTest {
     void tsharkReadsThePcapFileAsTheViewsDecodeIt() throws Exception {
         Command.assumeInstalled("tshark", "tshark");
         Command.assumeInstalled("ping", "iputils-ping");
-        ping(3, "0.05");
-        try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(KERNEL_IP, HOST_IP, ECHO_PORT)) {
-            for (int size : new int[] {0, 1, 100, MAX_UDP_PAYLOAD}) {
-                socket.echo(new byte[size]);
-            }
-        }
+        KernelPeer.pingAndEchoFourDatagrams(KERNEL_IP, HOST_IP, ECHO_PORT);
         channel.close().sync(); // closes the pcap file
 
         List<String> fields = List.of("frame.len", "eth.src", "eth.dst", "eth.type", "arp.opcode", "ip.src",
                 "ip.dst", "icmp.type", "udp.srcport", "udp.dstport");
-        List<String> command = new ArrayList<>(List.of("tshark", "-n", "-r", pcapFile.toString(), "-T", "fields"));
-        for (String field : fields) {
-            command.add("-e");
-            command.add(field);
-        }
-        List<String> tshark = Command.run(Duration.ofSeconds(60), command).lines().toList();
+        List<String> tshark = Tshark.fields(pcapFile, null, fields);
 
         PcapFile pcap = PcapFile.read(pcapFile);
         assertEquals(1, pcap.linkType(), "LINKTYPE_ETHERNET");

@@ -240,6 +240,8 @@ class UserspaceHostTest {
         byte[] packet = new byte[40];
         packet[0] = 0x60;
         packet[6] = (byte) 253; // the experimental protocol of RFC 3692, which the host does not speak
+        // From 2001:db8::1: a packet from :: the host refuses whatever follows.
+        System.arraycopy(Ipv6Address.parse("2001:db8::1").toInetAddress().getAddress(), 0, packet, 8, 16);
         packet[7] = 64;
         return packet;
     }

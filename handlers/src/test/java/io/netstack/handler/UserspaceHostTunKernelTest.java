@@ -24,8 +24,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -137,24 +135,12 @@ class UserspaceHostTunKernelTest {
     void tsharkReadsTheRawIpCaptureWithoutAMalformedPacket() throws Exception {
         Command.assumeInstalled("tshark", "tshark");
         Command.assumeInstalled("ping", "iputils-ping");
-        KernelPeer.ping(HOST_IP, 3, "0.05");
-        try (KernelPeer.UdpSocket socket = new KernelPeer.UdpSocket(KERNEL_IP, HOST_IP, ECHO_PORT)) {
-            for (int size : new int[] {0, 1, 100, KernelPeer.MAX_UDP_PAYLOAD}) {
-                socket.echo(new byte[size]);
-            }
-        }
+        KernelPeer.pingAndEchoFourDatagrams(KERNEL_IP, HOST_IP, ECHO_PORT);
         channel.close().sync(); // closes the pcap file
 
-        String malformed = Command.run(Duration.ofSeconds(60),
-                List.of("tshark", "-n", "-r", pcapFile.toString(), "-Y", "_ws.malformed"));
-        assertEquals("", malformed.strip(), "tshark finds malformed packets");
+        Tshark.assertNone(pcapFile, Tshark.MALFORMED);
         List<String> fields = List.of("frame.len", "ip.src", "ip.dst", "icmp.type", "udp.srcport", "udp.dstport");
-        List<String> command = new ArrayList<>(List.of("tshark", "-n", "-r", pcapFile.toString(), "-T", "fields"));
-        for (String field : fields) {
-            command.add("-e");
-            command.add(field);
-        }
-        List<String> tshark = Command.run(Duration.ofSeconds(60), command).lines().toList();
+        List<String> tshark = Tshark.fields(pcapFile, null, fields);
 
         PcapFile pcap = PcapFile.read(pcapFile);
         assertEquals(101, pcap.linkType(), "LINKTYPE_RAW");

@@ -39,6 +39,12 @@ public enum DecodeError {
      * drops such packets on receipt, since an answer would be addressed to IPv4.
      */
     IPV6_IPV4_MAPPED_SOURCE("IPv6 packet from an IPv4-mapped source address"),
+    /**
+     * The unspecified source address {@code ::} on a packet other than those a node sends before it has an address
+     * (duplicate address detection's Neighbor Solicitation, a Multicast Listener Report): no answer can go to
+     * {@code ::} (RFC 4291 section 2.5.2), an ICMPv6 error included (RFC 4443 section 2.4 (e)).
+     */
+    IPV6_UNSPECIFIED_SOURCE("IPv6 packet from the unspecified address that only an addressed node may send"),
 
     /** Fewer than the 8 bytes of an ICMP header. */
     ICMPV4_TRUNCATED("ICMP message shorter than its 8-byte header"),

@@ -209,8 +209,7 @@ public final class Frames {
      */
     public static ByteBuf udpDatagram(ByteBufAllocator alloc, int source, int sourcePort, int destination,
                                       int destinationPort, ByteBuf data, int index, int length) {
-        FieldRange.unsigned("source port", sourcePort, Short.SIZE);
-        FieldRange.unsigned("destination port", destinationPort, Short.SIZE);
+        UdpHeader.checkPorts(sourcePort, destinationPort);
         ByteBuf packet = ipv4(alloc, source, destination, Ipv4Packet.PROTOCOL_UDP, Ipv4Packet.DEFAULT_TTL,
                 UdpDatagram.HEADER_LENGTH, data, index, length);
         UdpHeader.write(packet, sourcePort, destinationPort, InternetChecksum.pseudoHeaderSum(

@@ -38,6 +38,8 @@ public final class Icmpv6Packet extends IcmpPacketView {
     public static final int TYPE_ECHO_REQUEST = 128;
     /** Echo Reply. */
     public static final int TYPE_ECHO_REPLY = 129;
+    /** Multicast Listener Report of MLDv1 (RFC 2710 section 3). */
+    public static final int TYPE_MULTICAST_LISTENER_REPORT = 131;
     /** Router Solicitation (RFC 4861). */
     public static final int TYPE_ROUTER_SOLICITATION = 133;
     /** Router Advertisement (RFC 4861). */
@@ -48,6 +50,8 @@ public final class Icmpv6Packet extends IcmpPacketView {
     public static final int TYPE_NEIGHBOR_ADVERTISEMENT = 136;
     /** Redirect (RFC 4861 section 4.5). */
     public static final int TYPE_REDIRECT = 137;
+    /** Version 2 Multicast Listener Report (RFC 3810 section 5.2). */
+    public static final int TYPE_MULTICAST_LISTENER_REPORT_V2 = 143;
 
     /** Destination Unreachable: no route to the destination. */
     public static final int CODE_NO_ROUTE = 0;

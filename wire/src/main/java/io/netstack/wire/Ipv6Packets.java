@@ -120,6 +120,40 @@ public final class Ipv6Packets {
     }
 
     /**
+     * {@link #udp}, built from the fields rather than header records, for a sender that builds one packet per
+     * datagram and should allocate the packet only: {@link Frames#udpDatagram} for IPv6.
+     *
+     * @param alloc           the allocator of the packet
+     * @param sourceHigh      the source address's first eight octets, see {@link Ipv6Address#high()}
+     * @param sourceLow       its last eight octets
+     * @param sourcePort      the source port, 0 to 65535
+     * @param destinationHigh the destination address's first eight octets
+     * @param destinationLow  its last eight octets
+     * @param destinationPort the destination port, 0 to 65535
+     * @param data            the buffer holding the data
+     * @param index           the absolute index of the data in {@code data}
+     * @param length          the data's length in bytes
+     * @return the packet, owned by the caller
+     * @throws IllegalArgumentException  if a port is out of range or the data do not fit
+     * @throws IndexOutOfBoundsException if the data lie outside {@code data}
+     */
+    public static ByteBuf udpDatagram(ByteBufAllocator alloc, long sourceHigh, long sourceLow, int sourcePort,
+                                      long destinationHigh, long destinationLow, int destinationPort,
+                                      ByteBuf data, int index, int length) {
+        UdpHeader.checkPorts(sourcePort, destinationPort);
+        checkData(UdpDatagram.HEADER_LENGTH, data, index, length);
+        int datagramLength = UdpDatagram.HEADER_LENGTH + length;
+        ByteBuf packet = allocate(alloc, Ipv4Packet.PROTOCOL_UDP, Ipv6Packet.DEFAULT_HOP_LIMIT, datagramLength);
+        packet.writeLong(sourceHigh);
+        packet.writeLong(sourceLow);
+        packet.writeLong(destinationHigh);
+        packet.writeLong(destinationLow);
+        UdpHeader.write(packet, sourcePort, destinationPort, InternetChecksum.ipv6PseudoHeaderSum(packet,
+                packet.readerIndex() + SOURCE_OFFSET, Ipv4Packet.PROTOCOL_UDP, datagramLength), data, index, length);
+        return packet;
+    }
+
+    /**
      * A Neighbor Solicitation for {@code target} (RFC 4861 section 4.3), with hop limit 255.
      *
      * @param alloc       the allocator of the packet
@@ -299,7 +333,7 @@ public final class Ipv6Packets {
         int start = packet.writerIndex();
         writeIcmpv6Header(packet, type, code, body);
         Frames.writeData(packet, data, index, length);
-        setIcmpv6Checksum(packet, ip, start);
+        setIcmpv6Checksum(packet, start);
         return packet;
     }
 
@@ -308,13 +342,6 @@ public final class Ipv6Packets {
         packet.writeByte(code);
         packet.writeShort(0);
         packet.writeInt(body);
-    }
-
-    /** Fills in the checksum of the ICMPv6 message from {@code start} to the writer index. */
-    private static void setIcmpv6Checksum(ByteBuf packet, Ipv6Header ip, int start) {
-        int length = packet.writerIndex() - start;
-        packet.setShort(start + Icmpv6Packet.CHECKSUM_OFFSET,
-                InternetChecksum.finish(InternetChecksum.sum(packet, start, length, ip.pseudoHeaderSum(length))));
     }
 
     /**
@@ -331,10 +358,14 @@ public final class Ipv6Packets {
 
     private static void checkPayload(Ipv6Header ip, int protocol, int upperHeaderLength, ByteBuf data, int index,
                                      int length) {
-        Objects.checkFromIndexSize(index, length, data.capacity());
         if (ip.nextHeader() != protocol) {
             throw new IllegalArgumentException(ip + " does not announce protocol " + protocol);
         }
+        checkData(upperHeaderLength, data, index, length);
+    }
+
+    private static void checkData(int upperHeaderLength, ByteBuf data, int index, int length) {
+        Objects.checkFromIndexSize(index, length, data.capacity());
         checkPayloadLength(upperHeaderLength + length);
     }
 

@@ -16,6 +16,11 @@ public record UdpHeader(int sourcePort, int destinationPort) {
      * @throws IllegalArgumentException if a port does not fit in 16 bits
      */
     public UdpHeader {
+        checkPorts(sourcePort, destinationPort);
+    }
+
+    /** Checks the ranges of the ports, for the builders that take them as fields rather than a record. */
+    static void checkPorts(int sourcePort, int destinationPort) {
         FieldRange.unsigned("source port", sourcePort, Short.SIZE);
         FieldRange.unsigned("destination port", destinationPort, Short.SIZE);
     }

@@ -167,6 +167,50 @@ class Ipv6PacketsTest {
     }
 
     @Test
+    void buildsTheKernelsUdpDatagramFromItsFields() {
+        ByteBuf data = Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII);
+        ByteBuf packet = Ipv6Packets.udpDatagram(ALLOC, KERNEL.high(), KERNEL.low(), 40000, NEIGHBOR.high(),
+                NEIGHBOR.low(), 7, data, 0, data.readableBytes());
+        try {
+            assertEquals(capturedPacket(CapturedIpv6Frames.UDP_HELLO, FLOW_LABEL_WORD),
+                    builtPacket(packet, FLOW_LABEL_WORD));
+            Ipv6Packet ip = Ipv6Packet.parse(packet);
+            UdpDatagram udp = UdpDatagram.parse(ip);
+            assertEquals(Ipv4Packet.PROTOCOL_UDP, ip.nextHeader());
+            assertEquals(Ipv6Packet.DEFAULT_HOP_LIMIT, ip.hopLimit());
+            assertTrue(KERNEL.matches(packet, ip.sourceOffset()));
+            assertTrue(NEIGHBOR.matches(packet, ip.destinationOffset()));
+            assertEquals(40000, udp.sourcePort());
+            assertEquals(7, udp.destinationPort());
+            assertEquals(UdpDatagram.HEADER_LENGTH + 5, udp.lengthField());
+            assertTrue(udp.isChecksumValid(ip), "checksum over the IPv6 pseudo-header");
+            assertEquals("hello", udp.payload().toString(StandardCharsets.US_ASCII));
+        } finally {
+            packet.release();
+            data.release();
+        }
+    }
+
+    @Test
+    void checksACallersDatagramFieldsBeforeAllocating() {
+        ByteBuf data = Unpooled.buffer(4).writeInt(0);
+        ByteBuf tooLong = Unpooled.wrappedBuffer(new byte[0xffff - UdpDatagram.HEADER_LENGTH + 1]);
+        try {
+            assertThrows(IllegalArgumentException.class, () -> Ipv6Packets.udpDatagram(ALLOC, KERNEL.high(),
+                    KERNEL.low(), 0x10000, NEIGHBOR.high(), NEIGHBOR.low(), 7, data, 0, 4));
+            assertThrows(IllegalArgumentException.class, () -> Ipv6Packets.udpDatagram(ALLOC, KERNEL.high(),
+                    KERNEL.low(), 40000, NEIGHBOR.high(), NEIGHBOR.low(), -1, data, 0, 4));
+            assertThrows(IllegalArgumentException.class, () -> Ipv6Packets.udpDatagram(ALLOC, KERNEL.high(),
+                    KERNEL.low(), 40000, NEIGHBOR.high(), NEIGHBOR.low(), 7, tooLong, 0, tooLong.capacity()));
+            assertThrows(IndexOutOfBoundsException.class, () -> Ipv6Packets.udpDatagram(ALLOC, KERNEL.high(),
+                    KERNEL.low(), 40000, NEIGHBOR.high(), NEIGHBOR.low(), 7, data, 2, 4));
+        } finally {
+            tooLong.release();
+            data.release();
+        }
+    }
+
+    @Test
     void sendsAComputedZeroUdpChecksumAsAllOnes() {
         ByteBuf data = Unpooled.buffer(2).writeShort(0);
         Ipv6Header header = Ipv6Header.of(KERNEL, NEIGHBOR, Ipv4Packet.PROTOCOL_UDP);
