@@ -25,9 +25,9 @@ import static java.util.Objects.requireNonNull;
  * IP 192.0.2.2 &gt; 192.0.2.1: ICMP 192.0.2.2 udp port 9 unreachable, length 39
  * IP6 2001:db8::1.40000 &gt; 2001:db8::2.7: UDP, length 5
  * </pre>
- * It knows ARP, IPv4 with ICMP, UDP and TCP, IPv6 with its extension headers (named as tcpdump names them, fragments as
- * {@code frag (offset|length)}), ICMPv6 echo, Neighbor Discovery and errors, and UDP and TCP over IPv6. An ICMP error names
- * the quoted packet's destination and, for a port unreachable, its port.
+ * It knows ARP, IPv4 with ICMP, UDP and TCP, IPv6 with its extension headers (named as tcpdump names them,
+ * fragments as {@code frag (offset|length)}), ICMPv6 echo, Neighbor Discovery and errors, and UDP and TCP over IPv6.
+ * An ICMP error names the quoted packet's destination and, for a port unreachable, its port.
  *
  * <p>Where tcpdump would print a layer it cannot make sense of, this shows {@code [malformed: reason]} after the
  * layers that decoded, and also for a checksum that does not verify or a Neighbor Discovery message that RFC 4861
