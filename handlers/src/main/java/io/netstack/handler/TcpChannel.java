@@ -116,6 +116,8 @@ public final class TcpChannel extends HostChildChannel implements DuplexChannel 
     void settingsChanged() {
         if (connection != null) {
             connection.configure(config.getReceiveBufferSize(), config.getSendBufferSize(), config.isTcpNoDelay());
+            connection.keepalive(config.isKeepAlive(), config.getKeepIdle(), config.getKeepInterval(),
+                    config.getKeepCount());
         }
     }
 

@@ -23,7 +23,9 @@ import java.util.Map;
  * channel's outbound buffer, whose water marks drive {@code isWritable()}.</li>
  * <li>{@link ChannelOption#SO_LINGER}: 0 makes {@code close()} reset the connection; any other value closes it in
  * order, in the background, as the kernel does without a linger time.</li>
- * <li>{@link ChannelOption#SO_KEEPALIVE}: recorded; keepalive probes are not sent yet.</li>
+ * <li>{@link ChannelOption#SO_KEEPALIVE}: probes an idle connection and times it out when they go unanswered,
+ * after {@link TcpChannelOption#TCP_KEEPIDLE}, {@link TcpChannelOption#TCP_KEEPINTVL} and
+ * {@link TcpChannelOption#TCP_KEEPCNT}, Linux's 7200 s, 75 s and 9 by default.</li>
  * <li>{@link ChannelOption#ALLOW_HALF_CLOSURE}: the peer's FIN fires
  * {@link io.netty.channel.socket.ChannelInputShutdownEvent} instead of closing the channel.</li>
  * </ul>
@@ -35,6 +37,9 @@ public final class TcpChannelConfig extends DefaultChannelConfig implements Sock
     private volatile int receiveBufferSize = TcpSettings.DEFAULT_RECEIVE_BUFFER;
     private volatile int sendBufferSize = TcpSettings.DEFAULT_SEND_BUFFER;
     private volatile boolean keepAlive;
+    private volatile int keepIdle = 7200;
+    private volatile int keepInterval = 75;
+    private volatile int keepCount = 9;
     private volatile boolean allowHalfClosure;
     private volatile int trafficClass;
     private volatile boolean reuseAddress;
@@ -48,7 +53,8 @@ public final class TcpChannelConfig extends DefaultChannelConfig implements Sock
     public Map<ChannelOption<?>, Object> getOptions() {
         return getOptions(super.getOptions(), ChannelOption.TCP_NODELAY, ChannelOption.SO_LINGER,
                 ChannelOption.SO_RCVBUF, ChannelOption.SO_SNDBUF, ChannelOption.SO_KEEPALIVE,
-                ChannelOption.ALLOW_HALF_CLOSURE, ChannelOption.IP_TOS, ChannelOption.SO_REUSEADDR);
+                ChannelOption.ALLOW_HALF_CLOSURE, ChannelOption.IP_TOS, ChannelOption.SO_REUSEADDR,
+                TcpChannelOption.TCP_KEEPIDLE, TcpChannelOption.TCP_KEEPINTVL, TcpChannelOption.TCP_KEEPCNT);
     }
 
     @Override
@@ -78,6 +84,15 @@ public final class TcpChannelConfig extends DefaultChannelConfig implements Sock
         if (option == ChannelOption.SO_REUSEADDR) {
             return (T) Boolean.valueOf(isReuseAddress());
         }
+        if (option == TcpChannelOption.TCP_KEEPIDLE) {
+            return (T) Integer.valueOf(getKeepIdle());
+        }
+        if (option == TcpChannelOption.TCP_KEEPINTVL) {
+            return (T) Integer.valueOf(getKeepInterval());
+        }
+        if (option == TcpChannelOption.TCP_KEEPCNT) {
+            return (T) Integer.valueOf(getKeepCount());
+        }
         return super.getOption(option);
     }
 
@@ -100,6 +115,12 @@ public final class TcpChannelConfig extends DefaultChannelConfig implements Sock
             setTrafficClass((Integer) value);
         } else if (option == ChannelOption.SO_REUSEADDR) {
             setReuseAddress((Boolean) value);
+        } else if (option == TcpChannelOption.TCP_KEEPIDLE) {
+            setKeepIdle((Integer) value);
+        } else if (option == TcpChannelOption.TCP_KEEPINTVL) {
+            setKeepInterval((Integer) value);
+        } else if (option == TcpChannelOption.TCP_KEEPCNT) {
+            setKeepCount((Integer) value);
         } else {
             return super.setOption(option, value);
         }
@@ -168,7 +189,66 @@ public final class TcpChannelConfig extends DefaultChannelConfig implements Sock
     @Override
     public TcpChannelConfig setKeepAlive(boolean keepAlive) {
         this.keepAlive = keepAlive;
+        channel.settingsChanged();
         return this;
+    }
+
+    /** {@return the seconds idle before the first keepalive probe} */
+    public int getKeepIdle() {
+        return keepIdle;
+    }
+
+    /**
+     * Sets the seconds a connection is idle before the first keepalive probe.
+     *
+     * @param seconds 1 or more
+     * @return this configuration
+     */
+    public TcpChannelConfig setKeepIdle(int seconds) {
+        keepIdle = positive("TCP_KEEPIDLE", seconds);
+        channel.settingsChanged();
+        return this;
+    }
+
+    /** {@return the seconds between unanswered keepalive probes} */
+    public int getKeepInterval() {
+        return keepInterval;
+    }
+
+    /**
+     * Sets the seconds between unanswered keepalive probes.
+     *
+     * @param seconds 1 or more
+     * @return this configuration
+     */
+    public TcpChannelConfig setKeepInterval(int seconds) {
+        keepInterval = positive("TCP_KEEPINTVL", seconds);
+        channel.settingsChanged();
+        return this;
+    }
+
+    /** {@return the unanswered keepalive probes before the connection times out} */
+    public int getKeepCount() {
+        return keepCount;
+    }
+
+    /**
+     * Sets the unanswered keepalive probes before the connection times out.
+     *
+     * @param probes 1 or more
+     * @return this configuration
+     */
+    public TcpChannelConfig setKeepCount(int probes) {
+        keepCount = positive("TCP_KEEPCNT", probes);
+        channel.settingsChanged();
+        return this;
+    }
+
+    private static int positive(String option, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(option + " not positive: " + value);
+        }
+        return value;
     }
 
     @Override

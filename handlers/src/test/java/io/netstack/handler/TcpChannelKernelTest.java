@@ -1,6 +1,7 @@
 package io.netstack.handler;
 
 import io.netstack.tap.TapAddress;
+import io.netstack.tap.testing.Ip;
 import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.Transport;
 import io.netstack.wire.Ipv4Address;
@@ -35,6 +36,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -172,6 +174,37 @@ class TcpChannelKernelTest {
             assertTrue(reset.getMessage().contains("reset"), reset.getMessage());
         }
         assertEquals(1, host.tcp().connections().closedConnectionCounters().resetsSent());
+    }
+
+    /**
+     * Keepalive: an idle connection is probed, the kernel answers and the connection lives on; once the kernel's
+     * side of the device is down, the probes go unanswered and the connection times out, as the channel's
+     * exception says.
+     */
+    @Test
+    void keepaliveProbesAnIdleConnectionAndTimesOutAnUnansweringPeer() throws Exception {
+        AtomicReference<TcpChannel> accepted = new AtomicReference<>();
+        CompletableFuture<Throwable> failure = new CompletableFuture<>();
+        start(new Initializer(ch -> {
+            ch.config().setKeepAlive(true).setKeepIdle(1).setKeepInterval(1).setKeepCount(2);
+            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                @Override
+                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                    failure.complete(cause);
+                }
+            });
+            accepted.set(ch);
+        }), new TapAddress("nstcpk0"));
+        try (Socket socket = connect(HOST_IP)) {
+            Thread.sleep(3500);
+            TcpChannel channel = accepted.get();
+            assertTrue(channel.isActive(), "the kernel answered the probes");
+            assertTrue(channel.connection().counters().keepaliveProbes() >= 2,
+                    channel.connection().counters()::toString);
+            Ip.run("link", "set", "nstcpk0", "down");
+            assertInstanceOf(java.net.SocketTimeoutException.class, failure.get(10, TimeUnit.SECONDS));
+            assertTrue(channel.closeFuture().await(5, TimeUnit.SECONDS));
+        }
     }
 
     /** The same channels on a TUN device, whose packets carry no Ethernet header, over both versions. */

@@ -18,10 +18,6 @@ import java.net.SocketTimeoutException;
  * data it delivers.
  */
 public final class TcpConnection {
-    /** What an orphaned connection tells: nobody listens. */
-    private static final TcpEvents ORPHAN_EVENTS = new TcpEvents() {
-    };
-
     private final TcpLink link;
     private final TcpFlow flow;
     private final TcpCounters counters;
@@ -31,8 +27,8 @@ public final class TcpConnection {
     private TcpEvents events;
     private TcpState state;
     private final DelayedAck acks;
+    private final Keepalive keepalive;
     private boolean peerFinished;
-    private boolean orphaned;
 
     TcpConnection(TcpLink link, TcpFlow flow, TcpSettings settings, TcpCounters counters, int initialSequence) {
         this.link = link;
@@ -42,6 +38,7 @@ public final class TcpConnection {
                 () -> events.unreadBytes());
         this.sender = new TcpSender(this, link, settings, counters, initialSequence);
         this.acks = new DelayedAck(link, this::flushOutput);
+        this.keepalive = new Keepalive(link, counters, () -> state, sender, this::timedOut);
     }
 
     // ---- opening
@@ -76,6 +73,7 @@ public final class TcpConnection {
             return;
         }
         counters.segmentsReceived++;
+        keepalive.heard();
         options.read(segment);
         if (state == TcpState.SYN_SENT) {
             receiveInSynSent(segment);
@@ -206,8 +204,8 @@ public final class TcpConnection {
             acks.now();
             return;
         }
-        if (orphaned) {
-            abort();
+        if (events == TcpEvents.NONE) {
+            abort(); // an orphan's data
             return;
         }
         boolean finReached = receiver.data(segment, sequence, length);
@@ -248,11 +246,6 @@ public final class TcpConnection {
     /** Queues {@code data} to send; its bytes are this connection's from now on. */
     public void send(ByteBuf data) {
         sender.queue(data);
-    }
-
-    /** {@return the bytes queued and not acknowledged yet} */
-    public int sendBufferedBytes() {
-        return sender.buffered();
     }
 
     /** Sends what the windows allow, then the ACK if one is still owed. */
@@ -328,13 +321,12 @@ public final class TcpConnection {
      * Linux resets an orphaned socket that receives data.
      */
     public void orphan() {
-        orphaned = true;
-        events = ORPHAN_EVENTS;
+        events = TcpEvents.NONE;
     }
 
     /**
      * Applies the user's settings: the receive buffer bounds the window from now on (its scale was fixed by the
-     * SYN), the send buffer how much waits unacknowledged, and Nagle's algorithm.
+     * SYN), the send buffer how much waits unacknowledged.
      *
      * @param receiveBuffer SO_RCVBUF
      * @param sendBuffer    SO_SNDBUF
@@ -343,6 +335,11 @@ public final class TcpConnection {
     public void configure(int receiveBuffer, int sendBuffer, boolean noDelay) {
         receiver.bufferSize(receiveBuffer);
         sender.configure(sendBuffer, noDelay);
+    }
+
+    /** Sets SO_KEEPALIVE and TCP_KEEPIDLE, TCP_KEEPINTVL (seconds) and TCP_KEEPCNT (RFC 1122 section 4.2.3.6). */
+    public void keepalive(boolean on, int idleSeconds, int intervalSeconds, int probes) {
+        keepalive.configure(on, idleSeconds, intervalSeconds, probes);
     }
 
     /** The sender gave up: too many retransmissions without an answer. */
@@ -373,6 +370,7 @@ public final class TcpConnection {
 
     private void release() {
         acks.cancel();
+        keepalive.cancel();
         sender.release();
         receiver.release();
     }

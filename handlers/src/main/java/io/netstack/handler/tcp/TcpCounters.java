@@ -16,6 +16,7 @@ public final class TcpCounters {
     long segmentsOutOfWindow;
     long resetsReceived;
     long resetsSent;
+    long keepaliveProbes;
 
     /** Zero counters. */
     public TcpCounters() {
@@ -89,6 +90,12 @@ public final class TcpCounters {
         segmentsOutOfWindow += other.segmentsOutOfWindow;
         resetsReceived += other.resetsReceived;
         resetsSent += other.resetsSent;
+        keepaliveProbes += other.keepaliveProbes;
+    }
+
+    /** {@return the keepalive probes sent} */
+    public long keepaliveProbes() {
+        return keepaliveProbes;
     }
 
     @Override
@@ -96,6 +103,7 @@ public final class TcpCounters {
         return "segments in " + segmentsReceived + ", out " + segmentsSent + "; bytes in " + bytesReceived
                 + ", out " + bytesSent + "; retransmissions " + retransmissions + " (fast " + fastRetransmits
                 + ", timeouts " + timeouts + "); out of order " + segmentsOutOfOrder + ", out of window "
-                + segmentsOutOfWindow + "; resets in " + resetsReceived + ", out " + resetsSent;
+                + segmentsOutOfWindow + "; resets in " + resetsReceived + ", out " + resetsSent + "; keepalive probes "
+                + keepaliveProbes;
     }
 }

@@ -9,6 +9,10 @@ import java.io.IOException;
  * released, the rest ignored.
  */
 public interface TcpEvents {
+    /** Nobody listens: what an orphaned connection, whose channel closed, tells. */
+    TcpEvents NONE = new TcpEvents() {
+    };
+
     /** The handshake completed. */
     default void established() {
     }

@@ -11,7 +11,7 @@ public interface TcpLink {
     ByteBufAllocator alloc();
 
     /**
-     * Writes an IP packet towards the device; the host flushes at the end of the read loop or of the user's flush.
+     * Writes an IP packet towards the device, flushed at the end of the read loop under way, or at once outside one.
      *
      * @param packet an IP packet with link-layer headroom, owned by the link from now on
      */

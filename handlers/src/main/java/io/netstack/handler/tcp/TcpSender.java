@@ -282,6 +282,11 @@ public final class TcpSender {
         sendSegment(next, 0, false);
     }
 
+    /** A probe the peer answers with an ACK: no data, one below SND.UNA, so an old duplicate to it. */
+    void sendKeepaliveProbe() {
+        writer.segment(unacknowledged - 1, 0, buffer, 0, 0);
+    }
+
     void sendReset(int sequence) {
         writer.reset(sequence);
     }
