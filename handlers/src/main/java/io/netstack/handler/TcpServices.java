@@ -87,6 +87,19 @@ public final class TcpServices extends ChildChannelMultiplexer implements TcpLin
         connections = new TcpConnections(this, TcpConnections.DEFAULT_SYN_BACKLOG);
     }
 
+    /** The host's channel closed: its children close, and the connections still finishing are discarded. */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        super.channelInactive(ctx);
+        connections.discardAll();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        super.handlerRemoved(ctx);
+        connections.discardAll();
+    }
+
     @Override
     protected boolean accepts(InboundFrame inbound) {
         if (inbound.kind() != InboundFrame.Kind.TCP) {

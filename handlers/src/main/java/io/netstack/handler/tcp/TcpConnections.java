@@ -19,6 +19,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
+import java.util.List;
 
 /**
  * The TCP connections of one host, by the four numbers of each: segments find theirs here, SYNs to a listening port
@@ -217,6 +218,16 @@ public final class TcpConnections {
         if (key != null) {
             table.remove(key);
             closedCounters.add(connection.counters());
+        }
+    }
+
+    /**
+     * Forgets every connection without a word to the peers: the host's channel is gone, and with it the way to
+     * them. Their buffers and timers are released, and their channels hear they terminated.
+     */
+    public void discardAll() {
+        for (TcpConnection connection : List.copyOf(table.values())) {
+            connection.terminate();
         }
     }
 
