@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A web server on the userspace host: Netty's HTTP codecs on the host's TCP, and the kernel's {@code curl} fetching
@@ -71,14 +72,16 @@ public final class HttpOverTap {
             if (!Curl.isInstalled()) {
                 System.out.println("curl is not installed, so the kernel cannot fetch the page: install it"
                         + " (apt-get install curl; examples/demo.sh does that when run as root)");
+            } else {
+                for (String url : URLS) {
+                    Curl.Result fetch = Curl.get(url);
+                    boolean same = fetch.exitCode() == 0 && Arrays.equals(fetch.body(), PAGE);
+                    System.out.printf("curl %s: exit %d, %d bytes, %s%n", url, fetch.exitCode(),
+                            fetch.body().length, same ? "the page byte-identical" : "NOT the page");
+                    identical += same ? 1 : 0;
+                }
             }
-            for (String url : Curl.isInstalled() ? URLS : List.<String>of()) {
-                Curl.Result fetch = Curl.get(url);
-                boolean same = fetch.exitCode() == 0 && Arrays.equals(fetch.body(), PAGE);
-                System.out.printf("curl %s: exit %d, %d bytes, %s%n", url, fetch.exitCode(), fetch.body().length,
-                        same ? "the page byte-identical" : "NOT the page");
-                identical += same ? 1 : 0;
-            }
+            awaitConnectionsClosed(tap, host);
         }
         System.out.println();
         System.out.println("--- summary ---");
@@ -91,6 +94,16 @@ public final class HttpOverTap {
         }
         System.out.println("FAILED: " + identical + " of " + URLS.size() + " fetches returned the page");
         System.exit(1);
+    }
+
+    /** curl exits once it has the page, while its connection's last segments may still be on their way. */
+    private static void awaitConnectionsClosed(DemoTap tap, UserspaceHost host) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        // The host's state belongs to its event loop: ask there.
+        while (tap.channel().eventLoop().submit(() -> host.tcp().connections().size()).get() > 0
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
     }
 
     /** Answers {@code GET /} with the page and anything else with 404, keeping the connection if the client asks. */
