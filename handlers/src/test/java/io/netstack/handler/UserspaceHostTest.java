@@ -87,7 +87,8 @@ class UserspaceHostTest {
         assertEquals(24 + 9 * 16 + 42 + 42 + 42 + 98 + 98 + 47 + 47 + 60 + 42, Files.size(pcapFile));
         assertEquals("frames in 4 (247 bytes), out 5 (271 bytes); ARP requests answered 1, sent 0; "
                 + "NDP solicitations answered 0, sent 0, ICMP echo replies 1, UDP echoes 2; "
-                + "ICMP errors sent 0, suppressed{}; drops 0: malformed{}, unhandled{}, outbound{}", host.summary());
+                + "ICMP errors sent 0, suppressed{}; TCP segments in 0, out 0; "
+                + "drops 0: malformed{}, unhandled{}, outbound{}", host.summary());
         assertEquals(LinkLayer.ETHERNET, host.linkLayer(), "the default for a channel whose address does not tell");
     }
 
