@@ -28,8 +28,9 @@ fi
 shift || true
 
 # The main demo has the kernel ping the userspace host, and Java cannot send ICMP itself: ping must be installed.
-if ! scripts/test-tools.sh ping >&2; then
-  echo "could not install ping: the demo will report its pings as failed" >&2
+# HttpOverTap has the kernel's curl fetch a page from the host.
+if ! scripts/test-tools.sh ping curl >&2; then
+  echo "could not install ping and curl: a demo that needs them will report its pings or fetches as failed" >&2
 fi
 
 # Builds what the example needs, then runs it on the JDK 25 the toolchains plugin found.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the programs that the tests run beside the code under test, on a Debian-based machine. `./mvnw verify`
 # runs it once before the first test (see the parent pom), so a fresh machine needs nothing installed by hand;
-# examples/demo.sh runs it for ping. Arguments name the programs to check; none means all of them.
+# examples/demo.sh runs it for ping and curl. Arguments name the programs to check; none means all of them.
 set -euo pipefail
 
 # program:Debian package, for every program a test runs; the one place this list is kept.
@@ -15,6 +15,7 @@ tools=(
   ping:iputils-ping    # the kernel pinging the userspace host
   tshark:tshark        # an independent reading of the host's pcap files
   tcpdump:tcpdump      # the lines FrameFormatter imitates, to compare with
+  curl:curl            # the kernel's HTTP client, fetching pages from the host's TCP services
   patchelf:patchelf    # a copy of the java launcher given file capabilities
   setcap:libcap2-bin
   python3:python3-minimal  # a raw socket of the kernel's (the JDK has none) sending an unknown IP protocol

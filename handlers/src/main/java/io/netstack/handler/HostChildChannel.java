@@ -84,8 +84,8 @@ abstract class HostChildChannel extends AbstractChannel {
     }
 
     /**
-     * {@return the messages delivered that the pipeline never read: those beyond what {@link #mayQueueRead()} allowed
-     * while it was not reading, and those still queued when the channel closed}
+     * {@return the messages delivered that the pipeline never read: those beyond what the channel may queue while it
+     * was not reading, and those still queued when the channel closed}
      */
     public final long droppedReads() {
         return droppedReads;

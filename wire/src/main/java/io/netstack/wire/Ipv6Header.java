@@ -70,17 +70,17 @@ public record Ipv6Header(Ipv6Address source, Ipv6Address destination, int nextHe
         return source.checksumSum() + destination.checksumSum() + nextHeader + upperLayerLength;
     }
 
+    @Override
+    public int length() {
+        return Ipv6Packet.HEADER_LENGTH;
+    }
+
     /**
      * Appends the header at the writer index of {@code out}.
      *
      * @param out           the buffer to append to
      * @param payloadLength the length of the payload that will follow, for the payload length field
      */
-    @Override
-    public int length() {
-        return Ipv6Packet.HEADER_LENGTH;
-    }
-
     @Override
     public void write(ByteBuf out, int payloadLength) {
         out.writeInt(VERSION_WORD);

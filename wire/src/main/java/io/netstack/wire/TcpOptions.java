@@ -164,6 +164,8 @@ public final class TcpOptions {
     }
 
     /**
+     * The left edge of a SACK block.
+     *
      * @param block a block index below {@link #sackBlockCount()}
      * @return the block's left edge, the first sequence number it covers
      */
@@ -172,6 +174,8 @@ public final class TcpOptions {
     }
 
     /**
+     * The right edge of a SACK block.
+     *
      * @param block a block index below {@link #sackBlockCount()}
      * @return the block's right edge, the sequence number after the last it covers
      */

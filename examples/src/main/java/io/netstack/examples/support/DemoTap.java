@@ -1,6 +1,7 @@
 package io.netstack.examples.support;
 
 import io.netstack.wire.Ipv4Address;
+import io.netstack.wire.Ipv6Address;
 import io.netstack.wire.MacAddress;
 import io.netstack.tap.TapAddress;
 import io.netstack.tap.TapChannel;
@@ -24,8 +25,9 @@ import java.util.function.Consumer;
 /**
  * The stage the demos share: {@code tap0} in a network namespace of the process's own, its kernel side configured
  * as {@value #KERNEL_CIDR} and up, and a userspace host at {@value #HOST_IP} on the channel's side, which is
- * whatever pipeline the demo installs. Closing it closes the channel (the device goes with it) and the event loop;
- * the namespace goes when the process exits.
+ * whatever pipeline the demo installs. A dual-stack demo adds {@value #KERNEL_IPV6_CIDR} and {@value #HOST_IPV6},
+ * and may run on the TUN device {@value #TUN_DEVICE} instead. Closing it closes the channel (the device goes with it)
+ * and the event loop; the namespace goes when the process exits.
  */
 public final class DemoTap implements AutoCloseable {
     public static final String DEVICE = "tap0";
@@ -35,8 +37,14 @@ public final class DemoTap implements AutoCloseable {
     public static final String HOST_IP = "192.0.2.2";
     public static final Ipv4Address HOST_ADDRESS = Ipv4Address.parse(HOST_IP);
     public static final MacAddress HOST_MAC = MacAddress.parse("02:00:5e:10:00:02");
+    public static final String TUN_DEVICE = "tun0";
+    public static final String KERNEL_IPV6 = "2001:db8::1";
+    public static final String KERNEL_IPV6_CIDR = KERNEL_IPV6 + "/64";
+    public static final String HOST_IPV6 = "2001:db8::2";
+    public static final Ipv6Address HOST_IPV6_ADDRESS = Ipv6Address.parse(HOST_IPV6);
 
     private static final String IO_URING_FLAG = "--io_uring";
+    private static final String TUN_FLAG = "--tun";
 
     private final EventLoopGroup group;
     private final TapChannel channel;
@@ -52,20 +60,40 @@ public final class DemoTap implements AutoCloseable {
      * started before the namespace was entered would stay in the host's.
      */
     public static DemoTap open(String demo, String[] args, ChannelHandler host) throws Exception {
-        boolean ioUring = parseArguments(demo, args);
+        return open(demo, args, host, false);
+    }
+
+    /**
+     * Like {@link #open(String, String[], ChannelHandler)}, for a demo that speaks IPv6 too: the kernel's side also
+     * gets {@value #KERNEL_IPV6_CIDR}, and {@code --tun} in {@code args} makes the device {@value #TUN_DEVICE}, a TUN
+     * device of bare IP packets, instead of {@code tap0}.
+     */
+    public static DemoTap openDualStack(String demo, String[] args, ChannelHandler host) throws Exception {
+        return open(demo, args, host, true);
+    }
+
+    private static DemoTap open(String demo, String[] args, ChannelHandler host, boolean dualStack)
+            throws Exception {
+        Options options = Options.parse(demo, args, dualStack);
         NetworkNamespace.enterNew();
-        IoHandlerFactory loop = ioUring ? IoUringIoHandler.newFactory() : EpollIoHandler.newFactory();
+        IoHandlerFactory loop = options.ioUring() ? IoUringIoHandler.newFactory() : EpollIoHandler.newFactory();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, loop);
         try {
-            TapChannel channel = (TapChannel) new Bootstrap().group(group).channel(TapChannel.class)
-                    .option(TapChannelOption.MAC_ADDRESS, MacAddress.parse(KERNEL_MAC))
-                    .option(TapChannelOption.ADDRESSES, List.of(CidrAddress.parse(KERNEL_CIDR)))
+            List<String> kernelCidrs = dualStack ? List.of(KERNEL_CIDR, KERNEL_IPV6_CIDR) : List.of(KERNEL_CIDR);
+            Bootstrap bootstrap = new Bootstrap().group(group).channel(TapChannel.class)
+                    .option(TapChannelOption.ADDRESSES, kernelCidrs.stream().map(CidrAddress::parse).toList())
                     .option(TapChannelOption.LINK_UP, true)
-                    .handler(host)
-                    .bind(new TapAddress(DEVICE)).sync().channel();
-            System.out.printf("%s: %s up in a private network namespace on the %s loop; kernel side %s (%s),"
-                    + " userspace host %s (%s)%n", demo, DEVICE, ioUring ? "io_uring" : "epoll",
-                    KERNEL_CIDR, KERNEL_MAC, HOST_IP, HOST_MAC);
+                    .handler(host);
+            String device = options.tun() ? TUN_DEVICE : DEVICE;
+            if (!options.tun()) {
+                bootstrap.option(TapChannelOption.MAC_ADDRESS, MacAddress.parse(KERNEL_MAC));
+            }
+            TapChannel channel = (TapChannel) bootstrap
+                    .bind(options.tun() ? TapAddress.tun(device) : new TapAddress(device)).sync().channel();
+            System.out.printf("%s: %s up in a private network namespace on the %s loop; kernel side %s%s,"
+                    + " userspace host %s%s%n", demo, device, options.ioUring() ? "io_uring" : "epoll",
+                    String.join(" and ", kernelCidrs), options.tun() ? "" : " (" + KERNEL_MAC + ")",
+                    HOST_IP + (dualStack ? " and " + HOST_IPV6 : ""), options.tun() ? "" : " (" + HOST_MAC + ")");
             return new DemoTap(group, channel);
         } catch (Throwable t) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -73,20 +101,28 @@ public final class DemoTap implements AutoCloseable {
         }
     }
 
-    private static boolean parseArguments(String demo, String[] args) {
-        boolean ioUring = false;
-        for (String arg : args) {
-            if (!arg.equals(IO_URING_FLAG)) {
-                System.err.println("usage: examples/demo.sh " + demo + " [" + IO_URING_FLAG + "]");
+    /** The stage's arguments: {@code --io_uring} for every demo, {@code --tun} for dual-stack ones. */
+    private record Options(boolean ioUring, boolean tun) {
+        static Options parse(String demo, String[] args, boolean tunAllowed) {
+            boolean ioUring = false;
+            boolean tun = false;
+            for (String arg : args) {
+                if (arg.equals(IO_URING_FLAG)) {
+                    ioUring = true;
+                } else if (tunAllowed && arg.equals(TUN_FLAG)) {
+                    tun = true;
+                } else {
+                    System.err.println("usage: examples/demo.sh " + demo + " [" + IO_URING_FLAG + "]"
+                            + (tunAllowed ? " [" + TUN_FLAG + "]" : ""));
+                    System.exit(2);
+                }
+            }
+            if (ioUring && !TapChannel.isIoUringAvailable()) {
+                System.err.println("io_uring is not available here: " + TapChannel.ioUringUnavailabilityCause());
                 System.exit(2);
             }
-            ioUring = true;
+            return new Options(ioUring, tun);
         }
-        if (ioUring && !TapChannel.isIoUringAvailable()) {
-            System.err.println("io_uring is not available here: " + TapChannel.ioUringUnavailabilityCause());
-            System.exit(2);
-        }
-        return ioUring;
     }
 
     public TapChannel channel() {

@@ -1,12 +1,9 @@
 package io.netstack.examples.support;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -32,13 +29,7 @@ public final class Ping {
 
     /** Whether a {@code ping} is on the PATH. */
     public static boolean isInstalled() {
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-        for (String directory : path.split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(directory, "ping"))) {
-                return true;
-            }
-        }
-        return false;
+        return Programs.isInstalled("ping");
     }
 
     /**
