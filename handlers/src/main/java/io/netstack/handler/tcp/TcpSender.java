@@ -3,7 +3,6 @@ package io.netstack.handler.tcp;
 import io.netstack.wire.Ipv4Header;
 import io.netstack.wire.TcpOptions;
 import io.netstack.wire.TcpSegment;
-import io.netstack.wire.TcpSegments;
 import io.netty.buffer.ByteBuf;
 
 import static io.netstack.handler.tcp.SequenceNumbers.after;
@@ -200,7 +199,8 @@ public final class TcpSender {
     void queueFin() {
         if (!finQueued) {
             finQueued = true;
-            finSequence = unacknowledged + buffer.size();
+            // After the SYN and the data: a close in SYN-RECEIVED comes before the SYN is acknowledged.
+            finSequence = latest(unacknowledged, initialSequence + 1) + buffer.size();
         }
     }
 
