@@ -367,6 +367,9 @@ class TcpConnectionFuzzTest {
         }
 
         private void userClose() {
+            if (!userHasChannel()) {
+                return;
+            }
             TcpState before = connection.state();
             userClosed = true;
             connection.shutdownOutput();
@@ -396,6 +399,9 @@ class TcpConnectionFuzzTest {
             switch (data.consumeInt(0, 2)) {
                 case 0 -> connection.abort();
                 case 1 -> {
+                    if (!userHasChannel()) {
+                        break;
+                    }
                     // The channel closed: as TcpChannel.closed does.
                     orphaned = true;
                     userClosed = true;
@@ -413,6 +419,11 @@ class TcpConnectionFuzzTest {
                 }
             }
             check(before, move);
+        }
+
+        /** {@return whether a user can close the connection: one that was accepted has no channel before the ACK} */
+        private boolean userHasChannel() {
+            return !passive || events.established > 0;
         }
 
         // ---- segments in
