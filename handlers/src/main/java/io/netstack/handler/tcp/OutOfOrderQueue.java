@@ -89,9 +89,10 @@ final class OutOfOrderQueue {
         int at = next;
         while (!segments.isEmpty() && atOrBefore(segments.getFirst().sequence(), at)) {
             Segment first = segments.removeFirst();
-            if (after(first.end(), at)) {
+            int end = first.end(); // before the skip below, which shortens the data it counts
+            if (after(end, at)) {
                 first.data().skipBytes(at - first.sequence());
-                at = first.end();
+                at = end;
                 deliver.accept(first.data());
             } else {
                 first.data().release();
