@@ -177,13 +177,13 @@ class TcpConnectionFuzzTest {
 
         void open(TcpState target) {
             TcpSettings settings = new TcpSettings(
-                    data.consumeBoolean() ? data.consumeInt(1, 1 << 20) : TcpSettings.DEFAULT_RECEIVE_BUFFER,
-                    data.consumeBoolean() ? data.consumeInt(1, 1 << 20) : TcpSettings.DEFAULT_SEND_BUFFER,
+                    data.consumeBoolean() ? sometimesSmall(1, 3000, 1 << 20) : TcpSettings.DEFAULT_RECEIVE_BUFFER,
+                    data.consumeBoolean() ? sometimesSmall(1, 3000, 1 << 20) : TcpSettings.DEFAULT_SEND_BUFFER,
                     data.consumeBoolean(),
                     data.consumeBoolean() ? data.consumeInt(0, 120_000) : TcpSettings.DEFAULT_TIME_WAIT_MILLIS,
                     data.consumeBoolean() ? data.consumeInt(64, 9000) : 1460,
                     NewReno::new);
-            int peerMss = data.consumeBoolean() ? data.consumeInt(0, 0xffff) : 1460;
+            int peerMss = data.consumeBoolean() ? sometimesSmall(0, 100, 0xffff) : 1460;
             int peerScale = data.consumeBoolean() ? data.consumeInt(-1, 15) : 7;
             boolean sack = !data.consumeBoolean();
             peerTimestamps = !data.consumeBoolean();
@@ -224,6 +224,11 @@ class TcpConnectionFuzzTest {
                 exchange(target);
             }
             assertEquals(target, connection.state(), "the scripted exchange reaches its state");
+        }
+
+        /** {@return a number from {@code min} to {@code max}, half of the time no more than {@code small}} */
+        private int sometimesSmall(int min, int small, int max) {
+            return data.consumeInt(min, data.consumeBoolean() ? small : max);
         }
 
         private void exchange(TcpState target) {
