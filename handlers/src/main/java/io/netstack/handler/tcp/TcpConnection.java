@@ -135,6 +135,9 @@ public final class TcpConnection {
             acks.now();
             return;
         }
+        if ((flags & TcpSegment.SYN) != 0) {
+            sequence++; // a SYN in SYN-RECEIVED: its data, and its FIN, come after its own sequence number
+        }
         if ((flags & TcpSegment.ACK) == 0 || !receiveAck(segment)) {
             return;
         }

@@ -3,7 +3,6 @@ package io.netstack.handler.tcp;
 import io.netstack.wire.Ipv4Header;
 import io.netstack.wire.TcpOptions;
 import io.netstack.wire.TcpSegment;
-import io.netstack.wire.TcpSegments;
 import io.netty.buffer.ByteBuf;
 
 import static io.netstack.handler.tcp.SequenceNumbers.after;
@@ -102,8 +101,8 @@ public final class TcpSender {
         if (peerMss <= 0) {
             peerMss = connection.flow().ip() instanceof Ipv4Header ? DEFAULT_MSS_IPV4 : DEFAULT_MSS_IPV6;
         }
-        // RFC 9293 section 3.7.1: the MSS counts no options; those of every segment come off it.
-        mss = Math.min(peerMss, ownMss) - (options.hasTimestamps() ? TcpOptions.TIMESTAMPS_LENGTH : 0);
+        // It counts no options (RFC 9293 section 3.7.1); Linux's floor of 48 (tcp_min_snd_mss) leaves room for data.
+        mss = Math.min(Math.max(peerMss, 48), ownMss) - (options.hasTimestamps() ? TcpOptions.TIMESTAMPS_LENGTH : 0);
     }
 
     boolean acknowledgesSyn(int ack) {
@@ -200,7 +199,8 @@ public final class TcpSender {
     void queueFin() {
         if (!finQueued) {
             finQueued = true;
-            finSequence = unacknowledged + buffer.size();
+            // After the SYN and the data: a close in SYN-RECEIVED comes before the SYN is acknowledged.
+            finSequence = latest(unacknowledged, initialSequence + 1) + buffer.size();
         }
     }
 
