@@ -50,6 +50,16 @@ abstract class ChildChannelMultiplexer extends FrameResponder {
         });
     }
 
+    /** {@return whether {@code inbound} is of {@code kind} and addressed to one of the host's addresses} */
+    final boolean isForHost(InboundFrame inbound, InboundFrame.Kind kind) {
+        if (inbound.kind() != kind) {
+            return false;
+        }
+        return inbound.isIpv4()
+                ? host().isOurs(inbound.ipv4().destination())
+                : host().isOurs(inbound.ipv6().buffer(), inbound.ipv6().destinationOffset());
+    }
+
     /** A child read in the read loop under way: it gets {@code channelReadComplete} at the loop's end. */
     final void childRead(HostChildChannel child) {
         readers.add(child);

@@ -102,12 +102,7 @@ public final class TcpServices extends ChildChannelMultiplexer implements TcpLin
 
     @Override
     protected boolean accepts(InboundFrame inbound) {
-        if (inbound.kind() != InboundFrame.Kind.TCP) {
-            return false;
-        }
-        return inbound.isIpv4()
-                ? host().isOurs(inbound.ipv4().destination())
-                : host().isOurs(inbound.ipv6().buffer(), inbound.ipv6().destinationOffset());
+        return isForHost(inbound, InboundFrame.Kind.TCP);
     }
 
     @Override

@@ -54,12 +54,7 @@ public final class UdpServices extends ChildChannelMultiplexer {
 
     @Override
     protected boolean accepts(InboundFrame inbound) {
-        if (inbound.kind() != InboundFrame.Kind.UDP) {
-            return false;
-        }
-        return inbound.isIpv4()
-                ? host().isOurs(inbound.ipv4().destination())
-                : host().isOurs(inbound.ipv6().buffer(), inbound.ipv6().destinationOffset());
+        return isForHost(inbound, InboundFrame.Kind.UDP);
     }
 
     @Override

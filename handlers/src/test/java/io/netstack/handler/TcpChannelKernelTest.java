@@ -210,7 +210,7 @@ class TcpChannelKernelTest {
     /** The same channels on a TUN device, whose packets carry no Ethernet header, over both versions. */
     @Test
     void echoesOnATunDeviceOverBothVersions() throws Exception {
-        start(new Initializer(ch -> ch.pipeline().addLast(new Echo())), TapAddress.tun("nstcpe0"));
+        start(new Initializer(ch -> ch.pipeline().addLast(new TcpServiceKernelTest.Echo())), TapAddress.tun("nstcpe0"));
         for (String address : new String[]{HOST_IP, HOST_IPV6}) {
             byte[] sent = new byte[256 * 1024];
             new Random(address.length()).nextBytes(sent);
@@ -301,19 +301,6 @@ class TcpChannelKernelTest {
                 ctx.writeAndFlush(Unpooled.copiedBuffer("read " + read + " bytes", StandardCharsets.US_ASCII))
                         .addListener(ChannelFutureListener.CLOSE);
             }
-        }
-    }
-
-    /** Writes back what it reads. */
-    private static final class Echo extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ctx.write(msg);
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            ctx.flush();
         }
     }
 }

@@ -388,11 +388,6 @@ public final class TcpSender {
         return congestion;
     }
 
-    /** {@return the retransmission timeout estimator} */
-    public RetransmissionTimeout retransmissionTimeout() {
-        return timeout;
-    }
-
     /** {@return the peer's window in bytes} */
     public int peerWindow() {
         return window;
