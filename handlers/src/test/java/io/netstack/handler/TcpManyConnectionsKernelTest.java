@@ -5,9 +5,6 @@ import io.netstack.tap.testing.KernelTest;
 import io.netstack.tap.testing.Transport;
 import io.netstack.wire.Ipv4Address;
 import io.netstack.wire.MacAddress;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,7 +58,7 @@ class TcpManyConnectionsKernelTest {
     void startHost() throws InterruptedException {
         host = UserspaceHost.builder(MacAddress.parse("02:00:5e:10:00:02"))
                 .address(Ipv4Address.parse(HOST_IP))
-                .tcpService(ECHO_PORT, new Echo())
+                .tcpService(ECHO_PORT, new TcpServiceKernelTest.Echo())
                 .tcpTimeWaitMillis(100)
                 .build();
         device = HostDevice.bind(transport, host, new TapAddress(DEVICE), KERNEL_IP + "/24");
@@ -158,19 +155,5 @@ class TcpManyConnectionsKernelTest {
 
     private <T> T onLoop(Supplier<T> what) throws Exception {
         return device.channel().eventLoop().submit(what::get).get(10, TimeUnit.SECONDS);
-    }
-
-    /** Writes back what it reads. */
-    @ChannelHandler.Sharable
-    private static final class Echo extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ctx.write(msg);
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            ctx.flush();
-        }
     }
 }
